@@ -1,0 +1,57 @@
+"""Flask-Admin views appgov adds to the host's single ``Admin`` (endpoints ``appgov_*``)."""
+
+from __future__ import annotations
+
+from flask import redirect, request, url_for
+from flask_admin.contrib.sqla import ModelView
+
+from ..access import is_admin
+from ..i18n import _l
+from ..models import APP_STATUSES, App
+
+
+class AppGovModelView(ModelView):
+    """Base view: only the configured admin roles; others are sent to the host's login."""
+
+    def is_accessible(self):
+        return is_admin()
+
+    def inaccessible_callback(self, name, **kwargs):
+        try:
+            return redirect(url_for("auth.login", next=request.url))
+        except Exception:  # host without an "auth.login" endpoint
+            return "Forbidden", 403
+
+
+class AppView(AppGovModelView):
+    column_list = (
+        "name",
+        "agency_code",
+        "status",
+        "version",
+        "linked_to_mayor_mailbox",
+        "updated_at",
+    )
+    column_searchable_list = ("name", "agency_code")
+    column_filters = ("status", "agency_code")
+    column_labels = {
+        "name": _l("App name"),
+        "agency_code": _l("Agency"),
+        "status": _l("Status"),
+        "version": _l("Version"),
+        "description": _l("Description"),
+        "ios_url": _l("App Store link"),
+        "android_url": _l("Google Play link"),
+        "linked_to_mayor_mailbox": _l("Linked to the mayor mailbox"),
+        "proposal_case_id": _l("Proposal case"),
+        "updated_at": _l("Updated"),
+    }
+    form_excluded_columns = ("created_at", "updated_at")
+    form_choices = {"status": [(key, label) for key, label in APP_STATUSES.items()]}
+    column_formatters = {"status": lambda v, c, m, n: APP_STATUSES.get(m.status, m.status)}
+
+
+def views(db) -> list[ModelView]:
+    return [
+        AppView(App, db, name=_l("Apps"), category=_l("App governance"), endpoint="appgov_app"),
+    ]

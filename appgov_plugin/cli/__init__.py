@@ -1,0 +1,99 @@
+"""``flask appgov ...``: schema, policy, deadlines and the working calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import click
+from flask.cli import with_appcontext
+
+from .. import migrations
+from ..policy import PARAMETERS, hook_modules
+from ..state import get_state
+
+
+def _date(value: str, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO date (YYYY-MM-DD)", param_hint=what
+        ) from None
+
+
+@click.group("appgov")
+def appgov_group():
+    """App governance (appgov) commands."""
+
+
+@appgov_group.group("db")
+def db_group():
+    """appgov's own tables (Alembic history in appgov_alembic_version)."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade():
+    """Create or upgrade appgov's tables."""
+    migrations.upgrade(get_state().db.engine)
+    click.echo(f"appgov schema at revision {migrations.current_revision(get_state().db.engine)}")
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current():
+    """Print appgov's schema revision."""
+    click.echo(migrations.current_revision(get_state().db.engine) or "(none)")
+
+
+@appgov_group.group("policy")
+def policy_group():
+    """The city policy in force."""
+
+
+@policy_group.command("show")
+@click.option("--as-of", "as_of", default=None, help="Date (YYYY-MM-DD) the parameters apply on.")
+@with_appcontext
+def policy_show(as_of):
+    """Profile, hook modules (highest priority first) and every rule parameter."""
+    policy = get_state().policy(as_of=_date(as_of, "--as-of") if as_of else None)
+    click.echo(f"profile: {policy.profile}")
+    click.echo(f"as of: {policy.as_of.isoformat()}")
+    click.echo("hook modules (highest priority first):")
+    for name in hook_modules(policy):
+        click.echo(f"  {name}")
+    click.echo("parameters:")
+    for name, spec in PARAMETERS.items():
+        value = json.dumps(policy.raw_param(name), ensure_ascii=False)
+        click.echo(f"  {name} = {value}  [{spec.rule}]")
+
+
+@appgov_group.command("deadline")
+@click.argument("kind")
+@click.argument("start")
+@with_appcontext
+def deadline(kind, start):
+    """Print the deadline of KIND for an event on START (YYYY-MM-DD)."""
+    policy = get_state().policy()
+    try:
+        click.echo(policy.deadline(kind, _date(start, "START")).isoformat())
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+@appgov_group.command("calendar")
+@click.argument("year", type=click.IntRange(1912, 9998))
+@with_appcontext
+def calendar(year):
+    """List the non-working weekdays and make-up working days of YEAR."""
+    cal = get_state().policy().calendar
+    click.echo(f"non-working days {year}:")
+    for day, name in cal.non_working_days(year):
+        click.echo(f"  {day.isoformat()}  {name}")
+    click.echo(f"make-up working days {year}:")
+    for day, name in cal.make_up_days(year):
+        click.echo(f"  {day.isoformat()}  {name}")
+
+
+__all__ = ["appgov_group"]

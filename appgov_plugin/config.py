@@ -1,0 +1,23 @@
+"""Configuration keys of the plug-in (``app.config``), with their defaults."""
+
+from __future__ import annotations
+
+DEFAULTS: dict[str, object] = {
+    # Base city profile: "tainan", "kaohsiung" or "taipei" (rules.md, policy-api.md).
+    "APPGOV_PROFILE": "tainan",
+    # Where appgov's pages are mounted in the host.
+    "APPGOV_URL_PREFIX": "/appgov",
+    # Extra policy hook modules (dotted names) registered after entry-point modules.
+    "APPGOV_POLICY_MODULES": (),
+    # Roles (host contract names) allowed into appgov's Flask-Admin views.
+    "APPGOV_ADMIN_ROLES": ("sysadmin",),
+    # Template appgov's pages extend; it must define the block "content".
+    "APPGOV_BASE_TEMPLATE": "appgov/base.html",
+    # AppGov(app) path only: upgrade appgov's tables when the extension starts.
+    "APPGOV_AUTO_UPGRADE": False,
+}
+
+
+def apply_defaults(app) -> None:
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)

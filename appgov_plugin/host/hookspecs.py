@@ -1,0 +1,134 @@
+"""The case-host contract: hooks a host Flask case-management app calls on its plug-ins.
+
+The host owns a pluggy ``PluginManager`` for the project ``"casehost"`` (see
+:func:`appgov_plugin.host.manager.get_host_plugin_manager`) and discovers plug-ins through
+the setuptools entry-point group ``casehost``. Contribution hooks receive a ``register``
+callback and return nothing; decision hooks are ``firstresult``.
+
+Call order at start-up (what :func:`appgov_plugin.host.manager.install_plugins` does):
+``casehost_translation_dirs`` (before the host sets up Flask-Babel) -> ``casehost_init_app``
+-> ``casehost_case_types`` ->
+``casehost_blueprints`` -> ``casehost_admin_views`` -> ``casehost_cli_commands``.
+``casehost_upgrade_schema`` and ``casehost_demo_data`` run when the host migrates or seeds
+its database; the two transition hooks run on every case transition.
+
+Every hook here is documented with an example in ``docs/host_hooks.md``.
+"""
+
+import pluggy
+
+PROJECT = "casehost"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def casehost_init_app(app, db):
+    """Prepare the plug-in for ``app`` before any contribution is collected.
+
+    :param app: the host's :class:`flask.Flask` application.
+    :param db: the host's ``flask_sqlalchemy.SQLAlchemy`` instance; plug-in tables use its
+        engine and session but keep their own metadata.
+    :returns: nothing. Called once per application, before the contribution hooks.
+    """
+
+
+@hookspec
+def casehost_translation_dirs(app, register):
+    """Contribute gettext catalogs.
+
+    :param register: ``register(directory, domain)``; ``directory`` holds
+        ``<locale>/LC_MESSAGES/<domain>.mo``. The host adds it to its Flask-Babel set-up.
+    :returns: nothing.
+    """
+
+
+@hookspec
+def casehost_case_types(app, register):
+    """Contribute case types.
+
+    :param register: ``register(case_type)`` with a
+        :class:`appgov_plugin.host.contract.CaseType` (key, label, form, workflow with the
+        role allowed for each transition). A key already registered by any plug-in is a
+        :class:`~appgov_plugin.host.contract.ContractError` naming both plug-ins.
+    :returns: nothing. Called once at start-up, after ``casehost_init_app``.
+    """
+
+
+@hookspec
+def casehost_blueprints(app, register):
+    """Contribute Flask blueprints.
+
+    :param register: ``register(blueprint, url_prefix=None)``; the host calls
+        ``app.register_blueprint`` with it.
+    :returns: nothing.
+    """
+
+
+@hookspec
+def casehost_admin_views(app, db, register):
+    """Contribute Flask-Admin views to the host's single ``Admin`` instance.
+
+    :param db: the host's Flask-SQLAlchemy instance, for ``ModelView(Model, db)``.
+    :param register: ``register(view)``; every view must carry a unique ``endpoint``
+        (appgov uses the ``appgov_`` prefix).
+    :returns: nothing. The host protects all admin views with its own access check.
+    """
+
+
+@hookspec
+def casehost_cli_commands(app, register):
+    """Contribute ``click`` commands or groups to the host's ``flask`` command.
+
+    :param register: ``register(command)``; appgov registers the group ``appgov``.
+    :returns: nothing.
+    """
+
+
+@hookspec
+def casehost_upgrade_schema(app, db):
+    """Bring the plug-in's own tables up to date.
+
+    Called by the host after it has upgraded its own schema. Each plug-in keeps its own
+    migration history (appgov: Alembic with the version table ``appgov_alembic_version``)
+    and must not touch the host's tables.
+
+    :returns: nothing. Raise to abort the host's start-up with a clear message.
+    """
+
+
+@hookspec
+def casehost_demo_data(app, db, open_case, users):
+    """Add demonstration records to an empty database.
+
+    :param users: the demo users the host created (:class:`UserLike`, one or more per role),
+        so plug-ins pick owners and agencies that exist.
+    :param open_case: ``open_case(type_key, agency_code, owner_username, data,
+        transitions=(), actor_usernames=())`` creates a case through the host (and takes
+        the named transitions, recording history) and returns it.
+    :returns: nothing. Only called when the host seeds a new, empty database.
+    """
+
+
+@hookspec(firstresult=True)
+def casehost_before_transition(case, transition, user, comment):
+    """Veto a case transition before the host applies it.
+
+    :param case: the case (:class:`~appgov_plugin.host.contract.CaseLike`), still in the
+        source state.
+    :param transition: the :class:`~appgov_plugin.host.contract.Transition` requested.
+    :param user: the acting user (:class:`~appgov_plugin.host.contract.UserLike`).
+    :param comment: the comment typed with the request (may be empty).
+    :returns: ``None`` to allow, or a message (str) explaining the veto, which the host
+        shows to the user. The first non-``None`` answer wins; nothing is written.
+    """
+
+
+@hookspec
+def casehost_after_transition(case, transition, user, comment):
+    """React to a transition the host has applied, inside the same database transaction.
+
+    Raising aborts the transition: the host rolls back and writes nothing.
+
+    :returns: nothing.
+    """

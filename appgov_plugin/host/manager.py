@@ -1,0 +1,116 @@
+"""Host-side helpers: build the host plugin manager and install what plug-ins contribute.
+
+A host that speaks the case-host contract needs only::
+
+    pm = get_host_plugin_manager()
+    registry = install_plugins(app, db, admin, pm)
+
+:class:`appgov_plugin.AppGov` uses the same function with a manager that holds appgov
+alone, so the entry-point path and the plain-extension path install the same things.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pluggy
+
+from . import hookspecs
+from .contract import CaseTypeRegistry, ContractError
+
+ENTRY_POINT_GROUP = "casehost"
+
+
+def get_host_plugin_manager(*, load_entrypoints: bool = True, plugins=()) -> pluggy.PluginManager:
+    """The host's plugin manager: the contract's specs, entry-point plug-ins, then ``plugins``.
+
+    ``check_pending()`` makes a misspelt hook implementation fail loudly.
+    """
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    if load_entrypoints:
+        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    for plugin in plugins:
+        pm.register(plugin)
+    pm.check_pending()
+    return pm
+
+
+@dataclass
+class Contributions:
+    """Everything the plug-ins of one host application contributed."""
+
+    case_types: CaseTypeRegistry = field(default_factory=CaseTypeRegistry)
+    admin_views: list = field(default_factory=list)
+
+
+def _plugin_names(pm: pluggy.PluginManager, hook_name: str) -> list[tuple[str, object]]:
+    """(plug-in name, implementation) in the order pluggy calls them."""
+    impls = getattr(pm.hook, hook_name).get_hookimpls()
+    return [(impl.plugin_name, impl) for impl in reversed(impls)]
+
+
+def collect_translation_dirs(app, pm) -> list[tuple[str, str]]:
+    """Call ``casehost_translation_dirs``: ``[(directory, domain), ...]``.
+
+    Hosts call this before ``Babel.init_app`` and append the pairs to
+    ``BABEL_TRANSLATION_DIRECTORIES`` / ``BABEL_DOMAIN`` (both ``;``-separated).
+    """
+    found: list[tuple[str, str]] = []
+    pm.hook.casehost_translation_dirs(
+        app=app, register=lambda d, domain: found.append((str(d), domain))
+    )
+    return found
+
+
+def collect_case_types(app, pm) -> CaseTypeRegistry:
+    """Call every ``casehost_case_types`` implementation, naming each plug-in on conflict."""
+    registry = CaseTypeRegistry()
+    for name, impl in _plugin_names(pm, "casehost_case_types"):
+        impl.function(app=app, register=lambda ct, _owner=name: registry.register(ct, _owner))
+    return registry
+
+
+def install_plugins(app, db, admin, pm: pluggy.PluginManager) -> Contributions:
+    """Run the start-up hooks in contract order and wire the results into ``app``.
+
+    ``admin`` is the host's single Flask-Admin ``Admin`` (or ``None`` to skip admin views).
+    Raises :class:`ContractError` on a broken contribution before anything is registered.
+    """
+    pm.hook.casehost_init_app(app=app, db=db)
+    contributions = Contributions()
+    contributions.case_types = collect_case_types(app, pm)
+
+    blueprints = []
+    pm.hook.casehost_blueprints(
+        app=app, register=lambda bp, url_prefix=None: blueprints.append((bp, url_prefix))
+    )
+    views = []
+    pm.hook.casehost_admin_views(app=app, db=db, register=views.append)
+    endpoints = [v.endpoint for v in views]
+    duplicated = sorted({e for e in endpoints if endpoints.count(e) > 1})
+    if duplicated:
+        raise ContractError(f"admin view endpoint registered twice: {', '.join(duplicated)}")
+    commands = []
+    pm.hook.casehost_cli_commands(app=app, register=commands.append)
+
+    for bp, url_prefix in blueprints:
+        app.register_blueprint(bp, url_prefix=url_prefix)
+    if admin is not None:
+        for view in views:
+            admin.add_view(view)
+    contributions.admin_views = views
+    for command in commands:
+        app.cli.add_command(command)
+    return contributions
+
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "ContractError",
+    "Contributions",
+    "collect_case_types",
+    "collect_translation_dirs",
+    "get_host_plugin_manager",
+    "install_plugins",
+]

@@ -1,0 +1,60 @@
+"""appgov's implementation of the case-host contract (entry point ``casehost: appgov``)."""
+
+from __future__ import annotations
+
+from .. import admin, case_types, cli, demo, migrations, web, workflows
+from ..i18n import DOMAIN, translations_dir
+from ..state import get_state, setup_state
+from .hookspecs import hookimpl
+
+
+@hookimpl
+def casehost_translation_dirs(app, register):
+    register(translations_dir(), DOMAIN)
+
+
+@hookimpl
+def casehost_init_app(app, db):
+    setup_state(app, db)
+
+
+@hookimpl
+def casehost_case_types(app, register):
+    for case_type in case_types.case_types(get_state(app).policy()):
+        register(case_type)
+
+
+@hookimpl
+def casehost_blueprints(app, register):
+    register(web.blueprint, url_prefix=app.config["APPGOV_URL_PREFIX"])
+
+
+@hookimpl
+def casehost_admin_views(app, db, register):
+    for view in admin.views(db):
+        register(view)
+
+
+@hookimpl
+def casehost_cli_commands(app, register):
+    register(cli.appgov_group)
+
+
+@hookimpl
+def casehost_upgrade_schema(app, db):
+    migrations.upgrade(db.engine)
+
+
+@hookimpl
+def casehost_demo_data(app, db, open_case, users):
+    demo.load(open_case, users)
+
+
+@hookimpl
+def casehost_before_transition(case, transition, user, comment):
+    return workflows.veto(case, transition, user)
+
+
+@hookimpl
+def casehost_after_transition(case, transition, user, comment):
+    workflows.after(case, transition)

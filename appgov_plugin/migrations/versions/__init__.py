@@ -1,0 +1,1 @@
+"""appgov migration revisions."""

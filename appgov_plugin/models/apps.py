@@ -1,0 +1,46 @@
+"""The app registry: every mobile app the city governs."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..i18n import _l
+from .base import Base, TimestampMixin
+
+#: Lifecycle of an app in the registry (KH-EVAL-1, TN-LIST-1, TN-DEL-1..3, KH-KPI-4).
+APP_STATUSES = {
+    "proposed": _l("Proposed"),
+    "in_development": _l("In development"),
+    "listed": _l("Listed"),
+    "suspended": _l("Temporarily taken down"),
+    "delisted": _l("Delisted"),
+}
+
+
+class App(TimestampMixin, Base):
+    """A mobile app of one agency (identified by the host's agency code)."""
+
+    __tablename__ = "appgov_app"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_code: Mapped[str] = mapped_column(sa.String(64), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(32), default="proposed")
+    version: Mapped[str | None] = mapped_column(sa.String(32))
+    ios_url: Mapped[str | None] = mapped_column(sa.String(500))
+    android_url: Mapped[str | None] = mapped_column(sa.String(500))
+    linked_to_mayor_mailbox: Mapped[bool] = mapped_column(default=False)
+    #: host case id of the development proposal that approved it (KH-EVAL-1, TN-EVAL-1)
+    proposal_case_id: Mapped[int | None] = mapped_column(sa.Integer, unique=True)
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('proposed', 'in_development', 'listed', 'suspended', 'delisted')",
+            name="status",
+        ),
+    )
+
+    def __str__(self) -> str:
+        return self.name

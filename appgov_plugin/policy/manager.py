@@ -1,0 +1,82 @@
+"""``get_policy``: the plugin manager of one city profile (policy-api.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import threading
+from types import ModuleType
+
+import pluggy
+
+from . import hookspecs
+from .facade import Policy
+
+ENTRY_POINT_GROUP = "appgov"
+PROFILES: tuple[str, ...] = ("tainan", "kaohsiung", "taipei")
+DEFAULTS_MODULE = "appgov_plugin.hooks.defaults"
+
+_managers: dict[tuple, pluggy.PluginManager] = {}
+_lock = threading.Lock()
+
+
+def check_profile(profile: str) -> str:
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; known profiles: {', '.join(PROFILES)}")
+    return profile
+
+
+def _module(plugin) -> ModuleType | object:
+    return importlib.import_module(plugin) if isinstance(plugin, str) else plugin
+
+
+def build_plugin_manager(
+    profile: str, plugins=(), *, load_entrypoints=True
+) -> pluggy.PluginManager:
+    """Defaults, then the profile's module, then ``appgov`` entry points, then ``plugins``.
+
+    Later registrations are asked first, so each overrides the ones before it for the hooks
+    it implements. ``check_pending()`` rejects a misspelt ``appgov_`` hook.
+    """
+    check_profile(profile)
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    pm.register(importlib.import_module(DEFAULTS_MODULE), name="appgov.defaults")
+    pm.register(importlib.import_module(f"appgov_plugin.hooks.{profile}"), name=f"appgov.{profile}")
+    if load_entrypoints:
+        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    for plugin in plugins:
+        module = _module(plugin)
+        if pm.is_registered(module):
+            continue
+        pm.register(module)
+    pm.check_pending()
+    return pm
+
+
+def get_policy(profile: str, plugins=(), as_of: dt.date | None = None) -> Policy:
+    """The policy facade of ``profile`` with parameters in force on ``as_of`` (default today).
+
+    Plugin managers are cached per (profile, plugins); :func:`reset_cache` forgets them
+    (after installing or removing an ``appgov`` entry point at run time).
+    """
+    key = (check_profile(profile), tuple(plugins))
+    pm = _managers.get(key)
+    if pm is None:
+        with _lock:
+            pm = _managers.get(key)
+            if pm is None:
+                pm = _managers[key] = build_plugin_manager(profile, plugins)
+    if as_of is not None and (isinstance(as_of, dt.datetime) or not isinstance(as_of, dt.date)):
+        raise ValueError(f"as_of must be a date, not {as_of!r}")
+    return Policy(profile, pm, as_of)
+
+
+def reset_cache() -> None:
+    with _lock:
+        _managers.clear()
+
+
+def hook_modules(policy: Policy) -> list[str]:
+    """Registered hook modules, highest priority first (the order pluggy asks them)."""
+    return [name for name, _ in reversed(policy.plugin_manager.list_name_plugin())]

@@ -1,0 +1,1 @@
+"""Declarative form definitions (``*.toml``) and the builder that renders them as WTForms."""

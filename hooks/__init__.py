@@ -1,0 +1,1 @@
+"""City policy hook modules: one file per city profile, plus the shared defaults."""

@@ -1,0 +1,1 @@
+"""Compiled gettext catalogs of the ``appgov`` domain (found with importlib.resources)."""
