@@ -20,6 +20,7 @@ from typing import Any
 import wtforms
 from flask_wtf import FlaskForm
 from wtforms import validators
+from wtforms.fields.choices import SelectChoice
 
 from appgov_plugin.i18n import lazy_gettext as translated, wtforms_translations
 
@@ -108,7 +109,7 @@ def _field(spec: dict) -> wtforms.Field:
         "validators": checks,
         "description": translated(spec["help"]) if spec.get("help") else "",
     }
-    choices = [(value, translated(text)) for value, text in spec.get("choices", [])]
+    choices = [SelectChoice(value, translated(text)) for value, text in spec.get("choices", [])]
     match kind:
         case "string":
             return wtforms.StringField(**kwargs)

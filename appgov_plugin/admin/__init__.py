@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import redirect, request, url_for
+from flask import abort, current_app
 from flask_admin.contrib.sqla import ModelView
+from flask_login import current_user
 
 from ..access import is_admin
 from ..i18n import _l
@@ -11,16 +12,19 @@ from ..models import APP_STATUSES, App
 
 
 class AppGovModelView(ModelView):
-    """Base view: only the configured admin roles; others are sent to the host's login."""
+    """Base view: only the configured admin roles (``APPGOV_ADMIN_ROLES``).
+
+    Anonymous visitors get the host's Flask-Login answer (its login page or 401); a user
+    without an admin role gets 403.
+    """
 
     def is_accessible(self):
         return is_admin()
 
     def inaccessible_callback(self, name, **kwargs):
-        try:
-            return redirect(url_for("auth.login", next=request.url))
-        except Exception:  # host without an "auth.login" endpoint
-            return "Forbidden", 403
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        abort(403)
 
 
 class AppView(AppGovModelView):

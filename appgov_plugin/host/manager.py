@@ -45,9 +45,8 @@ class Contributions:
 
 
 def _plugin_names(pm: pluggy.PluginManager, hook_name: str) -> list[tuple[str, object]]:
-    """(plug-in name, implementation) in the order pluggy calls them."""
-    impls = getattr(pm.hook, hook_name).get_hookimpls()
-    return [(impl.plugin_name, impl) for impl in reversed(impls)]
+    """(plug-in name, implementation) in registration order (pluggy calls them reversed)."""
+    return [(impl.plugin_name, impl) for impl in getattr(pm.hook, hook_name).get_hookimpls()]
 
 
 def collect_translation_dirs(app, pm) -> list[tuple[str, str]]:

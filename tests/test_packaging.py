@@ -1,0 +1,106 @@
+"""The distribution installs with ``pip install .`` and ``pip install -e .`` (design card).
+
+Each install goes into a fresh virtual environment that sees the already-installed
+dependencies through a plain path entry (not the outer environment's ``.pth`` hooks), so
+the only ``appgov_plugin`` it can import is the one pip just installed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sysconfig
+import textwrap
+import venv
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+PROBE = textwrap.dedent(
+    """
+    import json, sys, sysconfig
+    from importlib import metadata, resources
+    import appgov_plugin
+    from appgov_plugin.forms import builder
+    site = sysconfig.get_paths()["purelib"]
+    translations = resources.files("appgov_plugin.translations")
+    catalogs = sorted(
+        str(p.relative_to(translations))
+        for p in __import__("pathlib").Path(str(translations)).rglob("*.mo")
+    )
+    from appgov_plugin.i18n import domain
+    print(json.dumps({
+        "package": appgov_plugin.__file__,
+        "forms": builder.available(),
+        "form_module": builder.__file__,
+        "catalogs": catalogs,
+        "stray_top_level": [n for n in ("forms", "hooks", "translations")
+                            if (__import__("pathlib").Path(site) / n).exists()],
+        "casehost": [ep.value for ep in metadata.entry_points(group="casehost")],
+        "profile_module": __import__("appgov_plugin.hooks.kaohsiung").hooks.kaohsiung.__name__,
+        "proposal_fields": len(builder.load("app_proposal").fields),
+    }))
+    """
+)
+
+
+def _venv(tmp_path: Path) -> Path:
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    # dependencies from the outer environment, without running its .pth files
+    outer = sysconfig.get_paths()["purelib"]
+    Path(site, "outer_deps.pth").write_text(outer + "\n")
+    return python
+
+
+def _install_and_probe(tmp_path: Path, *pip_args: str) -> dict:
+    python = _venv(tmp_path)
+    workdir = tmp_path / "elsewhere"
+    workdir.mkdir()
+    subprocess.run(
+        [python, "-m", "pip", "install", "--no-deps", "--quiet", *pip_args],
+        cwd=workdir,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    out = subprocess.run(
+        [python, "-c", PROBE], cwd=workdir, check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_pip_install_from_outside_the_repository(tmp_path):
+    found = _install_and_probe(tmp_path, str(REPO))
+    assert "site-packages" in found["package"] and str(REPO) not in found["package"]
+    assert found["forms"] == ["app_proposal"]
+    assert "site-packages/appgov_plugin/forms/" in found["form_module"]
+    assert set(found["catalogs"]) >= {
+        "zh_Hant_TW/LC_MESSAGES/appgov.mo",
+        "en/LC_MESSAGES/appgov.mo",
+    }
+    assert found["stray_top_level"] == []
+    assert found["casehost"] == ["appgov_plugin.host.plugin"]
+    assert found["proposal_fields"] >= 10
+
+
+@pytest.mark.slow
+def test_pip_install_editable(tmp_path):
+    found = _install_and_probe(tmp_path, "-e", str(REPO))
+    assert found["package"] == str(REPO / "appgov_plugin" / "__init__.py")
+    # forms/ is mapped into the package namespace, from the repository's top level
+    assert found["form_module"] == str(REPO / "forms" / "builder.py")
+    assert found["forms"] == ["app_proposal"]
+    assert "zh_Hant_TW/LC_MESSAGES/appgov.mo" in found["catalogs"]
+    assert found["stray_top_level"] == []
+    assert found["casehost"] == ["appgov_plugin.host.plugin"]
