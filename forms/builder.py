@@ -22,7 +22,8 @@ from flask_wtf import FlaskForm
 from wtforms import validators
 from wtforms.fields.choices import SelectChoice
 
-from appgov_plugin.i18n import lazy_gettext as translated, wtforms_translations
+from appgov_plugin.i18n import lazy_gettext as translated
+from appgov_plugin.i18n import wtforms_translations
 
 FIELD_TYPES = (
     "string",
