@@ -1,0 +1,293 @@
+"""Table-driven tests of every rule of the facade, with the rulebook's boundary values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+import appgov_plugin
+from appgov_plugin.policy import PROFILES
+
+D = dt.date
+
+
+@pytest.fixture(params=PROFILES)
+def policy(request):
+    return appgov_plugin.get_policy(request.param)
+
+
+# -- KH-KPI-1 -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("population", "target"),
+    [
+        (2_750_000, 137_500),  # worked examples of the Kaohsiung KPI table
+        (35_000, 8_750),
+        (1_986_191, 99_309),
+        (1_000_001, 50_000),  # > 1,000,000 -> 5 %
+        (1_000_000, 100_000),  # exactly 1,000,000 -> 10 %
+        (100_000, 10_000),  # exactly 100,000 -> 10 %
+        (99_999, 24_999),  # < 100,000 -> 25 %, floor
+        (0, 0),
+        (3, 0),
+    ],
+)
+def test_download_target_kh_kpi_1(policy, population, target):
+    assert policy.download_target(population) == target
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "100", None, True])
+def test_download_target_refuses_bad_population(policy, bad):
+    with pytest.raises(ValueError, match=repr(bad).replace("(", r"\(")):
+        policy.download_target(bad)
+
+
+# -- KH-KPI-2 -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("ios", "android", "passes"),
+    [
+        ((3.5, 100), (3.5, 100), False),  # exactly 3.5 fails
+        ((3.51, 100), None, True),
+        ((4.0, 10), (3.0, 90), False),  # weighted: 3.1
+        ((4.0, 90), (3.0, 10), True),  # weighted: 3.9
+        ((4.0, None), (3.0, 1000), False),  # a count unknown: plain mean, exactly 3.5
+        ((3.9, None), (3.2, 1000), True),  # plain mean 3.55
+        ((3.8, None), (3.2, 1000), False),  # plain mean 3.5 -> fails
+        (None, (3.6, None), True),
+        ((5, 0), (3.0, 0), True),  # no ratings counted anywhere: plain mean 4.0
+    ],
+)
+def test_rating_passes_kh_kpi_2(policy, ios, android, passes):
+    assert policy.rating_passes(ios=ios, android=android) is passes
+
+
+@pytest.mark.parametrize(
+    ("ios", "android", "message"),
+    [
+        (None, None, "at least one"),
+        ((5.1, 3), None, "5.1"),
+        ((-1, 3), None, "-1"),
+        ((4, -3), None, "-3"),
+        ((4,), None, r"\(4,\)"),
+    ],
+)
+def test_rating_refuses_bad_input(policy, ios, android, message):
+    with pytest.raises(ValueError, match=message):
+        policy.rating_passes(ios=ios, android=android)
+
+
+# -- TP-GRADE-1 -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("score", "grade"),
+    [
+        (100, "A+"),
+        (95, "A+"),
+        (94.999, "A"),
+        ("94.999", "A"),
+        (90, "A"),
+        (89.99, "B"),
+        (80, "B"),
+        (79.9, "C"),
+        (70, "C"),
+        (60, "D"),
+        (59.99, "E"),
+        (0, "E"),
+        (Decimal("95.000"), "A+"),
+    ],
+)
+def test_grade_tp_grade_1(policy, score, grade):
+    assert policy.grade(score) == grade
+
+
+@pytest.mark.parametrize("bad", [-0.01, 100.01, 101, "abc", float("nan"), None])
+def test_grade_refuses_scores_outside_0_100(policy, bad):
+    with pytest.raises(ValueError):
+        policy.grade(bad)
+
+
+# -- TP-SEED-1, TP-ADM-1 --------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("headcount", "limits"),
+    [
+        (0, (2, 2)),
+        (39, (2, 2)),
+        (40, (2, 2)),
+        (41, (2, 2)),
+        (59, (2, 2)),
+        (60, (2, 3)),
+        (100, (2, 5)),
+        (1_000, (2, 50)),
+    ],
+)
+def test_seed_user_limits_tp_seed_1(policy, headcount, limits):
+    assert policy.seed_user_limits(headcount) == limits
+
+
+def test_seed_user_limits_refuse_negative_headcount(policy):
+    with pytest.raises(ValueError, match="-1"):
+        policy.seed_user_limits(-1)
+
+
+def test_min_system_admins_tp_adm_1(policy):
+    assert policy.min_system_admins() == 2
+
+
+# -- KH-VER-1, KH-SEC-1 ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("previous", "new", "relisting", "needed"),
+    [
+        (None, "1.0.0", False, True),  # a new app
+        ("1.4.2", "2.0.0", False, True),  # major change
+        ("1.4.2", "1.5.0", False, False),
+        ("1.4.2", "1.4.3", False, False),
+        ("1.4.2", "1.4.2", True, True),  # relisting after a security takedown
+        ("9.9.9", "10.0.0", False, True),
+        ("1.9.0", "1.10.0", False, False),
+    ],
+)
+def test_security_report_kh_sec_1(policy, previous, new, relisting, needed):
+    assert policy.needs_security_report(previous, new, relisting) is needed
+
+
+@pytest.mark.parametrize(
+    "bad", ["1.2", "v1.2.3", "1.2.3-beta", "v1.2.3-beta", "1.2.3.4", "01.2.3", " 1.2.3", ""]
+)
+def test_malformed_versions_are_named_kh_ver_1(policy, bad):
+    with pytest.raises(ValueError, match=f"malformed version {bad!r}"):
+        policy.needs_security_report("1.0.0", bad)
+    with pytest.raises(ValueError, match=f"malformed version {bad!r}"):
+        policy.needs_security_report(bad, "2.0.0")
+
+
+def test_version_going_backwards_is_refused(policy):
+    with pytest.raises(ValueError, match="'1.0.0' is lower than the previous version '1.2.0'"):
+        policy.needs_security_report("1.2.0", "1.0.0")
+
+
+# -- TP-TRN-3 -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("course", "hours", "leave", "absences", "status"),
+    [
+        ("admin", 12, 2.4, 0, "dismissed"),  # exactly 20 % (2.4 / 12 >= 0.2 is False in floats)
+        ("admin", 12, "2.39", 0, "active"),
+        ("seed", 10, 2, 0, "dismissed"),
+        ("seed", 10, 1.99, 0, "active"),
+        ("lecturer", 30, 3, 0, "dismissed"),  # exactly 10 %
+        ("lecturer", 30, 2.9, 0, "active"),
+        ("elearning", 6, 1.2, 0, "dismissed"),
+        ("other", 7, 1.4, 0, "dismissed"),  # 1.4 / 7 == 0.2 exactly
+        ("other", 7, 0, 1, "dismissed"),  # any unexcused absence
+        ("admin", 12, 0, 0, "active"),
+    ],
+)
+def test_training_status_tp_trn_3(policy, course, hours, leave, absences, status):
+    assert policy.training_status(course, hours, leave, absences) == status
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("cooking", 12, 0, 0), "unknown course type 'cooking'"),
+        (("admin", -1, 0, 0), "-1"),
+        (("admin", 0, 0, 0), "above 0"),
+        (("admin", 12, -2, 0), "-2"),
+        (("admin", 12, 0, -1), "-1"),
+    ],
+)
+def test_training_status_refuses_bad_input(policy, args, message):
+    with pytest.raises(ValueError, match=message):
+        policy.training_status(*args)
+
+
+# -- TP-TRN-4 -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("outcomes", "needed"),
+    [
+        ([], False),
+        (["fail", "fail"], False),
+        (["fail", "fail", "fail"], True),
+        (["fail", "fail", "pass", "fail"], False),
+        (["fail", "pass", "fail", "fail", "fail"], True),
+        (["dismissed"], False),
+        (["dismissed", "pass", "dismissed"], True),
+        (["fail", "dismissed", "fail"], False),
+    ],
+)
+def test_fitness_review_tp_trn_4(policy, outcomes, needed):
+    assert policy.fitness_review_needed(outcomes) is needed
+
+
+def test_fitness_review_refuses_unknown_outcome(policy):
+    with pytest.raises(ValueError, match="unknown training outcome 'absent'"):
+        policy.fitness_review_needed(["pass", "absent"])
+
+
+# -- deadlines (TIME-2, TIME-3, TIME-4) -------------------------------------------------
+@pytest.mark.parametrize(
+    ("kind", "start", "deadline"),
+    [
+        # TIME-2, start not counted; Friday -> Wednesday across a weekend
+        ("roster_change", D(2026, 11, 20), D(2026, 11, 25)),
+        # across Lunar New Year 2025 (1/25-2/2 off, 1/27 bridge day)
+        ("roster_change", D(2025, 1, 24), D(2025, 2, 5)),
+        # make-up Saturday 2025-02-08 counts as a working day
+        ("roster_change", D(2025, 2, 6), D(2025, 2, 10)),
+        ("minutes", D(2024, 2, 16), D(2024, 2, 22)),  # 2024-02-17 make-up Saturday counts
+        ("replacement", D(2026, 2, 12), D(2026, 3, 6)),  # 2/14-2/22 new year, 2/27 holiday
+        ("leave_makeup", D(2026, 10, 8), D(2026, 10, 20)),  # 10/9, 10/10 and 10/26 off
+        # TIME-3: 14 calendar days, moved off a weekend or holiday
+        ("plan_review", D(2026, 2, 1), D(2026, 2, 23)),
+        ("plan_review", D(2026, 11, 2), D(2026, 11, 16)),  # Monday + 14 = Monday
+        ("plan_review", D(2026, 11, 7), D(2026, 11, 23)),  # lands on Saturday -> Monday
+        # TIME-4: same day next month, else its last day
+        ("delisting_notice", D(2025, 1, 31), D(2025, 2, 28)),
+        ("delisting_notice", D(2024, 1, 31), D(2024, 2, 29)),
+        ("delisting_notice", D(2026, 12, 15), D(2027, 1, 15)),
+        ("delisting_notice", D(2026, 5, 31), D(2026, 6, 30)),
+    ],
+)
+def test_deadlines(policy, kind, start, deadline):
+    assert policy.deadline(kind, start) == deadline
+
+
+def test_unknown_deadline_kind_is_named(policy):
+    with pytest.raises(ValueError, match="unknown deadline kind 'lunch'"):
+        policy.deadline("lunch", D(2026, 1, 5))
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (D(2026, 11, 23), True),
+        (D(2026, 11, 22), False),  # Sunday
+        (D(2025, 2, 8), True),  # make-up Saturday
+        (D(2024, 2, 17), True),  # make-up Saturday
+        (D(2025, 1, 27), False),  # bridge holiday
+        (D(2026, 5, 1), False),  # Labour Day, a day off for civil servants from 2026
+        (D(2026, 9, 28), False),  # Teachers' Day, a national holiday again from 2025
+        (D(2027, 2, 8), False),  # Lunar New Year 2027
+    ],
+)
+def test_is_working_day_time_1(policy, day, working):
+    assert policy.is_working_day(day) is working
+
+
+def test_add_working_days_refuses_nonsense(policy):
+    with pytest.raises(ValueError, match="at least 1"):
+        policy.add_working_days(D(2026, 1, 1), 0)
+    with pytest.raises(ValueError, match="must be a date"):
+        policy.add_working_days("2026-01-01", 1)
+
+
+def test_unknown_profile_lists_the_known_ones():
+    with pytest.raises(ValueError, match="unknown profile 'gotham'; known profiles: tainan, "):
+        appgov_plugin.get_policy("gotham")
+
+
+def test_profiles_differ_where_the_cities_differ():
+    # KH-EVAL-2 exists only in Kaohsiung
+    answers = {
+        p: appgov_plugin.get_policy(p).param("proposal_escalation_to_mayor") for p in PROFILES
+    }
+    assert answers == {"tainan": False, "kaohsiung": True, "taipei": False}
