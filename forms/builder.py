@@ -125,8 +125,11 @@ def _field(spec: dict) -> wtforms.Field:
         case "date":
             return wtforms.DateField(**kwargs)
         case "boolean":
+            # an unticked box is an answer (False): neither required nor optional applies
             kwargs["validators"] = [
-                c for c in checks if not isinstance(c, validators.InputRequired)
+                c
+                for c in checks
+                if not isinstance(c, validators.InputRequired | validators.Optional)
             ]
             return wtforms.BooleanField(**kwargs)
         case "choice":

@@ -120,11 +120,15 @@ class CaseType:
     form_version: int | None = None
 
     def data_from(self, form) -> dict[str, Any]:
-        """A validated form's answers as JSON-compatible data (dates ISO, decimals as str)."""
+        """A validated form's answers as JSON-compatible data (dates ISO, decimals as str).
+
+        Buttons and the CSRF token are not answers and are left out.
+        """
         data = {}
-        for name, value in form.data.items():
-            if name == "csrf_token":
+        for field in form:
+            if field.type in ("SubmitField", "CSRFTokenField"):
                 continue
+            name, value = field.name, field.data
             if isinstance(value, dt.date | dt.datetime):
                 value = value.isoformat()
             elif isinstance(value, Decimal):

@@ -104,8 +104,10 @@ def casehost_demo_data(app, db, open_case, users):
     :param users: the demo users the host created (:class:`UserLike`, one or more per role),
         so plug-ins pick owners and agencies that exist.
     :param open_case: ``open_case(type_key, agency_code, owner_username, data,
-        transitions=(), actor_usernames=())`` creates a case through the host (and takes
-        the named transitions, recording history) and returns it.
+        transitions=(), actor_usernames=())`` creates a case through the host and takes the
+        named transitions in order, each by the user at the same position of
+        ``actor_usernames`` (or, when that is empty, by a user whose role and agency allow
+        it), with every check and hook a real transition gets; it returns the case.
     :returns: nothing. Only called when the host seeds a new, empty database.
     """
 

@@ -1,0 +1,156 @@
+"""Start-up configuration: instance folder, secret key, database URL and defaults.
+
+Precedence everywhere: the ``test_config`` mapping given to :func:`sample_host.create_app`,
+then environment variables, then files/defaults in the instance folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+
+import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+DEFAULTS = {
+    "BABEL_DEFAULT_LOCALE": "zh_Hant_TW",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Taipei",
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # werkzeug.security method for new password hashes; tests use a cheap pbkdf2.
+    "PASSWORD_HASH_METHOD": "scrypt",
+    # The appgov plug-in's pages extend the host's layout (it defines the block "content").
+    "APPGOV_BASE_TEMPLATE": "base.html",
+}
+
+#: Seconds PostgreSQL connection attempts may take before start-up gives up.
+POSTGRES_CONNECT_TIMEOUT = 10
+
+
+class HostConfigError(click.ClickException, RuntimeError):
+    """A start-up problem explained in one line.
+
+    Being a :class:`click.ClickException`, ``flask run`` and ``flask db ...`` print it as a
+    single ``Error: ...`` line and exit with status 1 instead of showing a traceback.
+    """
+
+
+def one_line(exc: BaseException) -> str:
+    """The gist of ``exc`` on one line (the driver's own message for database errors)."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig
+    text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    return text or type(exc).__name__
+
+
+def mask_password(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (also for URLs SQLAlchemy cannot parse)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def database_error(app, reason: BaseException | str) -> HostConfigError:
+    """The one-line error naming where the database URL came from and why it is unusable."""
+    source = app.config["HOST_DATABASE_SOURCE"]
+    url = mask_password(app.config["SQLALCHEMY_DATABASE_URI"])
+    if isinstance(reason, BaseException):
+        reason = one_line(reason)
+    return HostConfigError(f"sample_host: cannot use {source} {url!r}: {reason}")
+
+
+def ensure_instance_folder(app) -> None:
+    """Create ``app.instance_path`` (SQLite file and secret key live there)."""
+    try:
+        os.makedirs(app.instance_path, exist_ok=True)
+    except OSError as exc:
+        raise HostConfigError(
+            f"sample_host: cannot create the instance folder {app.instance_path}: "
+            f"{exc.strerror or exc}"
+        ) from exc
+
+
+def load_secret_key(app) -> str:
+    """``SECRET_KEY`` from the environment, else the key in ``instance/secret_key``.
+
+    The file is generated on first use (mode 0600) and reused afterwards, so sessions
+    survive restarts without any key written in the code.
+    """
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = os.path.join(app.instance_path, "secret_key")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_secret_key(path)
+    except OSError as exc:
+        raise HostConfigError(
+            f"sample_host: cannot write the secret key file {path}: {exc.strerror or exc}"
+        ) from exc
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def _read_secret_key(path: str) -> str:
+    try:
+        with open(path, encoding="ascii") as handle:
+            key = handle.read().strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HostConfigError(
+            f"sample_host: cannot read the secret key file {path}: {exc}"
+        ) from exc
+    if not key:
+        raise HostConfigError(
+            f"sample_host: the secret key file {path} is empty; delete it to generate a new key"
+        )
+    return key
+
+
+def _database_url(app, test_config: Mapping) -> tuple[str, str]:
+    """(URL, where it came from) following the documented precedence."""
+    if test_config.get("SQLALCHEMY_DATABASE_URI"):
+        return test_config["SQLALCHEMY_DATABASE_URI"], "SQLALCHEMY_DATABASE_URI"
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"], "DATABASE_URL"
+    return "sqlite:///" + os.path.join(app.instance_path, "sample_host.sqlite"), "the database"
+
+
+def configure_database(app, test_config: Mapping) -> None:
+    """Set ``SQLALCHEMY_DATABASE_URI`` after checking that the URL parses.
+
+    ``postgres://`` and ``postgresql://`` without a driver mean psycopg 3, the driver this
+    host installs (SQLAlchemy would otherwise look for psycopg2).
+    """
+    url, source = _database_url(app, test_config)
+    app.config["HOST_DATABASE_SOURCE"] = source
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise database_error(app, "this is not a database URL (dialect+driver://...)") from exc
+    if parsed.drivername in {"postgres", "postgresql"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername.startswith("postgresql") and "connect_timeout" not in parsed.query:
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault(
+            "connect_timeout", POSTGRES_CONNECT_TIMEOUT
+        )
+    app.config["SQLALCHEMY_DATABASE_URI"] = parsed.render_as_string(hide_password=False)
+
+
+def configure(app, test_config: Mapping) -> None:
+    """Fill ``app.config``: defaults, environment, ``test_config``, secret key, database URL."""
+    app.config.from_mapping(DEFAULTS)
+    app.config["AUTO_SETUP"] = os.environ.get("SAMPLE_HOST_AUTO_SETUP", "1").lower() not in {
+        "0",
+        "false",
+        "no",
+    }
+    app.config.from_mapping(test_config)
+    app.config["SECRET_KEY"] = test_config.get("SECRET_KEY") or load_secret_key(app)
+    configure_database(app, test_config)

@@ -1,0 +1,202 @@
+"""The host's own tables: agencies, users, cases and their append-only history.
+
+Hooks see :class:`User` as the contract's ``UserLike`` and :class:`Case` as ``CaseLike``
+(:mod:`appgov_plugin.host.contract`): both offer ``agency_code``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import event
+from sqlalchemy.ext.mutable import MutableDict
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from appgov_plugin.host.contract import STANDARD_ROLES
+
+from .extensions import db
+
+CITIES: dict[str, Any] = {
+    "tainan": _l("Tainan"),
+    "kaohsiung": _l("Kaohsiung"),
+    "taipei": _l("Taipei"),
+}
+
+ROLE_LABELS: dict[str, Any] = {
+    "agency_staff": _l("Agency staff"),
+    "agency_head": _l("Agency head"),
+    "reviewer": _l("Reviewer"),
+    "mayor": _l("Mayor"),
+    "it_department": _l("IT department"),
+    "helpdesk": _l("Helpdesk"),
+    "sysadmin": _l("System administrator"),
+}
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def _in_list(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: host timestamps must carry a time zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Agency(db.Model):
+    """A government agency (機關) of one of the supported cities."""
+
+    __tablename__ = "host_agency"
+    __table_args__ = (sa.CheckConstraint(_in_list("city", CITIES), name="city"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200))
+    city: Mapped[str] = mapped_column(sa.String(20))
+
+    @property
+    def name(self) -> str:
+        """The name in the current request's language (Chinese outside a request)."""
+        locale = get_locale()
+        return self.name_en if locale is not None and locale.language == "en" else self.name_zh
+
+    def __str__(self) -> str:
+        return f"{self.name_zh} ({self.code})"
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in; ``role`` is one of the contract's ``STANDARD_ROLES``."""
+
+    __tablename__ = "host_user"
+    __table_args__ = (sa.CheckConstraint(_in_list("role", STANDARD_ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(30))
+    agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("host_agency.id"), index=True)
+    locale: Mapped[str | None] = mapped_column(sa.String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    agency: Mapped[Agency | None] = relationship()
+
+    @property
+    def agency_code(self) -> str | None:
+        return self.agency.code if self.agency else None
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login refuses inactive users."""
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash (method from ``PASSWORD_HASH_METHOD``), never the password."""
+        method = current_app.config["PASSWORD_HASH_METHOD"]
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.username})"
+
+
+class Case(db.Model):
+    """One case of a plug-in's case type, moving through that type's workflow."""
+
+    __tablename__ = "host_case"
+    __table_args__ = (sa.Index("ix_host_case_type_key_status", "type_key", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type_key: Mapped[str] = mapped_column(sa.String(80))
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("host_agency.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(80))
+    # MutableDict: a hook that sets case.data[key] in place gets the change saved.
+    data: Mapped[dict] = mapped_column(MutableDict.as_mutable(sa.JSON), default=dict)
+    form_version: Mapped[int | None]
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("host_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    agency: Mapped[Agency] = relationship()
+    owner: Mapped[User] = relationship()
+    history: Mapped[list[CaseHistory]] = relationship(
+        back_populates="case", order_by="CaseHistory.id"
+    )
+
+    @property
+    def agency_code(self) -> str:
+        return self.agency.code
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.type_key} ({self.status})"
+
+
+class CaseHistory(db.Model):
+    """One step a case took. Rows are append-only: updates and deletes are refused."""
+
+    __tablename__ = "host_case_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("host_case.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("host_user.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    transition: Mapped[str] = mapped_column(sa.String(80))
+    from_state: Mapped[str | None] = mapped_column(sa.String(80))
+    to_state: Mapped[str] = mapped_column(sa.String(80))
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+
+    case: Mapped[Case] = relationship(back_populates="history")
+    actor: Mapped[User] = relationship()
+
+
+class AppendOnlyError(RuntimeError):
+    """Someone tried to change or delete a case history row."""
+
+
+@event.listens_for(CaseHistory, "before_update")
+def _refuse_history_update(mapper, connection, target: CaseHistory) -> None:
+    session = object_session(target)
+    if session is not None and session.is_modified(target, include_collections=False):
+        raise AppendOnlyError(f"case history row {target.id} is append-only: UPDATE refused")
+
+
+@event.listens_for(CaseHistory, "before_delete")
+def _refuse_history_delete(mapper, connection, target: CaseHistory) -> None:
+    raise AppendOnlyError(f"case history row {target.id} is append-only: DELETE refused")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_history_changes(state) -> None:
+    """Bulk ``update(CaseHistory)`` / ``delete(CaseHistory)`` skip the mapper events above."""
+    if (state.is_update or state.is_delete) and state.bind_mapper is sa.inspect(CaseHistory):
+        raise AppendOnlyError("case history is append-only: bulk UPDATE/DELETE refused")

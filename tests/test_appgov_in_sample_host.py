@@ -1,0 +1,180 @@
+"""appgov discovered by the sample host through its ``casehost`` entry point, end to end."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from appgov_plugin.case_types import PROPOSAL
+from appgov_plugin.models import App
+from sample_host import create_app
+from sample_host.extensions import db
+from sample_host.models import Case, CaseHistory
+
+GOOD_PROPOSAL = {
+    "app_name": "高雄好行",
+    "purpose": "提供市民查詢公車、輕軌與公共自行車即時資訊並整合轉乘規劃的服務。",
+    "platforms": ["ios", "android"],
+    "comparable_apps": "民間 App 未整合本市輕軌與公共自行車資料。",
+    "open_data_first": "yes",
+    "open_data_reason": "",
+    "web_alternative": "需背景定位提醒，響應式網頁無法替代。",
+    "eligibility_grounds": ["missing_function"],
+    "target_population": "2750000",
+    "budget": "0",  # 0 is a real answer (InputRequired, not DataRequired)
+    "mayor_mailbox_link": "y",
+    "source_code_rights": "y",
+}
+
+
+@pytest.fixture
+def make_host(database_url, tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    apps = []
+
+    def make(profile="tainan"):
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "SECRET_KEY": "test",
+                "WTF_CSRF_ENABLED": False,
+                "INSTANCE_PATH": str(tmp_path / "instance"),
+                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                "APPGOV_PROFILE": profile,
+            }
+        )  # plug-ins from entry points only
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def login(client, username):
+    client.get("/logout")
+    response = client.post("/login", data={"username": username, "password": f"demo-{username}"})
+    assert response.status_code == 302, username
+
+
+def open_proposal(client, **changes) -> int:
+    data = {**GOOD_PROPOSAL, **changes}
+    response = client.post(f"/cases/new/{PROPOSAL}", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return int(re.search(r"/cases/(\d+)", response.headers["Location"]).group(1))
+
+
+def act(client, case_id, name, comment=""):
+    return client.post(
+        f"/cases/{case_id}/transition", data={"name": name, "comment": comment},
+        follow_redirects=True,
+    )
+
+
+def status(app, case_id):
+    with app.app_context():
+        return db.session.get(Case, case_id).status
+
+
+def test_entry_point_brings_appgov_with_its_demo_data(make_host):
+    app = make_host()
+    host = app.extensions["casehost"]
+    assert host.pm.get_plugin("appgov") is not None
+    with app.app_context():
+        proposal = db.session.scalar(sa.select(Case).where(Case.type_key == PROPOSAL))
+        assert proposal.status == "in_review" and proposal.form_version == 1
+        assert db.session.query(App).count() >= 1
+    client = app.test_client()
+    login(client, "reviewer")
+    inbox = client.get("/inbox").get_data(as_text=True)
+    assert "台南好停車" in inbox  # the demo proposal waits for the reviewer
+    for url in ("/", "/inbox", "/appgov/", "/appgov/policy", f"/cases/{proposal.id}"):
+        assert client.get(url).status_code == 200, url
+    login(client, "admin")
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/appgov_app/").status_code == 200
+
+
+def test_proposal_form_errors_are_named_in_the_users_language(make_host):
+    app = make_host()
+    client = app.test_client()
+    login(client, "staff")
+    bad = {**GOOD_PROPOSAL, "open_data_first": "no", "mayor_mailbox_link": ""}
+    page = client.post(f"/cases/new/{PROPOSAL}", data=bad).get_data(as_text=True)
+    assert "TN-EVAL-4：App 之意見回饋功能須介接市長信箱。" in page
+    assert "此欄位是必需的。" in page  # TN-EVAL-2: the reason is now mandatory
+    client.get("/locale/en")
+    page = client.post(f"/cases/new/{PROPOSAL}", data=bad).get_data(as_text=True)
+    assert "TN-EVAL-4: the app must link its feedback function to the mayor mailbox." in page
+    with app.app_context():
+        assert db.session.query(Case).count() == 1  # only the demo proposal: nothing written
+
+
+def test_tainan_proposal_approved_enters_the_app_registry(make_host):
+    app = make_host("tainan")
+    client = app.test_client()
+    login(client, "staff")
+    case_id = open_proposal(client)
+    act(client, case_id, "submit")
+    assert status(app, case_id) == "in_review"
+    login(client, "reviewer")
+    act(client, case_id, "approve")
+    assert status(app, case_id) == "approved"
+    with app.app_context():
+        app_row = db.session.scalar(sa.select(App).where(App.proposal_case_id == case_id))
+        assert (app_row.name, app_row.status, app_row.agency_code) == (
+            "高雄好行", "in_development", "tainan-tourism"
+        )
+    # Tainan has no escalation to the mayor (KH-EVAL-2 is Kaohsiung's)
+    workflow = app.extensions["casehost"].case_types[PROPOSAL].workflow
+    assert "escalated" not in workflow.states
+
+
+def test_ground_four_needs_the_agency_head_tn_eval_3(make_host):
+    app = make_host()
+    client = app.test_client()
+    login(client, "staff")
+    case_id = open_proposal(client, eligibility_grounds=["head_approved"])
+    page = act(client, case_id, "submit").get_data(as_text=True)
+    assert "TN-EVAL-3" in page and "機關首長" in page
+    assert status(app, case_id) == "draft"
+    with app.app_context():
+        assert db.session.query(CaseHistory).filter_by(case_id=case_id).count() == 1  # opened
+    login(client, "head")
+    act(client, case_id, "head_submit")
+    assert status(app, case_id) == "in_review"
+
+
+def test_kaohsiung_rejection_can_go_to_the_mayor_kh_eval_2(make_host):
+    app = make_host("kaohsiung")
+    client = app.test_client()
+    login(client, "staff")
+    case_id = open_proposal(client)
+    act(client, case_id, "submit")
+    login(client, "reviewer")
+    act(client, case_id, "reject", "與既有 App 重複")
+    assert status(app, case_id) == "rejected"
+    login(client, "head")
+    act(client, case_id, "escalate", "仍有開發必要，簽請市長核可")
+    assert status(app, case_id) == "escalated"
+    login(client, "mayor")
+    act(client, case_id, "mayor_approve")
+    assert status(app, case_id) == "approved"
+    with app.app_context():
+        steps = [
+            (h.transition, h.from_state, h.to_state)
+            for h in db.session.scalars(
+                sa.select(CaseHistory).filter_by(case_id=case_id).order_by(CaseHistory.id)
+            )
+        ]
+        assert steps[1:] == [
+            ("submit", "draft", "in_review"),
+            ("reject", "in_review", "rejected"),
+            ("escalate", "rejected", "escalated"),
+            ("mayor_approve", "escalated", "approved"),
+        ]
+        assert db.session.scalar(sa.select(App).where(App.proposal_case_id == case_id))
