@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import types
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+import appgov_plugin
 from appgov_plugin.host import hookimpl as host_hookimpl
 from appgov_plugin.host import hookspecs as host_hookspecs
 from appgov_plugin.host.manager import get_host_plugin_manager
+from appgov_plugin.policy import hookspecs as policy_hookspecs
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST_DOC = ROOT / "docs" / "host_hooks.md"
+POLICY_DOC = ROOT / "docs" / "policy_hooks.md"
 
 
 def _hook_names(module, prefix):
@@ -47,3 +52,42 @@ def test_host_hook_examples_run_and_implement_every_hook():
 def test_every_host_hook_is_exercised_by_a_test(name):
     tests = [p for p in (ROOT / "tests").glob("test_*.py") if p.name != "test_docs.py"]
     assert any(name in p.read_text(encoding="utf-8") for p in tests), f"no test calls {name}"
+
+
+def test_every_policy_hook_is_documented():
+    assert _documented(POLICY_DOC, "appgov_") == _hook_names(policy_hookspecs, "appgov_")
+
+
+def test_policy_hook_examples_run_and_override_through_the_facade():
+    module = _examples_module(POLICY_DOC, "policy_doc_examples", hookimpl=appgov_plugin.hookimpl)
+    policy = appgov_plugin.get_policy("kaohsiung", plugins=[module])
+    for name in _hook_names(policy_hookspecs, "appgov_"):
+        assert module in [
+            i.plugin for i in getattr(policy.plugin_manager.hook, name).get_hookimpls()
+        ]
+    later = appgov_plugin.get_policy("kaohsiung", plugins=[module], as_of=dt.date(2027, 1, 1))
+    assert policy.param("rating_bar") == Decimal("3.5")
+    assert later.param("rating_bar") == Decimal("3.8")
+    assert policy.min_system_admins() == 3
+    assert policy.rating_passes(ios=(4.9, 3)) is False
+    assert policy.seed_user_limits(1500) == (3, 100) and policy.seed_user_limits(100) == (2, 5)
+    assert policy.grade(100) == "A+" and policy.grade(50) == "E"
+    assert policy.download_target(0) == 0 and policy.download_target(35_000) == 8_750
+    assert policy.deadline("minutes", dt.date(2026, 11, 20)) == dt.date(2026, 11, 26)
+    assert not policy.is_working_day(dt.date(2026, 12, 24))  # the example's city holiday
+    # 12/24 the example's holiday, 12/25 Constitution Day, then the weekend
+    assert policy.add_working_days(dt.date(2026, 12, 23), 1) == dt.date(2026, 12, 28)
+    assert policy.needs_security_report("1.2.0", "1.3.0") is True
+    assert policy.training_status("elearning", 10, 9, 0) == "active"
+    assert policy.fitness_review_needed(["fail", "pass", "fail", "fail"]) is True
+
+
+@pytest.mark.parametrize("name", sorted(_hook_names(policy_hookspecs, "appgov_")))
+def test_every_policy_hook_is_exercised_by_a_test(name):
+    facade_method = {"appgov_parameter": "param", "appgov_calendar": "calendar"}.get(
+        name, name.removeprefix("appgov_")
+    )
+    tests = [p for p in (ROOT / "tests").glob("test_*.py") if p.name != "test_docs.py"]
+    assert any(
+        re.search(rf"\.{facade_method}\b|{name}", p.read_text(encoding="utf-8")) for p in tests
+    ), f"no test calls {name}"
