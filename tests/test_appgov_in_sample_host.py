@@ -70,7 +70,8 @@ def open_proposal(client, **changes) -> int:
 
 def act(client, case_id, name, comment=""):
     return client.post(
-        f"/cases/{case_id}/transition", data={"name": name, "comment": comment},
+        f"/cases/{case_id}/transition",
+        data={"name": name, "comment": comment},
         follow_redirects=True,
     )
 
@@ -127,7 +128,9 @@ def test_tainan_proposal_approved_enters_the_app_registry(make_host):
     with app.app_context():
         app_row = db.session.scalar(sa.select(App).where(App.proposal_case_id == case_id))
         assert (app_row.name, app_row.status, app_row.agency_code) == (
-            "高雄好行", "in_development", "tainan-tourism"
+            "高雄好行",
+            "in_development",
+            "tainan-tourism",
         )
     # Tainan has no escalation to the mayor (KH-EVAL-2 is Kaohsiung's)
     workflow = app.extensions["casehost"].case_types[PROPOSAL].workflow

@@ -125,10 +125,10 @@ class CaseType:
         Buttons and the CSRF token are not answers and are left out.
         """
         data = {}
-        for field in form:
-            if field.type in ("SubmitField", "CSRFTokenField"):
+        for form_field in form:
+            if form_field.type in ("SubmitField", "CSRFTokenField"):
                 continue
-            name, value = field.name, field.data
+            name, value = form_field.name, form_field.data
             if isinstance(value, dt.date | dt.datetime):
                 value = value.isoformat()
             elif isinstance(value, Decimal):
