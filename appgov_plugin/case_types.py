@@ -80,7 +80,8 @@ def proposal_workflow(escalation_to_mayor: bool) -> Workflow:
 
 
 def case_types(policy) -> list[CaseType]:
-    """appgov's case types under ``policy`` (the deployment's profile)."""
+    """appgov's case types under ``policy`` (the deployment's profile, from code: the
+    workflow's shape is fixed when the application starts)."""
     definition = builder.load("app_proposal")
     return [
         CaseType(

@@ -16,17 +16,18 @@ class AppGovState:
     profile: str
     policy_modules: tuple[str, ...] = ()
     case_types: Any = None  # CaseTypeRegistry when AppGov plays host for itself
+    database_layer: Any = None  # appgov_plugin.policy.database.DatabaseLayer
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def session(self):
         return self.db.session
 
-    def policy(self, as_of=None):
+    def policy(self, as_of=None, *, database=None):
         """The city policy facade for this deployment (rules.md, policy-api.md)."""
         from .policy import get_policy
 
-        return get_policy(self.profile, plugins=self.policy_modules, as_of=as_of)
+        return get_policy(self.profile, self.policy_modules, as_of, database=database)
 
 
 def setup_state(app, db) -> AppGovState:
@@ -42,7 +43,10 @@ def setup_state(app, db) -> AppGovState:
     modules = app.config["APPGOV_POLICY_MODULES"]
     if isinstance(modules, str):
         modules = tuple(m for m in modules.replace(",", " ").split() if m)
+    from .policy.database import DatabaseLayer
+
     state = AppGovState(db=db, profile=profile, policy_modules=tuple(modules))
+    state.database_layer = DatabaseLayer(lambda: db.engine)
     app.extensions["appgov"] = state
     return state
 

@@ -14,6 +14,9 @@ from appgov_plugin.policy import hookimpl
 
 #: Parameter values that differ from the shared defaults.
 PARAMETERS = {
+    # rule TN-DEL-1 (6): missing the KPI leads to a delisting *evaluation*, not to the
+    # forced delisting of KH-KPI-4
+    "kpi_failed_years_for_delisting": 0,
     "proposal_escalation_to_mayor": False,  # rule TN-EVAL-1 (no KH-EVAL-2 in Tainan)
 }
 

@@ -12,6 +12,8 @@ from appgov_plugin.policy import hookimpl
 
 #: Parameter values that differ from the shared defaults.
 PARAMETERS = {
+    # no forced delisting for missed app KPIs (KH-KPI-4 is Kaohsiung's)
+    "kpi_failed_years_for_delisting": 0,
     "proposal_escalation_to_mayor": False,
 }
 

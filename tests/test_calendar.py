@@ -89,3 +89,18 @@ def test_shipped_table_covers_2024_to_2027_with_sources():
         assert calendar.non_working_days(year), year
     make_up = {d for year in (2024, 2025, 2026, 2027) for d, _ in calendar.make_up_days(year)}
     assert make_up == {dt.date(2024, 2, 17), dt.date(2025, 2, 8)}
+
+
+def test_deadline_cost_does_not_grow_with_the_distance(monkeypatch):
+    """No day-by-day loop: a binary search over precomputed working days, whatever n is."""
+    calendar = WorkingCalendar()
+    calendar.add_working_days(dt.date(2026, 1, 2), 1)  # builds 2023-2029
+    built = []
+    monkeypatch.setattr(
+        WorkingCalendar, "_compute_years", lambda self, years: built.append(years) or ([], {})
+    )
+    probes = []
+    monkeypatch.setattr(WorkingCalendar, "is_working_day", lambda self, day: probes.append(day))
+    for n in (1, 10, 100, 700):
+        calendar.add_working_days(dt.date(2026, 1, 2), n)
+    assert probes == [] and built == []

@@ -5,49 +5,12 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask_admin import Admin
-from flask_login import LoginManager, UserMixin, login_user
 from flask_sqlalchemy import SQLAlchemy
+from intranet import make_intranet
 
 from appgov_plugin import AppGov
 from appgov_plugin.case_types import PROPOSAL
 from appgov_plugin.models import App
-
-
-class IntranetUser(UserMixin):
-    """The existing intranet's own user object, speaking the contract's UserLike."""
-
-    def __init__(self, username, role, agency_code):
-        self.id, self.username, self.role, self.agency_code = username, username, role, agency_code
-
-
-USERS = {
-    "root": IntranetUser("root", "sysadmin", None),
-    "clerk": IntranetUser("clerk", "agency_staff", "TN-TOUR"),
-}
-
-
-def make_intranet(database_url, **config):
-    app = Flask("intranet")
-    app.config.update(
-        SECRET_KEY="test",
-        TESTING=True,
-        SQLALCHEMY_DATABASE_URI=database_url,
-        APPGOV_PROFILE="kaohsiung",
-    )
-    app.config.update(config)
-    db = SQLAlchemy(app)
-    login = LoginManager(app)
-    login.user_loader(USERS.get)
-    admin = Admin(app, name="Intranet")
-
-    @app.get("/_login/<name>")
-    def _login(name):
-        login_user(USERS[name])
-        return "ok"
-
-    appgov = AppGov(app, db=db, admin=admin)
-    return app, db, appgov
 
 
 def test_extension_installs_pages_admin_cli_and_case_types(database_url):

@@ -287,7 +287,13 @@ def test_unknown_profile_lists_the_known_ones():
 
 def test_profiles_differ_where_the_cities_differ():
     # KH-EVAL-2 exists only in Kaohsiung
-    answers = {
-        p: appgov_plugin.get_policy(p).param("proposal_escalation_to_mayor") for p in PROFILES
+    def answers(name):
+        return {p: appgov_plugin.get_policy(p).param(name) for p in PROFILES}
+
+    # KH-EVAL-2: escalation to the mayor; KH-KPI-4: forced delisting after two years
+    assert answers("proposal_escalation_to_mayor") == {
+        "tainan": False,
+        "kaohsiung": True,
+        "taipei": False,
     }
-    assert answers == {"tainan": False, "kaohsiung": True, "taipei": False}
+    assert answers("kpi_failed_years_for_delisting") == {"tainan": 0, "kaohsiung": 2, "taipei": 0}

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import abort, current_app
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
+from wtforms.validators import InputRequired, Length
 
 from ..access import is_admin
 from ..i18n import _l
-from ..models import APP_STATUSES, App
+from ..models import APP_STATUSES, App, CalendarOverride
 
 
 class AppGovModelView(ModelView):
@@ -55,7 +56,40 @@ class AppView(AppGovModelView):
     column_formatters = {"status": lambda v, c, m, n: APP_STATUSES.get(m.status, m.status)}
 
 
+class CalendarOverrideView(AppGovModelView):
+    """TIME-1: typhoon days off, city holidays and extra working days; they win over the
+    national holidays and the shipped DGPA table from the next deadline computed on."""
+
+    column_list = ("day", "working", "name", "reason", "created_by", "updated_at")
+    column_default_sort = ("day", True)
+    column_filters = ("day", "working")
+    column_labels = {
+        "day": _l("Date"),
+        "working": _l("Working day"),
+        "name": _l("Name"),
+        "reason": _l("Reason"),
+        "created_by": _l("Entered by"),
+        "updated_at": _l("Updated"),
+    }
+    column_descriptions = {
+        "working": _l("Ticked: an extra working day. Unticked: a day off (e.g. typhoon)."),
+    }
+    form_columns = ("day", "working", "name", "reason")
+    form_args = {"name": {"validators": [InputRequired(), Length(max=100)]}}
+
+    def on_model_change(self, form, model, is_created):
+        # a second override of the same day is refused by the form's unique check
+        model.created_by = getattr(current_user, "username", None)
+
+
 def views(db) -> list[ModelView]:
     return [
         AppView(App, db, name=_l("Apps"), category=_l("App governance"), endpoint="appgov_app"),
+        CalendarOverrideView(
+            CalendarOverride,
+            db,
+            name=_l("Working calendar"),
+            category=_l("Rules"),
+            endpoint="appgov_calendar_override",
+        ),
     ]

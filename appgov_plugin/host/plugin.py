@@ -20,7 +20,7 @@ def casehost_init_app(app, db):
 
 @hookimpl
 def casehost_case_types(app, register):
-    for case_type in case_types.case_types(get_state(app).policy()):
+    for case_type in case_types.case_types(get_state(app).policy(database=False)):
         register(case_type)
 
 

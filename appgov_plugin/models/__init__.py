@@ -2,7 +2,8 @@
 
 from .apps import APP_STATUSES, App
 from .base import TABLE_PREFIX, Base
+from .calendar import CalendarOverride
 
 metadata = Base.metadata
 
-__all__ = ["APP_STATUSES", "TABLE_PREFIX", "App", "Base", "metadata"]
+__all__ = ["APP_STATUSES", "TABLE_PREFIX", "App", "Base", "CalendarOverride", "metadata"]

@@ -8,6 +8,7 @@ import threading
 from types import ModuleType
 
 import pluggy
+from flask import current_app, has_app_context
 
 from . import hookspecs
 from .facade import Policy
@@ -49,18 +50,43 @@ def build_plugin_manager(
         module = _module(plugin)
         if pm.is_registered(module):
             continue
-        pm.register(module)
+        pm.register(module, name=getattr(module, "plugin_name", None))
     pm.check_pending()
     return pm
 
 
-def get_policy(profile: str, plugins=(), as_of: dt.date | None = None) -> Policy:
+def _database_layer():
+    """The application's database layer when called inside an app running appgov."""
+    if has_app_context():
+        state = current_app.extensions.get("appgov")
+        if state is not None:
+            return state.database_layer
+    return None
+
+
+def get_policy(
+    profile: str, plugins=(), as_of: dt.date | None = None, *, database: bool | None = None
+) -> Policy:
     """The policy facade of ``profile`` with parameters in force on ``as_of`` (default today).
+
+    Inside a Flask application running appgov, the deployment's database layer (calendar
+    overrides, administrators' parameter changes) is registered above everything else;
+    ``database=False`` leaves it out, ``database=True`` insists on it. Outside an
+    application the shipped defaults apply.
 
     Plugin managers are cached per (profile, plugins); :func:`reset_cache` forgets them
     (after installing or removing an ``appgov`` entry point at run time).
     """
-    key = (check_profile(profile), tuple(plugins))
+    check_profile(profile)
+    plugins = tuple(plugins)
+    if database is not False:
+        layer = _database_layer()
+        if layer is None and database:
+            raise RuntimeError("get_policy(database=True) needs an application running appgov")
+        if layer is not None:
+            layer.refresh()
+            plugins += (layer,)
+    key = (profile, plugins)
     pm = _managers.get(key)
     if pm is None:
         with _lock:

@@ -278,9 +278,9 @@ PARAMETERS: dict[str, Parameter] = {
             "kpi_failed_years_for_delisting",
             "KH-KPI-4",
             _l("consecutive years"),
-            _l("Consecutive years below the KPI before forced delisting"),
+            _l("Consecutive years below the KPI before forced delisting (0: never)"),
             2,
-            _positive_int("kpi_failed_years_for_delisting"),
+            _non_negative_int("kpi_failed_years_for_delisting"),
         ),
         _p(
             "proposal_escalation_to_mayor",

@@ -50,6 +50,24 @@ def policy():
     )
 
 
+@blueprint.get("/calendar/", defaults={"year": None})
+@blueprint.get("/calendar/<int:year>")
+@login_required
+def calendar(year):
+    """TIME-1: the year's days off and make-up working days, overrides included."""
+    current = get_state().policy()
+    year = year or current.as_of.year
+    if not 1912 <= year <= 9998:
+        abort(404)
+    cal = current.calendar
+    return render_template(
+        "appgov/calendar.html",
+        year=year,
+        days_off=cal.non_working_days(year),
+        make_up=cal.make_up_days(year),
+    )
+
+
 @blueprint.get("/apps/<int:app_id>")
 @login_required
 def app_detail(app_id):
