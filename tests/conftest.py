@@ -9,7 +9,13 @@ An unreachable PostgreSQL skips those tests locally and fails them in CI (``CI=t
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -58,3 +64,46 @@ def database_url(request, tmp_path):
         with admin_engine.connect() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin_engine.dispose()
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(database_url, tmp_path):
+    """``flask --app sample_host run`` on a free port of 127.0.0.1: (base URL, instance dir)."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url}
+    env.pop("SECRET_KEY", None)
+    app_spec = f"sample_host:create_app({{'INSTANCE_PATH': {str(tmp_path / 'instance')!r}}})"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", app_spec, "run", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"flask run exited: {process.stdout.read()}")
+        try:
+            urllib.request.urlopen(base + "/login", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("flask run did not answer within 60 s")
+    yield base, tmp_path / "instance"
+    process.terminate()
+    output = process.communicate(timeout=10)[0]
+    assert "demo-admin" in output  # the demo logins were printed on first start

@@ -91,3 +91,15 @@ def test_every_policy_hook_is_exercised_by_a_test(name):
     assert any(
         re.search(rf"\.{facade_method}\b|{name}", p.read_text(encoding="utf-8")) for p in tests
     ), f"no test calls {name}"
+
+
+def test_readme_city_hook_module_works_when_copied():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Writing a city hook module", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    module = types.ModuleType("my_city_hooks")
+    exec(compile(code, "README.md", "exec"), module.__dict__)
+    policy = appgov_plugin.get_policy("kaohsiung", plugins=[module])
+    assert policy.param("rating_bar") == Decimal("3.8")
+    assert policy.min_system_admins() == 3
+    assert policy.grade(95) == "A+"  # untouched hooks keep the profile's answer

@@ -1,0 +1,81 @@
+"""A person in a browser: Debian's Chromium driven by Playwright against ``flask run``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from conftest import IN_CI
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+@pytest.fixture
+def page(tmp_path):
+    if not os.path.exists(CHROMIUM) or shutil.which("chromium") is None:
+        if IN_CI:
+            pytest.fail("Debian's chromium is not installed (apt-get install chromium)")
+        pytest.skip("Debian's chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        context = browser.new_context(locale="zh-TW")
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+@pytest.fixture
+def sqlite_only(database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("one browser run is enough; the database layer is tested on both")
+
+
+def test_staff_files_a_proposal_and_sees_errors_in_their_language(
+    sqlite_only, server, page, tmp_path
+):
+    base, _ = server
+    page.goto(base + "/login")
+    page.fill("input[name=username]", "staff")
+    page.fill("input[name=password]", "demo-staff")
+    page.click("button[type=submit]")
+    page.goto(base + "/cases/new/appgov_app_proposal")
+    assert "App 開發評估申請" in page.content()
+    page.fill("input[name=app_name]", "府城好行")
+    page.click("main form button[type=submit]")
+    body = page.content()
+    assert "此欄位是必需的。" in body  # WTForms' Traditional Chinese, not Simplified
+    assert "TN-EVAL-4：App 之意見回饋功能須介接市長信箱。" in body
+    page.screenshot(path=str(tmp_path / "proposal-errors.png"), full_page=True)
+
+    page.goto(base + "/locale/en?next=/cases/new/appgov_app_proposal")
+    page.click("main form button[type=submit]")
+    assert "TN-EVAL-4: the app must link its feedback function" in page.content()
+
+
+def test_reviewer_sees_the_demo_proposal_in_the_inbox_and_approves_it(sqlite_only, server, page):
+    base, _ = server
+    page.goto(base + "/login")
+    page.fill("input[name=username]", "reviewer")
+    page.fill("input[name=password]", "demo-reviewer")
+    page.click("button[type=submit]")
+    page.goto(base + "/inbox")
+    row = page.locator("tr", has_text="台南好停車")
+    row.locator("a").first.click()
+    page.click("button[value=approve]")
+    assert page.locator(".badge", has_text="核定").count() == 1
+    assert "審查中" in page.locator("table.history").inner_text()
+    page.goto(base + "/appgov/")
+    assert "台南好停車" in page.content()
