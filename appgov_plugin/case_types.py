@@ -5,6 +5,7 @@ from __future__ import annotations
 from .forms import builder
 from .host.contract import CaseType, Transition, Workflow
 from .i18n import _l
+from .state import get_state
 
 PROPOSAL = "appgov_app_proposal"
 
@@ -19,8 +20,13 @@ _PROPOSAL_STATES = {
 }
 
 
-def proposal_workflow(escalation_to_mayor: bool) -> Workflow:
-    """TN-EVAL-1 / KH-EVAL-1: no development before approval; KH-EVAL-2 when enabled."""
+def escalation_allowed(case) -> bool:
+    """KH-EVAL-2 in force today for this deployment (Kaohsiung's profile, or a change)."""
+    return bool(get_state().policy().param("proposal_escalation_to_mayor"))
+
+
+def proposal_workflow() -> Workflow:
+    """TN-EVAL-1 / KH-EVAL-1: no development before approval; KH-EVAL-2 where in force."""
     transitions = [
         Transition("submit", "draft", "in_review", "agency_staff", _l("Submit for review")),
         # TN-EVAL-3 ground (4): the agency head approves and submits it
@@ -45,50 +51,45 @@ def proposal_workflow(escalation_to_mayor: bool) -> Workflow:
             "reject", "in_review", "rejected", "reviewer", _l("Reject"), comment_required=True
         ),
     ]
-    states = dict(_PROPOSAL_STATES)
-    final = {"approved", "rejected"}
-    if escalation_to_mayor:
-        # rule KH-EVAL-2: the agency may take a rejection to the mayor or a delegate
-        transitions += [
-            Transition(
-                "escalate",
-                "rejected",
-                "escalated",
-                "agency_head",
-                _l("Escalate to the mayor"),
-                comment_required=True,
-            ),
-            Transition("mayor_approve", "escalated", "approved", "mayor", _l("Approve (mayor)")),
-            Transition(
-                "mayor_reject",
-                "escalated",
-                "rejected_by_mayor",
-                "mayor",
-                _l("Reject (mayor)"),
-                comment_required=True,
-            ),
-        ]
-        final = {"approved", "rejected_by_mayor"}
-    else:
-        del states["escalated"], states["rejected_by_mayor"]
+    # rule KH-EVAL-2: the agency may take a rejection to the mayor or a delegate, where the
+    # parameter proposal_escalation_to_mayor is in force (guard asked at the time)
+    transitions += [
+        Transition(
+            "escalate",
+            "rejected",
+            "escalated",
+            "agency_head",
+            _l("Escalate to the mayor"),
+            comment_required=True,
+            guard=escalation_allowed,
+        ),
+        Transition("mayor_approve", "escalated", "approved", "mayor", _l("Approve (mayor)")),
+        Transition(
+            "mayor_reject",
+            "escalated",
+            "rejected_by_mayor",
+            "mayor",
+            _l("Reject (mayor)"),
+            comment_required=True,
+        ),
+    ]
     return Workflow(
         initial="draft",
-        states=states,
+        states=dict(_PROPOSAL_STATES),
         transitions=tuple(transitions),
-        final_states=frozenset(final),
+        final_states=frozenset({"approved", "rejected_by_mayor"}),
     )
 
 
-def case_types(policy) -> list[CaseType]:
-    """appgov's case types under ``policy`` (the deployment's profile, from code: the
-    workflow's shape is fixed when the application starts)."""
+def case_types() -> list[CaseType]:
+    """appgov's case types; rules that vary by city are asked when they apply."""
     definition = builder.load("app_proposal")
     return [
         CaseType(
             key=PROPOSAL,
             label=_l("App development proposal"),
             form=definition.form_class,
-            workflow=proposal_workflow(policy.param("proposal_escalation_to_mayor")),
+            workflow=proposal_workflow(),
             creator_role="agency_staff",
             description=_l(
                 "Self-assessment and evaluation plan before an app is developed "

@@ -71,7 +71,11 @@ def available_transitions(user, case: Case) -> list[Transition]:
     case_type = case_type_of(case)
     if case_type is None or not in_agency_scope(user, case):
         return []
-    return [t for t in case_type.workflow.transitions_from(case.status) if t.role == user.role]
+    return [
+        t
+        for t in case_type.workflow.transitions_from(case.status)
+        if t.role == user.role and t.available(case)
+    ]
 
 
 def create_case(
@@ -120,6 +124,10 @@ def take_transition(case: Case, transition_name: str, user, comment: str) -> Tra
                 state=state_label(case),
             )
         ) from None
+    if not transition.available(case):
+        raise TransitionRefused(
+            gettext("“%(label)s” is not available for this case.", label=transition.label)
+        )
     if user.role != transition.role:
         raise TransitionRefused(
             gettext("Only the role “%(role)s” may do this.", role=ROLE_LABELS[transition.role])

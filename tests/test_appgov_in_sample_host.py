@@ -132,9 +132,22 @@ def test_tainan_proposal_approved_enters_the_app_registry(make_host):
             "in_development",
             "tainan-tourism",
         )
-    # Tainan has no escalation to the mayor (KH-EVAL-2 is Kaohsiung's)
-    workflow = app.extensions["casehost"].case_types[PROPOSAL].workflow
-    assert "escalated" not in workflow.states
+
+
+def test_tainan_rejection_is_final_no_escalation(make_host):
+    # KH-EVAL-2 is Kaohsiung's: the agency head is not offered the escalation in Tainan
+    app = make_host("tainan")
+    client = app.test_client()
+    login(client, "staff")
+    case_id = open_proposal(client)
+    act(client, case_id, "submit")
+    login(client, "reviewer")
+    act(client, case_id, "reject", "與既有 App 重複")
+    login(client, "head")
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'value="escalate"' not in page
+    refused = act(client, case_id, "escalate", "請市長核可").get_data(as_text=True)
+    assert "簽請市長核可" in refused and status(app, case_id) == "rejected"
 
 
 def test_ground_four_needs_the_agency_head_tn_eval_3(make_host):
@@ -162,6 +175,7 @@ def test_kaohsiung_rejection_can_go_to_the_mayor_kh_eval_2(make_host):
     act(client, case_id, "reject", "與既有 App 重複")
     assert status(app, case_id) == "rejected"
     login(client, "head")
+    assert 'value="escalate"' in client.get(f"/cases/{case_id}").get_data(as_text=True)
     act(client, case_id, "escalate", "仍有開發必要，簽請市長核可")
     assert status(app, case_id) == "escalated"
     login(client, "mayor")

@@ -51,7 +51,12 @@ class UserLike(Protocol):
 
 @dataclass(frozen=True)
 class Transition:
-    """One edge of a workflow: ``source --name--> target``, taken by ``role`` only."""
+    """One edge of a workflow: ``source --name--> target``, taken by ``role`` only.
+
+    ``guard``, when given, is asked with the case: the host offers and accepts the
+    transition only while it answers true (a rule that depends on the policy in force, e.g.
+    KH-EVAL-2's escalation to the mayor).
+    """
 
     name: str
     source: str
@@ -59,6 +64,10 @@ class Transition:
     role: str
     label: Any
     comment_required: bool = False
+    guard: Callable[[Any], bool] | None = None
+
+    def available(self, case) -> bool:
+        return self.guard is None or bool(self.guard(case))
 
 
 @dataclass(frozen=True)

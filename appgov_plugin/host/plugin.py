@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import admin, case_types, cli, demo, migrations, web, workflows
 from ..i18n import DOMAIN, translations_dir
-from ..state import get_state, setup_state
+from ..state import setup_state
 from .hookspecs import hookimpl
 
 
@@ -20,7 +20,7 @@ def casehost_init_app(app, db):
 
 @hookimpl
 def casehost_case_types(app, register):
-    for case_type in case_types.case_types(get_state(app).policy(database=False)):
+    for case_type in case_types.case_types():
         register(case_type)
 
 
