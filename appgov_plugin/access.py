@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import abort, current_app
 from flask_login import current_user
 
 
@@ -20,3 +20,16 @@ def visible_agency_codes() -> set[str] | None:
     if role in ("agency_staff", "agency_head"):
         return {current_user.agency_code} if current_user.agency_code else set()
     return None
+
+
+class AdminOnly:
+    """Flask-Admin view mixin: only ``APPGOV_ADMIN_ROLES``. Anonymous visitors get the host's
+    Flask-Login answer (its login page or 401); other users get 403."""
+
+    def is_accessible(self):
+        return is_admin()
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        abort(403)

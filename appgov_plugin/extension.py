@@ -47,8 +47,10 @@ class AppGov:
 
 def current_locale_selector():
     """Locale for hosts without Flask-Babel: the best of the request's Accept-Language."""
-    from flask import request
+    from flask import has_request_context, request
 
+    if not has_request_context():
+        return None  # the default locale (CLI, background work)
     return request.accept_languages.best_match(SUPPORTED_LOCALES, DEFAULT_LOCALE)
 
 

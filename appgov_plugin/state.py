@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,11 +24,18 @@ class AppGovState:
     def session(self):
         return self.db.session
 
-    def policy(self, as_of=None, *, database=None):
-        """The city policy facade for this deployment (rules.md, policy-api.md)."""
-        from .policy import get_policy
+    def policy(self, as_of=None, *, database=True):
+        """The city policy facade for this deployment (rules.md, policy-api.md), with the
+        base profile and parameters administrators set for ``as_of`` (default today)."""
+        from .policy.manager import policy_with_layer
 
-        return get_policy(self.profile, self.policy_modules, as_of, database=database)
+        layer = None
+        profile = self.profile
+        if database:
+            layer = self.database_layer
+            layer.refresh()
+            profile = layer.base_profile(as_of or dt.date.today()) or profile
+        return policy_with_layer(profile, self.policy_modules, as_of, layer)
 
 
 def setup_state(app, db) -> AppGovState:

@@ -20,6 +20,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from sample_host import create_app
+from sample_host.extensions import db
+
 POSTGRES_URL = os.environ.get(
     "APPGOV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -107,3 +110,30 @@ def server(database_url, tmp_path):
     process.terminate()
     output = process.communicate(timeout=10)[0]
     assert "demo-admin" in output  # the demo logins were printed on first start
+
+
+@pytest.fixture
+def make_host(database_url, tmp_path, monkeypatch):
+    """``make_host(profile)``: the sample host with appgov found through its entry point."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    apps = []
+
+    def make(profile="tainan"):
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "SECRET_KEY": "test",
+                "WTF_CSRF_ENABLED": False,
+                "INSTANCE_PATH": str(tmp_path / "instance"),
+                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                "APPGOV_PROFILE": profile,
+            }
+        )  # plug-ins from entry points only
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import sqlalchemy as sa
+from hosting import login
 
 from appgov_plugin.case_types import PROPOSAL
 from appgov_plugin.models import App
-from sample_host import create_app
 from sample_host.extensions import db
 from sample_host.models import Case, CaseHistory
 
@@ -27,38 +26,6 @@ GOOD_PROPOSAL = {
     "mayor_mailbox_link": "y",
     "source_code_rights": "y",
 }
-
-
-@pytest.fixture
-def make_host(database_url, tmp_path, monkeypatch):
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    apps = []
-
-    def make(profile="tainan"):
-        app = create_app(
-            {
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": database_url,
-                "SECRET_KEY": "test",
-                "WTF_CSRF_ENABLED": False,
-                "INSTANCE_PATH": str(tmp_path / "instance"),
-                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                "APPGOV_PROFILE": profile,
-            }
-        )  # plug-ins from entry points only
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        with app.app_context():
-            db.engine.dispose()
-
-
-def login(client, username):
-    client.get("/logout")
-    response = client.post("/login", data={"username": username, "password": f"demo-{username}"})
-    assert response.status_code == 302, username
 
 
 def open_proposal(client, **changes) -> int:

@@ -106,7 +106,7 @@ def test_database_layer_reads_once_per_policy_and_only_reloads_on_change(intrane
         db.session.commit()
         statements.clear()
         app.extensions["appgov"].policy()
-        assert len(statements) == 2  # fingerprint changed: one reload
+        assert len(statements) == 3  # fingerprint changed: reload overrides and changes
         sa.event.remove(engine, "before_cursor_execute", count)
 
 
@@ -124,7 +124,7 @@ def test_policy_show_prints_profile_modules_and_every_parameter(intranet):
     ]
     for name, spec in PARAMETERS.items():
         assert any(line.strip().startswith(f"{name} = ") and spec.rule in line for line in lines)
-    assert '  rating_bar = "3.5"  [KH-KPI-2]' in lines
+    assert '  rating_bar = "3.5"  [KH-KPI-2]  (default "3.5")' in lines
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ entry-point group ``appgov``, seen through the facade, the web UI and the CLI al
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -91,10 +92,11 @@ def test_the_override_shows_in_the_web_ui_and_the_cli(city_package, tmp_path):
     client = app.test_client()
     client.get("/_login/clerk")
     page = client.get("/appgov/policy").get_data(as_text=True)
-    assert "throwaway_city" in page and '<code>"3.8"</code>' in page
+    row = re.search(r'id="param-rating_bar".*?</tr>', page, re.S).group(0)
+    assert "throwaway_city" in page and "3.8" in row
     output = app.test_cli_runner().invoke(args=["appgov", "policy", "show"]).output
     assert "  throwaway_city\n" in output
-    assert '  rating_bar = "3.8"  [KH-KPI-2]' in output
+    assert '  rating_bar = "3.8"  [KH-KPI-2]  (default "3.8")' in output
 
 
 @pytest.mark.slow

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 from wtforms.validators import InputRequired, Length
 
-from ..access import is_admin
+from ..access import AdminOnly
 from ..i18n import _l
 from ..models import APP_STATUSES, App, CalendarOverride
+from .parameters import RuleParametersView
 
 
-class AppGovModelView(ModelView):
-    """Base view: only the configured admin roles (``APPGOV_ADMIN_ROLES``).
-
-    Anonymous visitors get the host's Flask-Login answer (its login page or 401); a user
-    without an admin role gets 403.
-    """
-
-    def is_accessible(self):
-        return is_admin()
-
-    def inaccessible_callback(self, name, **kwargs):
-        if not current_user.is_authenticated:
-            return current_app.login_manager.unauthorized()
-        abort(403)
+class AppGovModelView(AdminOnly, ModelView):
+    """Base model view of appgov: administrators only."""
 
 
 class AppView(AppGovModelView):
@@ -91,5 +79,8 @@ def views(db) -> list[ModelView]:
             name=_l("Working calendar"),
             category=_l("Rules"),
             endpoint="appgov_calendar_override",
+        ),
+        RuleParametersView(
+            name=_l("Rule parameters"), category=_l("Rules"), endpoint="appgov_parameters"
         ),
     ]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import click
 from flask.cli import with_appcontext
 
 from .. import migrations
-from ..policy import PARAMETERS, hook_modules
+from ..policy import hook_modules
+from ..policy.changes import as_text, parameter_overview
 from ..state import get_state
 
 
@@ -56,17 +56,32 @@ def policy_group():
 @click.option("--as-of", "as_of", default=None, help="Date (YYYY-MM-DD) the parameters apply on.")
 @with_appcontext
 def policy_show(as_of):
-    """Profile, hook modules (highest priority first) and every rule parameter."""
-    policy = get_state().policy(as_of=_date(as_of, "--as-of") if as_of else None)
+    """Profile, hook modules (highest priority first), every rule parameter in force with
+    its rule ID and default, pending changes and change history."""
+    state = get_state()
+    policy = state.policy(as_of=_date(as_of, "--as-of") if as_of else None)
     click.echo(f"profile: {policy.profile}")
     click.echo(f"as of: {policy.as_of.isoformat()}")
     click.echo("hook modules (highest priority first):")
     for name in hook_modules(policy):
         click.echo(f"  {name}")
     click.echo("parameters:")
-    for name, spec in PARAMETERS.items():
-        value = json.dumps(policy.raw_param(name), ensure_ascii=False)
-        click.echo(f"  {name} = {value}  [{spec.rule}]")
+    for row in parameter_overview(state, policy.as_of):
+        click.echo(
+            f"  {row.spec.name} = {as_text(row.current)}  [{row.spec.rule}]"
+            f"  (default {as_text(row.default)})"
+        )
+        for change in row.pending:
+            click.echo(
+                f"    pending: {as_text(change.value)} from {change.effective_from.isoformat()}"
+            )
+        for change in row.history:
+            click.echo(
+                f"    history: {change.effective_from.isoformat()} "
+                f"{as_text(change.previous_value)} -> {as_text(change.value)} "
+                f"by {change.changed_by} on {change.changed_at.date().isoformat()}: "
+                f"{change.reason}"
+            )
 
 
 @appgov_group.command("deadline")

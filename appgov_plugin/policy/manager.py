@@ -77,15 +77,22 @@ def get_policy(
     Plugin managers are cached per (profile, plugins); :func:`reset_cache` forgets them
     (after installing or removing an ``appgov`` entry point at run time).
     """
-    check_profile(profile)
-    plugins = tuple(plugins)
+    layer = None
     if database is not False:
         layer = _database_layer()
         if layer is None and database:
             raise RuntimeError("get_policy(database=True) needs an application running appgov")
         if layer is not None:
             layer.refresh()
-            plugins += (layer,)
+    return policy_with_layer(profile, plugins, as_of, layer)
+
+
+def policy_with_layer(profile, plugins, as_of, layer) -> Policy:
+    """:func:`get_policy` once the database layer (or ``None``) is known and fresh."""
+    check_profile(profile)
+    if as_of is not None and (isinstance(as_of, dt.datetime) or not isinstance(as_of, dt.date)):
+        raise ValueError(f"as_of must be a date, not {as_of!r}")
+    plugins = tuple(plugins) + ((layer,) if layer is not None else ())
     key = (profile, plugins)
     pm = _managers.get(key)
     if pm is None:
@@ -93,8 +100,6 @@ def get_policy(
             pm = _managers.get(key)
             if pm is None:
                 pm = _managers[key] = build_plugin_manager(profile, plugins)
-    if as_of is not None and (isinstance(as_of, dt.datetime) or not isinstance(as_of, dt.date)):
-        raise ValueError(f"as_of must be a date, not {as_of!r}")
     return Policy(profile, pm, as_of)
 
 

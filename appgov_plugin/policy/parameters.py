@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..i18n import _l
+from ..i18n import _, _l
 
 COURSE_TYPES: tuple[str, ...] = ("admin", "seed", "lecturer", "elearning", "other")  # TP-TRN-1
 GRADES: tuple[str, ...] = ("A+", "A", "B", "C", "D", "E")  # TP-GRADE-1
@@ -32,27 +32,34 @@ DEADLINE_KINDS: dict[str, str] = {
 
 def _decimal(value: Any, what: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise ValueError(f"{what}: {value!r} is not a number")
+        raise ValueError(_("%(what)s: %(value)r is not a number", what=what, value=value))
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        raise ValueError(f"{what}: {value!r} is not a number") from None
+        raise ValueError(_("%(what)s: %(value)r is not a number", what=what, value=value)) from None
     if not number.is_finite():
-        raise ValueError(f"{what}: {value!r} is not a finite number")
+        raise ValueError(_("%(what)s: %(value)r is not a finite number", what=what, value=value))
     return number
 
 
 def _int(value: Any, what: str, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{what}: {value!r} is not a whole number")
+        raise ValueError(_("%(what)s: %(value)r is not a whole number", what=what, value=value))
     if value < minimum:
-        raise ValueError(f"{what}: {value!r} is below the minimum {minimum}")
+        raise ValueError(
+            _(
+                "%(what)s: %(value)r is below the minimum %(minimum)s",
+                what=what,
+                value=value,
+                minimum=minimum,
+            )
+        )
     return value
 
 
 def _bool(value: Any, what: str) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"{what}: {value!r} is not true or false")
+        raise ValueError(_("%(what)s: %(value)r is not true or false", what=what, value=value))
     return value
 
 
@@ -68,22 +75,37 @@ def _download_bands(value: Any) -> tuple[tuple[int, Decimal], ...]:
     """KH-KPI-1 bands: ``[[lowest population, rate %], ...]`` ascending, first at 0."""
     what = "download_target_bands"
     if not isinstance(value, list | tuple) or not value:
-        raise ValueError(f"{what}: expected a non-empty list of [population, rate %] pairs")
+        raise ValueError(
+            _("%(what)s: expected a non-empty list of [population, rate] pairs", what=what)
+        )
     bands = []
     for band in value:
         if not isinstance(band, list | tuple) or len(band) != 2:
-            raise ValueError(f"{what}: {band!r} is not a [population, rate %] pair")
+            raise ValueError(
+                _("%(what)s: %(band)r is not a [population, rate] pair", what=what, band=band)
+            )
         low = _int(band[0], f"{what} population", 0)
         rate = _decimal(band[1], f"{what} rate")
         if not Decimal(0) < rate <= Decimal(100):
-            raise ValueError(f"{what}: rate {band[1]!r} % is outside 0-100")
+            raise ValueError(_("%(what)s: rate %(rate)r is outside 0-100", what=what, rate=band[1]))
         bands.append((low, rate))
     if bands[0][0] != 0:
-        raise ValueError(f"{what}: the first band must start at population 0, not {bands[0][0]}")
-    for (low_a, _), (low_b, _) in zip(bands, bands[1:], strict=False):
+        raise ValueError(
+            _(
+                "%(what)s: the first band must start at population 0, not %(low)s",
+                what=what,
+                low=bands[0][0],
+            )
+        )
+    for (low_a, _rate_a), (low_b, _rate_b) in zip(bands, bands[1:], strict=False):
         if low_b <= low_a:
             raise ValueError(
-                f"{what}: bands overlap or are out of order ({low_b} does not follow {low_a})"
+                _(
+                    "%(what)s: bands overlap or are out of order (%(b)s does not follow %(a)s)",
+                    what=what,
+                    a=low_a,
+                    b=low_b,
+                )
             )
     return tuple(bands)
 
@@ -92,22 +114,55 @@ def _grade_bands(value: Any) -> tuple[tuple[str, Decimal], ...]:
     """TP-GRADE-1 bands: ``[[grade, lowest score], ...]`` in grade order, descending scores."""
     what = "grade_bands"
     if not isinstance(value, list | tuple) or len(value) != len(GRADES):
-        raise ValueError(f"{what}: expected {len(GRADES)} [grade, lowest score] pairs")
+        raise ValueError(
+            _(
+                "%(what)s: expected %(count)s [grade, lowest score] pairs",
+                what=what,
+                count=len(GRADES),
+            )
+        )
     bands = []
     for band, grade in zip(value, GRADES, strict=True):
         if not isinstance(band, list | tuple) or len(band) != 2 or band[0] != grade:
-            raise ValueError(f"{what}: expected grade {grade!r} in this position, got {band!r}")
+            raise ValueError(
+                _(
+                    "%(what)s: expected grade %(grade)r in this position, got %(band)r",
+                    what=what,
+                    grade=grade,
+                    band=band,
+                )
+            )
         low = _decimal(band[1], f"{what} {grade}")
         if not Decimal(0) <= low <= Decimal(100):
-            raise ValueError(f"{what}: lowest score {band[1]!r} of {grade} is outside 0-100")
+            raise ValueError(
+                _(
+                    "%(what)s: lowest score %(low)r of %(grade)s is outside 0-100",
+                    what=what,
+                    low=band[1],
+                    grade=grade,
+                )
+            )
         bands.append((grade, low))
     if bands[-1][1] != 0:
-        raise ValueError(f"{what}: the lowest grade E must start at 0, not {bands[-1][1]}")
+        raise ValueError(
+            _(
+                "%(what)s: the lowest grade E must start at 0, not %(low)s",
+                what=what,
+                low=bands[-1][1],
+            )
+        )
     for (g_a, low_a), (g_b, low_b) in zip(bands, bands[1:], strict=False):
         if low_b >= low_a:
             raise ValueError(
-                f"{what}: grade order is not descending ({g_b} at {low_b} is not below "
-                f"{g_a} at {low_a})"
+                _(
+                    "%(what)s: grade order is not descending (%(g_b)s at %(low_b)s is not below "
+                    "%(g_a)s at %(low_a)s)",
+                    what=what,
+                    g_a=g_a,
+                    low_a=low_a,
+                    g_b=g_b,
+                    low_b=low_b,
+                )
             )
     return tuple(bands)
 
@@ -115,12 +170,25 @@ def _grade_bands(value: Any) -> tuple[tuple[str, Decimal], ...]:
 def _percent_per_course(value: Any) -> dict[str, Decimal]:
     what = "leave_dismissal_percent"
     if not isinstance(value, dict) or set(value) != set(COURSE_TYPES):
-        raise ValueError(f"{what}: expected a percentage for each of {', '.join(COURSE_TYPES)}")
+        raise ValueError(
+            _(
+                "%(what)s: expected a percentage for each of %(courses)s",
+                what=what,
+                courses=", ".join(COURSE_TYPES),
+            )
+        )
     result = {}
     for course, pct in value.items():
         number = _decimal(pct, f"{what} {course}")
         if not Decimal(0) < number <= Decimal(100):
-            raise ValueError(f"{what}: {course} {pct!r} % is outside 0-100")
+            raise ValueError(
+                _(
+                    "%(what)s: %(course)s %(pct)r is outside 0-100",
+                    what=what,
+                    course=course,
+                    pct=pct,
+                )
+            )
         result[course] = number
     return result
 
@@ -129,11 +197,21 @@ def _deadline(kind: str):
     def validate(value: Any) -> tuple[int, str]:
         what = f"deadline.{kind}"
         if not isinstance(value, dict) or set(value) != {"length", "mode"}:
-            raise ValueError(f"{what}: expected {{'length': N, 'mode': ...}}, got {value!r}")
+            raise ValueError(
+                _(
+                    '%(what)s: expected {"length": N, "mode": ...}, got %(value)r',
+                    what=what,
+                    value=value,
+                )
+            )
         if value["mode"] not in DEADLINE_MODES:
             raise ValueError(
-                f"{what}: unknown counting mode {value['mode']!r}; "
-                f"known: {', '.join(DEADLINE_MODES)}"
+                _(
+                    "%(what)s: unknown counting mode %(mode)r; known: %(modes)s",
+                    what=what,
+                    mode=value["mode"],
+                    modes=", ".join(DEADLINE_MODES),
+                )
             )
         return _int(value["length"], f"{what} length", 1), value["mode"]
 
@@ -143,17 +221,21 @@ def _deadline(kind: str):
 def _rating(value: Any) -> Decimal:
     number = _decimal(value, "rating_bar")
     if not Decimal(0) <= number <= Decimal(5):
-        raise ValueError(f"rating_bar: {value!r} is outside the 0-5 star scale")
+        raise ValueError(_("rating_bar: %(value)r is outside the 0-5 star scale", value=value))
     return number
 
 
 def _plan_length(value: Any) -> tuple[int, int]:
     if not isinstance(value, list | tuple) or len(value) != 2:
-        raise ValueError(f"plan_text_length: expected [minimum, maximum], got {value!r}")
+        raise ValueError(
+            _("plan_text_length: expected [minimum, maximum], got %(value)r", value=value)
+        )
     low = _int(value[0], "plan_text_length minimum", 0)
     high = _int(value[1], "plan_text_length maximum", 1)
     if low > high:
-        raise ValueError(f"plan_text_length: minimum {low} is above maximum {high}")
+        raise ValueError(
+            _("plan_text_length: minimum %(low)s is above maximum %(high)s", low=low, high=high)
+        )
     return low, high
 
 
@@ -327,6 +409,10 @@ def normalise(name: str, value: Any) -> Any:
         spec = PARAMETERS[name]
     except KeyError:
         raise ValueError(
-            f"unknown rule parameter {name!r}; known: {', '.join(sorted(PARAMETERS))}"
+            _(
+                "unknown rule parameter %(name)r; known: %(known)s",
+                name=name,
+                known=", ".join(sorted(PARAMETERS)),
+            )
         ) from None
     return spec.normalise(value)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import login_required
+from wtforms import DateField, DecimalField, IntegerField
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..access import visible_agency_codes
-from ..i18n import _, current_locale, format_date, ngettext
+from ..forms.builder import AppGovForm
+from ..i18n import _, _l, current_locale, format_date, ngettext
+from ..kpi import evaluate
 from ..models import APP_STATUSES, App
-from ..policy import PARAMETERS, hook_modules
+from ..policy import hook_modules
+from ..policy.changes import as_text, parameter_overview
 from ..state import get_state
 
 blueprint = Blueprint("appgov", __name__, template_folder="templates")
@@ -43,10 +50,21 @@ def index():
 @blueprint.get("/policy")
 @login_required
 def policy():
-    current = get_state().policy()
-    rows = [(spec, current.raw_param(name)) for name, spec in PARAMETERS.items()]
+    """Every rule parameter in force (``?as_of=YYYY-MM-DD``), pending changes, history."""
+    state = get_state()
+    text = request.args.get("as_of")
+    try:
+        as_of = dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        abort(400, description=_("%(value)r is not an ISO date (YYYY-MM-DD)", value=text))
+    current = state.policy(as_of=as_of)
     return render_template(
-        "appgov/policy.html", policy=current, rows=rows, modules=hook_modules(current)
+        "appgov/policy.html",
+        policy=current,
+        rows=parameter_overview(state, current.as_of),
+        modules=hook_modules(current),
+        change_url=None,
+        as_text=as_text,
     )
 
 
@@ -76,3 +94,52 @@ def app_detail(app_id):
     if app is None or (agencies is not None and app.agency_code not in agencies):
         abort(404)
     return render_template("appgov/app.html", app=app, statuses=APP_STATUSES)
+
+
+class KpiForm(AppGovForm):
+    evaluated_on = DateField(_l("Evaluation date"), validators=[InputRequired()])
+    population = IntegerField(
+        _l("Target population"), validators=[InputRequired(), NumberRange(min=0)]
+    )
+    downloads = IntegerField(_l("Downloads"), validators=[InputRequired(), NumberRange(min=0)])
+    ios_average = DecimalField(_l("iOS average rating"), validators=[Optional(), NumberRange(0, 5)])
+    ios_count = IntegerField(
+        _l("iOS number of ratings"), validators=[Optional(), NumberRange(min=0)]
+    )
+    android_average = DecimalField(
+        _l("Android average rating"), validators=[Optional(), NumberRange(0, 5)]
+    )
+    android_count = IntegerField(
+        _l("Android number of ratings"), validators=[Optional(), NumberRange(min=0)]
+    )
+
+    def validate(self, extra_validators=None):
+        if not super().validate(extra_validators):
+            return False
+        if self.ios_average.data is None and self.android_average.data is None:
+            self.ios_average.errors.append(_("Give at least one store's average rating."))
+            return False
+        return True
+
+
+@blueprint.route("/kpi", methods=["GET", "POST"])
+@login_required
+def kpi():
+    """KH-KPI-1..3 for one app, with the parameters in force on the evaluation date."""
+    form = KpiForm()
+    if request.method == "GET":
+        form.evaluated_on.data = dt.date.today()
+    result = None
+    if form.validate_on_submit():
+
+        def side(average, count):
+            return None if average.data is None else (average.data, count.data)
+
+        result = evaluate(
+            get_state().policy(as_of=form.evaluated_on.data),
+            form.population.data,
+            form.downloads.data,
+            ios=side(form.ios_average, form.ios_count),
+            android=side(form.android_average, form.android_count),
+        )
+    return render_template("appgov/kpi.html", form=form, result=result)
