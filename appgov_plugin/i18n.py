@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from importlib import resources
 
+import flask_babel
 from babel import Locale, UnknownLocaleError
 from babel.support import Translations
 from flask_babel import Domain, get_locale
@@ -29,6 +30,15 @@ domain = Domain(translation_directories=[translations_dir()], domain=DOMAIN)
 _ = gettext = domain.gettext
 _l = lazy_gettext = domain.lazy_gettext
 ngettext = domain.ngettext
+
+
+def template_gettext(string: str, **variables) -> str:
+    """``_`` in appgov's templates: the ``appgov`` domain first, else the host's own catalog
+    (a host layout that appgov's pages extend keeps its own wording)."""
+    translated = domain.gettext(string, **variables)
+    if translated == (string % variables if variables else string):
+        return flask_babel.gettext(string, **variables)
+    return translated
 
 
 def parse_locale(code: str) -> str:

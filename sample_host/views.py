@@ -36,6 +36,7 @@ def _case_helpers() -> dict:
         "history_label": history_label,
         "role_labels": ROLE_LABELS,
         "host_is_admin": current_host().is_admin,
+        "host_nav_links": lambda: current_host().contributions.nav_links,
     }
 
 

@@ -60,6 +60,7 @@ def test_entry_point_brings_appgov_with_its_demo_data(make_host):
     login(client, "reviewer")
     inbox = client.get("/inbox").get_data(as_text=True)
     assert "台南好停車" in inbox  # the demo proposal waits for the reviewer
+    assert '<a class="nav-link" href="/appgov/">App 管理</a>' in inbox  # casehost_nav_links
     for url in ("/", "/inbox", "/appgov/", "/appgov/policy", f"/cases/{proposal.id}"):
         assert client.get(url).status_code == 200, url
     login(client, "admin")

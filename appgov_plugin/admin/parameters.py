@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired, Length
 
 from ..access import AdminOnly
 from ..forms.builder import AppGovForm
-from ..i18n import _, _l, format_date
+from ..i18n import _, _l, format_date, template_gettext
 from ..policy.changes import as_text, parameter_overview, parse_value, record_change, spec_of
 from ..state import get_state
 
@@ -40,7 +40,9 @@ def _as_of() -> dt.date:
 
 class RuleParametersView(AdminOnly, BaseView):
     def _render(self, template, **context):
-        return self.render(template, _=_, as_text=as_text, format_date=format_date, **context)
+        return self.render(
+            template, _=template_gettext, as_text=as_text, format_date=format_date, **context
+        )
 
     @expose("/")
     def index(self):

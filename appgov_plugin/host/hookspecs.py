@@ -8,7 +8,8 @@ callback and return nothing; decision hooks are ``firstresult``.
 Call order at start-up (what :func:`appgov_plugin.host.manager.install_plugins` does):
 ``casehost_translation_dirs`` (before the host sets up Flask-Babel) -> ``casehost_init_app``
 -> ``casehost_case_types`` ->
-``casehost_blueprints`` -> ``casehost_admin_views`` -> ``casehost_cli_commands``.
+``casehost_blueprints`` -> ``casehost_nav_links`` -> ``casehost_admin_views`` ->
+``casehost_cli_commands``.
 ``casehost_upgrade_schema`` and ``casehost_demo_data`` run when the host migrates or seeds
 its database; the two transition hooks run on every case transition.
 
@@ -61,6 +62,16 @@ def casehost_blueprints(app, register):
 
     :param register: ``register(blueprint, url_prefix=None)``; the host calls
         ``app.register_blueprint`` with it.
+    :returns: nothing.
+    """
+
+
+@hookspec
+def casehost_nav_links(app, register):
+    """Contribute links to the host's main navigation.
+
+    :param register: ``register(label, endpoint)``; the host shows the link to logged-in
+        users and builds it with ``url_for(endpoint)``.
     :returns: nothing.
     """
 

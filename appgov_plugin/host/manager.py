@@ -12,6 +12,7 @@ alone, so the entry-point path and the plain-extension path install the same thi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pluggy
 
@@ -42,6 +43,8 @@ class Contributions:
 
     case_types: CaseTypeRegistry = field(default_factory=CaseTypeRegistry)
     admin_views: list = field(default_factory=list)
+    #: (label, endpoint) pairs for the host's main navigation
+    nav_links: list[tuple[Any, str]] = field(default_factory=list)
 
 
 def _plugin_names(pm: pluggy.PluginManager, hook_name: str) -> list[tuple[str, object]]:
@@ -83,6 +86,9 @@ def install_plugins(app, db, admin, pm: pluggy.PluginManager) -> Contributions:
     blueprints = []
     pm.hook.casehost_blueprints(
         app=app, register=lambda bp, url_prefix=None: blueprints.append((bp, url_prefix))
+    )
+    pm.hook.casehost_nav_links(
+        app=app, register=lambda label, endpoint: contributions.nav_links.append((label, endpoint))
     )
     views = []
     pm.hook.casehost_admin_views(app=app, db=db, register=views.append)

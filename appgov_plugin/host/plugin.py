@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import admin, case_types, cli, demo, migrations, web, workflows
-from ..i18n import DOMAIN, translations_dir
+from ..i18n import DOMAIN, _l, translations_dir
 from ..state import setup_state
 from .hookspecs import hookimpl
 
@@ -27,6 +27,12 @@ def casehost_case_types(app, register):
 @hookimpl
 def casehost_blueprints(app, register):
     register(web.blueprint, url_prefix=app.config["APPGOV_URL_PREFIX"])
+
+
+@hookimpl
+def casehost_nav_links(app, register):
+    register(_l("App governance"), "appgov.index")
+    register(_l("KPI evaluation"), "appgov.kpi")
 
 
 @hookimpl

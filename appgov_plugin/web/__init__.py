@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..access import visible_agency_codes
 from ..forms.builder import AppGovForm
-from ..i18n import _, _l, current_locale, format_date, ngettext
+from ..i18n import _, _l, current_locale, format_date, ngettext, template_gettext
 from ..kpi import evaluate
 from ..models import APP_STATUSES, App
 from ..policy import hook_modules
@@ -25,8 +25,8 @@ blueprint = Blueprint("appgov", __name__, template_folder="templates")
 def appgov_template_helpers():
     # appgov's templates translate through the appgov domain, whatever the host uses.
     return {
-        "_": _,
-        "gettext": _,
+        "_": template_gettext,
+        "gettext": template_gettext,
         "ngettext": ngettext,
         "appgov_base": current_app.config["APPGOV_BASE_TEMPLATE"],
         "format_date": format_date,
