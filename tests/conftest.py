@@ -113,23 +113,24 @@ def server(database_url, tmp_path):
 
 
 @pytest.fixture
-def make_host(database_url, tmp_path, monkeypatch):
-    """``make_host(profile)``: the sample host with appgov found through its entry point."""
+def sample_host_factory(database_url, tmp_path, monkeypatch):
+    """``make(plugins=(), load_entrypoints=True, **config)``: a sample host on the test
+    database (cheap password hashes, instance folder in tmp); engines disposed after."""
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
     apps = []
 
-    def make(profile="tainan"):
-        app = create_app(
-            {
-                "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": database_url,
-                "SECRET_KEY": "test",
-                "WTF_CSRF_ENABLED": False,
-                "INSTANCE_PATH": str(tmp_path / "instance"),
-                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                "APPGOV_PROFILE": profile,
-            }
-        )  # plug-ins from entry points only
+    def make(plugins=(), *, load_entrypoints=True, **config):
+        test_config = {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test",
+            "WTF_CSRF_ENABLED": False,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            **config,
+        }
+        app = create_app(test_config, plugins=plugins, load_entrypoints=load_entrypoints)
         apps.append(app)
         return app
 
@@ -137,3 +138,9 @@ def make_host(database_url, tmp_path, monkeypatch):
     for app in apps:
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture
+def make_host(sample_host_factory):
+    """``make_host(profile)``: the sample host with appgov found through its entry point."""
+    return lambda profile="tainan": sample_host_factory(APPGOV_PROFILE=profile)

@@ -43,6 +43,18 @@ def act(client, case_id, name, comment=""):
     )
 
 
+def rejected_proposal(app, client) -> int:
+    """Staff files and submits a proposal, the reviewer rejects it; the head is logged in."""
+    login(client, "staff")
+    case_id = open_proposal(client)
+    act(client, case_id, "submit")
+    login(client, "reviewer")
+    act(client, case_id, "reject", "與既有 App 重複")
+    assert status(app, case_id) == "rejected"
+    login(client, "head")
+    return case_id
+
+
 def status(app, case_id):
     with app.app_context():
         return db.session.get(Case, case_id).status
@@ -106,12 +118,7 @@ def test_tainan_rejection_is_final_no_escalation(make_host):
     # KH-EVAL-2 is Kaohsiung's: the agency head is not offered the escalation in Tainan
     app = make_host("tainan")
     client = app.test_client()
-    login(client, "staff")
-    case_id = open_proposal(client)
-    act(client, case_id, "submit")
-    login(client, "reviewer")
-    act(client, case_id, "reject", "與既有 App 重複")
-    login(client, "head")
+    case_id = rejected_proposal(app, client)
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert 'value="escalate"' not in page
     refused = act(client, case_id, "escalate", "請市長核可").get_data(as_text=True)
@@ -136,13 +143,7 @@ def test_ground_four_needs_the_agency_head_tn_eval_3(make_host):
 def test_kaohsiung_rejection_can_go_to_the_mayor_kh_eval_2(make_host):
     app = make_host("kaohsiung")
     client = app.test_client()
-    login(client, "staff")
-    case_id = open_proposal(client)
-    act(client, case_id, "submit")
-    login(client, "reviewer")
-    act(client, case_id, "reject", "與既有 App 重複")
-    assert status(app, case_id) == "rejected"
-    login(client, "head")
+    case_id = rejected_proposal(app, client)
     assert 'value="escalate"' in client.get(f"/cases/{case_id}").get_data(as_text=True)
     act(client, case_id, "escalate", "仍有開發必要，簽請市長核可")
     assert status(app, case_id) == "escalated"

@@ -43,14 +43,18 @@ def sqlite_only(database_url):
         pytest.skip("one browser run is enough; the database layer is tested on both")
 
 
+def log_in(page, base, username):
+    page.goto(base + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", f"demo-{username}")
+    page.click("main button[type=submit]")
+
+
 def test_staff_files_a_proposal_and_sees_errors_in_their_language(
     sqlite_only, server, page, tmp_path
 ):
     base, _ = server
-    page.goto(base + "/login")
-    page.fill("input[name=username]", "staff")
-    page.fill("input[name=password]", "demo-staff")
-    page.click("button[type=submit]")
+    log_in(page, base, "staff")
     page.goto(base + "/cases/new/appgov_app_proposal")
     assert "App 開發評估申請" in page.content()
     page.fill("input[name=app_name]", "府城好行")
@@ -67,10 +71,7 @@ def test_staff_files_a_proposal_and_sees_errors_in_their_language(
 
 def test_reviewer_sees_the_demo_proposal_in_the_inbox_and_approves_it(sqlite_only, server, page):
     base, _ = server
-    page.goto(base + "/login")
-    page.fill("input[name=username]", "reviewer")
-    page.fill("input[name=password]", "demo-reviewer")
-    page.click("button[type=submit]")
+    log_in(page, base, "reviewer")
     page.goto(base + "/inbox")
     row = page.locator("tr", has_text="台南好停車")
     row.locator("a").first.click()

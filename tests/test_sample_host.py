@@ -207,30 +207,9 @@ def plugin():
 
 
 @pytest.fixture
-def make_app(database_url, tmp_path, monkeypatch):
-    """``make_app(plugins, **config)``: a host on the test database; engines disposed after."""
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    apps = []
-
-    def make(plugins, **config):
-        test_config = {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "test",
-            "WTF_CSRF_ENABLED": False,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            **config,
-        }
-        app = create_app(test_config, plugins=plugins, load_entrypoints=False)
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        with app.app_context():
-            db.engine.dispose()
+def make_app(sample_host_factory):
+    """``make_app(plugins, **config)``: a host with exactly these plug-ins."""
+    return lambda plugins, **config: sample_host_factory(plugins, load_entrypoints=False, **config)
 
 
 @pytest.fixture

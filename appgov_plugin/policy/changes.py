@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from ..i18n import _, _l
 from ..models import BASE_PROFILE, ParameterChange
 from .manager import check_profile, policy_with_layer
-from .parameters import PARAMETERS, Parameter, normalise
+from .parameters import PARAMETERS, Parameter, parameter
 
 BASE_PROFILE_SPEC = Parameter(
     name=BASE_PROFILE,
@@ -31,11 +31,7 @@ BASE_PROFILE_SPEC = Parameter(
 
 
 def spec_of(name: str) -> Parameter:
-    if name == BASE_PROFILE:
-        return BASE_PROFILE_SPEC
-    if name not in PARAMETERS:
-        normalise(name, None)  # ValueError naming the unknown parameter
-    return PARAMETERS[name]
+    return BASE_PROFILE_SPEC if name == BASE_PROFILE else parameter(name)
 
 
 def parse_value(text: str) -> Any:

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from .parameters import COURSE_TYPES, DEADLINE_KINDS, PARAMETERS, _decimal, normalise
+from .parameters import COURSE_TYPES, DEADLINE_KINDS, PARAMETERS, _decimal, parameter
 from .versions import parse_version
 
 _OUTCOMES = ("pass", "fail", "dismissed")
@@ -73,10 +73,8 @@ class Policy:
             return self._params[key]
         except KeyError:
             pass
-        if name not in PARAMETERS:
-            normalise(name, None)  # raises ValueError naming the unknown parameter
-        raw = self._hook.appgov_parameter(policy=self, name=name, as_of=day)
-        value = normalise(name, raw)
+        spec = parameter(name)
+        value = spec.normalise(self._hook.appgov_parameter(policy=self, name=name, as_of=day))
         self._params[key] = value
         return value
 

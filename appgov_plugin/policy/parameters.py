@@ -403,10 +403,10 @@ PARAMETERS: dict[str, Parameter] = {
 }
 
 
-def normalise(name: str, value: Any) -> Any:
-    """Validate ``value`` for parameter ``name``; ``ValueError`` names the problem."""
+def parameter(name: str) -> Parameter:
+    """The declaration of parameter ``name``; ``ValueError`` lists the known names."""
     try:
-        spec = PARAMETERS[name]
+        return PARAMETERS[name]
     except KeyError:
         raise ValueError(
             _(
@@ -415,4 +415,8 @@ def normalise(name: str, value: Any) -> Any:
                 known=", ".join(sorted(PARAMETERS)),
             )
         ) from None
-    return spec.normalise(value)
+
+
+def normalise(name: str, value: Any) -> Any:
+    """Validate ``value`` for parameter ``name``; ``ValueError`` names the problem."""
+    return parameter(name).normalise(value)
