@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -18,23 +18,19 @@ class AppGovState:
     policy_modules: tuple[str, ...] = ()
     case_types: Any = None  # CaseTypeRegistry when AppGov plays host for itself
     database_layer: Any = None  # appgov_plugin.policy.database.DatabaseLayer
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def session(self):
         return self.db.session
 
-    def policy(self, as_of=None, *, database=True):
+    def policy(self, as_of=None):
         """The city policy facade for this deployment (rules.md, policy-api.md), with the
         base profile and parameters administrators set for ``as_of`` (default today)."""
         from .policy.manager import policy_with_layer
 
-        layer = None
-        profile = self.profile
-        if database:
-            layer = self.database_layer
-            layer.refresh()
-            profile = layer.base_profile(as_of or dt.date.today()) or profile
+        layer = self.database_layer
+        layer.refresh()
+        profile = layer.base_profile(as_of or dt.date.today()) or self.profile
         return policy_with_layer(profile, self.policy_modules, as_of, layer)
 
 

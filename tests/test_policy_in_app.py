@@ -150,3 +150,14 @@ def test_policy_page_lists_every_rule_parameter(intranet):
     for spec in PARAMETERS.values():
         assert spec.rule in page
     assert "Star rating to exceed" in page and "appgov.kaohsiung" in page
+
+
+def test_policy_page_answers_for_a_date_and_names_a_bad_one(intranet):
+    app, _ = intranet
+    client = app.test_client()
+    client.get("/_login/clerk")
+    page = client.get("/appgov/policy?as_of=2025-06-30").get_data(as_text=True)
+    assert "民國 114 年 6 月 30 日" in page
+    response = client.get("/appgov/policy?as_of=tomorrow")
+    assert response.status_code == 400
+    assert "&#39;tomorrow&#39; 不是 ISO 日期" in response.get_data(as_text=True)

@@ -16,6 +16,7 @@ from ..forms.builder import AppGovForm
 from ..i18n import _, _l, format_date, template_gettext
 from ..policy.changes import as_text, parameter_overview, parse_value, record_change, spec_of
 from ..state import get_state
+from ..web import request_as_of
 
 
 class ParameterChangeForm(AppGovForm):
@@ -28,16 +29,6 @@ class ParameterChangeForm(AppGovForm):
     reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(max=2000)])
 
 
-def _as_of() -> dt.date:
-    text = request.args.get("as_of")
-    if not text:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        abort(400, description=_("%(value)r is not an ISO date (YYYY-MM-DD)", value=text))
-
-
 class RuleParametersView(AdminOnly, BaseView):
     def _render(self, template, **context):
         return self.render(
@@ -46,7 +37,7 @@ class RuleParametersView(AdminOnly, BaseView):
 
     @expose("/")
     def index(self):
-        as_of = _as_of()
+        as_of = request_as_of() or dt.date.today()
         return self._render(
             "appgov/admin/parameters.html",
             rows=parameter_overview(get_state(), as_of),

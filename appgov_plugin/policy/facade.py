@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from .parameters import COURSE_TYPES, DEADLINE_KINDS, PARAMETERS, _decimal, parameter
+from .parameters import COURSE_TYPES, DEADLINE_KINDS, _decimal, parameter
 from .versions import parse_version
 
 _OUTCOMES = ("pass", "fail", "dismissed")
@@ -82,9 +82,6 @@ class Policy:
         """The parameter as stored (JSON-compatible), for display and editing."""
         self.param(name, as_of)  # validates
         return self._hook.appgov_parameter(policy=self, name=name, as_of=as_of or self.as_of)
-
-    def parameters(self, as_of: dt.date | None = None) -> dict[str, Any]:
-        return {name: self.raw_param(name, as_of) for name in PARAMETERS}
 
     # -- KPIs ---------------------------------------------------------------------------
     def download_target(self, population: int) -> int:

@@ -34,6 +34,15 @@ def appgov_template_helpers():
     }
 
 
+def request_as_of() -> dt.date | None:
+    """The ``?as_of=YYYY-MM-DD`` of the request (``None`` when absent); 400 when malformed."""
+    text = request.args.get("as_of")
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        abort(400, description=_("%(value)r is not an ISO date (YYYY-MM-DD)", value=text))
+
+
 @blueprint.get("/")
 @login_required
 def index():
@@ -43,7 +52,10 @@ def index():
     if agencies is not None:
         query = query.filter(App.agency_code.in_(agencies))
     return render_template(
-        "appgov/index.html", apps=query.all(), statuses=APP_STATUSES, profile=state.profile
+        "appgov/index.html",
+        apps=query.all(),
+        statuses=APP_STATUSES,
+        profile=state.policy().profile,
     )
 
 
@@ -52,12 +64,7 @@ def index():
 def policy():
     """Every rule parameter in force (``?as_of=YYYY-MM-DD``), pending changes, history."""
     state = get_state()
-    text = request.args.get("as_of")
-    try:
-        as_of = dt.date.fromisoformat(text) if text else None
-    except ValueError:
-        abort(400, description=_("%(value)r is not an ISO date (YYYY-MM-DD)", value=text))
-    current = state.policy(as_of=as_of)
+    current = state.policy(as_of=request_as_of())
     return render_template(
         "appgov/policy.html",
         policy=current,
