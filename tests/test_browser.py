@@ -38,9 +38,9 @@ def page(tmp_path):
 
 
 @pytest.fixture
-def sqlite_only(database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("one browser run is enough; the database layer is tested on both")
+def database_url(tmp_path):
+    """One browser run on SQLite is enough: the database layer is tested on both backends."""
+    return f"sqlite:///{tmp_path / 'browser.sqlite'}"
 
 
 def log_in(page, base, username):
@@ -50,9 +50,7 @@ def log_in(page, base, username):
     page.click("main button[type=submit]")
 
 
-def test_staff_files_a_proposal_and_sees_errors_in_their_language(
-    sqlite_only, server, page, tmp_path
-):
+def test_staff_files_a_proposal_and_sees_errors_in_their_language(server, page, tmp_path):
     base, _ = server
     log_in(page, base, "staff")
     page.goto(base + "/cases/new/appgov_app_proposal")
@@ -69,7 +67,7 @@ def test_staff_files_a_proposal_and_sees_errors_in_their_language(
     assert "TN-EVAL-4: the app must link its feedback function" in page.content()
 
 
-def test_reviewer_sees_the_demo_proposal_in_the_inbox_and_approves_it(sqlite_only, server, page):
+def test_reviewer_sees_the_demo_proposal_in_the_inbox_and_approves_it(server, page):
     base, _ = server
     log_in(page, base, "reviewer")
     page.goto(base + "/inbox")
