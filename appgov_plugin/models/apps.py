@@ -37,8 +37,7 @@ class App(TimestampMixin, Base):
 
     __table_args__ = (
         sa.CheckConstraint(
-            "status IN ('proposed', 'in_development', 'listed', 'suspended', 'delisted')",
-            name="status",
+            "status IN ({})".format(", ".join(f"'{key}'" for key in APP_STATUSES)), name="status"
         ),
     )
 
