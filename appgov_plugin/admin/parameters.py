@@ -53,11 +53,10 @@ class RuleParametersView(AdminOnly, BaseView):
         except ValueError:
             abort(404)
         state = get_state()
+        row = next(r for r in parameter_overview(state) if r.spec.name == name)
         form = ParameterChangeForm()
         if request.method == "GET":
-            form.value.data = as_text(
-                next(r.current for r in parameter_overview(state) if r.spec.name == name)
-            )
+            form.value.data = as_text(row.current)
             form.effective_from.data = dt.date.today()
         if form.validate_on_submit():
             try:
@@ -84,5 +83,4 @@ class RuleParametersView(AdminOnly, BaseView):
                     "success",
                 )
                 return redirect(url_for(".index"))
-        row = next(r for r in parameter_overview(state) if r.spec.name == name)
         return self._render("appgov/admin/parameter_change.html", row=row, form=form)
