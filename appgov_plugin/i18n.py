@@ -8,13 +8,16 @@ host's own Flask-Babel set-up is.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from importlib import resources
 
 import flask_babel
-from babel import Locale, UnknownLocaleError
+from babel import Locale, UnknownLocaleError, numbers
 from babel.support import Translations
 from flask_babel import Domain, get_locale
 from wtforms.i18n import messages_path
+
+from .clock import TAIPEI
 
 DOMAIN = "appgov"
 DEFAULT_LOCALE = "zh_Hant_TW"
@@ -86,13 +89,96 @@ def wtforms_translations(locale: str | None = None) -> Translations:
     return _wtforms_cache[code]
 
 
-def format_date(day: dt.date | None, locale: str | None = None) -> str:
-    """TIME-5: ROC calendar in zh_Hant_TW (民國 115 年 11 月 22 日), ISO date in en."""
-    if day is None:
+# -- TIME-5: Taiwan's time zone, ROC dates in zh_Hant_TW, ISO dates in en ----------------
+
+_ROC_DATE = re.compile(r"(\d{1,3})/(\d{1,2})/(\d{1,2})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def local_datetime(value: dt.datetime) -> dt.datetime:
+    """``value`` in Asia/Taipei (TIME-5); a naive datetime is taken as UTC (how it is stored)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(TAIPEI)
+
+
+def _day(value: dt.date | dt.datetime) -> dt.date:
+    return local_datetime(value).date() if isinstance(value, dt.datetime) else value
+
+
+def format_date(
+    value: dt.date | dt.datetime | None, locale: str | None = None, style: str = "long"
+) -> str:
+    """TIME-5: the ROC calendar in zh_Hant_TW, the ISO date in en.
+
+    ``style="long"`` (text): 民國 115 年 11 月 22 日; ``style="short"`` (tables, inputs):
+    115/11/22. A datetime is first moved to Taipei, so an event at 23:49 UTC is dated the
+    next day, as a Taipei official reads it.
+    """
+    if value is None:
         return ""
-    if (locale or current_locale()) == "zh_Hant_TW":
-        roc_year = day.year - 1911
-        if roc_year < 1:
-            return day.isoformat()
-        return f"民國 {roc_year} 年 {day.month} 月 {day.day} 日"
-    return day.isoformat()
+    day = _day(value)
+    if (locale or current_locale()) != "zh_Hant_TW" or day.year < 1912:
+        return day.isoformat()
+    roc_year = day.year - 1911
+    if style == "short":
+        return f"{roc_year}/{day.month:02d}/{day.day:02d}"
+    return f"民國 {roc_year} 年 {day.month} 月 {day.day} 日"
+
+
+def format_datetime(
+    value: dt.datetime | None, locale: str | None = None, style: str = "long"
+) -> str:
+    """TIME-5: a timestamp in Taipei time, to the minute: 民國 115 年 11 月 23 日 07:49 (zh,
+    ``style="short"``: 115/11/23 07:49), 2026-11-23 07:49 (en)."""
+    if value is None:
+        return ""
+    local = local_datetime(value)
+    return f"{format_date(local.date(), locale, style)} {local:%H:%M}"
+
+
+def parse_date(text: str) -> dt.date:
+    """A typed date: ROC ``115/11/22`` or ISO ``2026-11-22`` (TIME-5).
+
+    Anything else raises ``ValueError`` with a message (in the request's language) that
+    names the value and both accepted forms.
+    """
+    value = (text or "").strip()
+    roc = _ROC_DATE.fullmatch(value)
+    iso = _ISO_DATE.fullmatch(value)
+    try:
+        if roc:
+            year, month, day = (int(part) for part in roc.groups())
+            if year < 1:
+                raise ValueError(value)
+            return dt.date(year + 1911, month, day)
+        if iso:
+            return dt.date(*(int(part) for part in iso.groups()))
+    except ValueError:
+        pass
+    raise ValueError(
+        gettext(
+            "“%(value)s” is not a date. Write it as 115/11/22 (ROC year) or 2026-11-22.",
+            value=value,
+        )
+    )
+
+
+def format_number(value, locale: str | None = None) -> str:
+    """A number with the locale's thousands separators (1,860,000)."""
+    if value is None:
+        return ""
+    return numbers.format_decimal(value, locale=_babel_locale(locale))
+
+
+def format_money(value, locale: str | None = None) -> str:
+    """New Taiwan dollars, whole dollars: NT$3,200,000 in both languages."""
+    if value is None:
+        return ""
+    return numbers.format_currency(
+        value, "TWD", format="NT$#,##0", currency_digits=False, locale=_babel_locale(locale)
+    )
+
+
+def _babel_locale(locale: str | None) -> str:
+    return locale or current_locale()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
 
+from .clock import today
 from .config import apply_defaults
 
 
@@ -30,7 +30,7 @@ class AppGovState:
 
         layer = self.database_layer
         layer.refresh()
-        profile = layer.base_profile(as_of or dt.date.today()) or self.profile
+        profile = layer.base_profile(as_of or today()) or self.profile
         return policy_with_layer(profile, self.policy_modules, as_of, layer)
 
 

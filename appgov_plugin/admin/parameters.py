@@ -3,8 +3,6 @@ in force, pending changes and history, and a form to record an effective-dated c
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
@@ -12,6 +10,7 @@ from wtforms import DateField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from ..access import AdminOnly
+from ..clock import today
 from ..forms.builder import AppGovForm
 from ..i18n import _, _l, format_date, template_gettext
 from ..policy.changes import as_text, parameter_overview, parse_value, record_change, spec_of
@@ -37,7 +36,7 @@ class RuleParametersView(AdminOnly, BaseView):
 
     @expose("/")
     def index(self):
-        as_of = request_as_of() or dt.date.today()
+        as_of = request_as_of() or today()
         return self._render(
             "appgov/admin/parameters.html",
             rows=parameter_overview(get_state(), as_of),
@@ -57,7 +56,7 @@ class RuleParametersView(AdminOnly, BaseView):
         form = ParameterChangeForm()
         if request.method == "GET":
             form.value.data = as_text(row.current)
-            form.effective_from.data = dt.date.today()
+            form.effective_from.data = today()
         if form.validate_on_submit():
             try:
                 record_change(

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..clock import today
 from ..i18n import _, _l
 from ..models import BASE_PROFILE, ParameterChange
 from .manager import check_profile, policy_with_layer
@@ -99,7 +100,7 @@ class ParameterRow:
 
 def parameter_overview(state, as_of: dt.date | None = None) -> list[ParameterRow]:
     """Every parameter (the base profile first) as of ``as_of`` (default today)."""
-    as_of = as_of or dt.date.today()
+    as_of = as_of or today()
     policy = state.policy(as_of=as_of)
     # the code values (defaults, city module, hook packages) of the profile in force
     code = policy_with_layer(policy.profile, state.policy_modules, as_of, None)

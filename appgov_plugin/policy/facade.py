@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from ..clock import today
 from .parameters import COURSE_TYPES, DEADLINE_KINDS, _decimal, parameter
 from .versions import parse_version
 
@@ -55,7 +56,7 @@ class Policy:
     def __init__(self, profile: str, plugin_manager, as_of: dt.date | None = None):
         self.profile = profile
         self.plugin_manager = plugin_manager
-        self.as_of = as_of or dt.date.today()
+        self.as_of = as_of or today()
         self._hook = plugin_manager.hook
         self._params: dict[tuple[str, dt.date], Any] = {}
         self._calendar = None

@@ -10,6 +10,7 @@ from wtforms import DateField, DecimalField, IntegerField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..access import visible_agency_codes
+from ..clock import today
 from ..forms.builder import AppGovForm
 from ..i18n import _, _l, current_locale, format_date, ngettext, template_gettext
 from ..kpi import evaluate
@@ -135,7 +136,7 @@ def kpi():
     """KH-KPI-1..3 for one app, with the parameters in force on the evaluation date."""
     form = KpiForm()
     if request.method == "GET":
-        form.evaluated_on.data = dt.date.today()
+        form.evaluated_on.data = today()
     result = None
     if form.validate_on_submit():
 
