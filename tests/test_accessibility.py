@@ -1,0 +1,194 @@
+"""Accessibility of the pages officials use: axe-core (WCAG 2.1 A and AA) in Debian's Chromium,
+at desktop width (1280 px) and phone width (390 px), in Traditional Chinese and in English.
+
+At 390 px the page must also fit: no horizontal scrolling, and a fixed navigation bar must not
+cover the start of the content. One ``flask run`` per language, one browser for the module.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from conftest import IN_CI
+from test_browser import ARGS, CHROMIUM, log_in
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+WIDTHS = (1280, 390)
+#: (label, path, who): ``None`` is not logged in; ``@...`` is found on the page first.
+PAGES = (
+    ("login", "/login", None),
+    ("login, posted empty", "/login#submit", None),
+    ("home", "/", "reviewer"),
+    ("inbox", "/inbox", "reviewer"),
+    ("case", "/cases/1", "reviewer"),
+    ("case search", "/cases", "reviewer"),
+    ("appgov index", "/appgov/", "reviewer"),
+    ("policy", "/appgov/policy", "reviewer"),
+    ("KPI form", "/appgov/kpi", "reviewer"),
+    ("calendar", "/appgov/calendar/", "reviewer"),
+    ("admin home", "/admin/", "admin"),
+    ("admin list", "/admin/host_case/", "admin"),
+    ("admin create form", "/admin/appgov_calendar_override/new/", "admin"),
+    ("rule parameter form", "@/admin/appgov_parameters/", "admin"),
+)
+
+#: The layout at phone width, measured in the page.
+LAYOUT_SCRIPT = """() => {
+  const doc = document.documentElement;
+  const nav = document.querySelector('nav, .navbar');
+  const main = document.querySelector('main')
+    || document.querySelector('body > .container, body > .container-fluid');
+  const first = main && (main.firstElementChild || main);
+  const out = {scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth,
+               navFixed: false, navBottom: null, firstTop: null, first: null, wide: []};
+  if (nav) {
+    const position = getComputedStyle(nav).position;
+    out.navFixed = position === 'fixed' || position === 'sticky';
+    out.navBottom = nav.getBoundingClientRect().bottom;
+  }
+  if (first) {
+    out.firstTop = first.getBoundingClientRect().top;
+    out.first = first.tagName.toLowerCase() + (first.className ? '.' + first.className : '');
+  }
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.right > doc.clientWidth + 1 && r.width > 0 && getComputedStyle(el).position !== 'fixed') {
+      let scroller = el.parentElement, clipped = false;
+      while (scroller && scroller !== document.body) {
+        const o = getComputedStyle(scroller).overflowX;
+        if (o === 'auto' || o === 'scroll' || o === 'hidden') { clipped = true; break; }
+        scroller = scroller.parentElement;
+      }
+      if (!clipped) out.wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+        + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '')
+        + ' right=' + Math.round(r.right));
+    }
+  }
+  out.wide = out.wide.slice(0, 5);
+  return out;
+}"""
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """One run on SQLite: the pages, not the database, are under test."""
+    return f"sqlite:///{tmp_path / 'a11y.sqlite'}"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM) or shutil.which("chromium") is None:
+        if IN_CI:
+            pytest.fail("Debian's chromium is not installed (apt-get install chromium)")
+        pytest.skip("Debian's chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    pytest.importorskip("axe_playwright_python")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def _axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+def _violations(axe, page) -> list[str]:
+    results = axe.run(
+        page,
+        options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]},
+    )
+    found = []
+    for violation in results.response["violations"]:
+        nodes = violation["nodes"]
+        sample = nodes[0]["target"] if nodes else []
+        snippet = nodes[0]["html"][:120] if nodes else ""
+        found.append(
+            f"{violation['id']} ({violation.get('impact')}, {len(nodes)}x): {violation['help']}"
+            f" -- e.g. {sample} {snippet}"
+        )
+    return found
+
+
+def _layout(page) -> list[str]:
+    layout = page.evaluate(LAYOUT_SCRIPT)
+    problems = []
+    if layout["scrollWidth"] > layout["clientWidth"] + 1:
+        problems.append(
+            f"horizontal overflow: page {layout['scrollWidth']} px wide in a "
+            f"{layout['clientWidth']} px window; too wide: {layout['wide']}"
+        )
+    if (
+        layout["navFixed"]
+        and layout["firstTop"] is not None
+        and layout["firstTop"] + 0.5 < layout["navBottom"]
+    ):
+        problems.append(
+            f"the fixed navigation (bottom {layout['navBottom']:.0f} px) covers the content "
+            f"({layout['first']} starts at {layout['firstTop']:.0f} px)"
+        )
+    return problems
+
+
+def _open(page, base, path) -> tuple[str, str | None]:
+    """Go to ``path`` (``@...``: the first link on that page to a page below it; ``#submit``:
+    submit the page's form empty): (the path opened, a problem with the answer or None)."""
+    if path.startswith("@"):
+        index = path[1:]
+        page.goto(base + index)
+        links = page.eval_on_selector_all(
+            f"main a[href^='{index}'], a[href^='{index}']",
+            "els => els.map(e => e.getAttribute('href'))",
+        )
+        links = [link for link in links if link.rstrip("/") != index.rstrip("/")]
+        if not links:
+            return index, f"no link below {index} to open"
+        path = links[0]
+    submit = path.endswith("#submit")
+    response = page.goto(base + path.removesuffix("#submit"))
+    if response is None or response.status >= 400:
+        return path, f"HTTP {response.status if response else '?'}"
+    if submit:
+        page.click("main form button[type=submit], main form input[type=submit]")
+        page.wait_for_load_state()
+    return path, None
+
+
+@pytest.mark.parametrize("locale", ["zh_Hant_TW", "en"])
+def test_pages_pass_axe_and_fit_a_phone(server, browser, locale):
+    base, _ = server
+    axe = _axe()
+    problems: list[str] = []
+    context = browser.new_context(locale="zh-TW" if locale != "en" else "en-US")
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/locale/{locale}")
+        current_user = None
+        for label, path, who in PAGES:
+            if who != current_user:
+                if who is None:
+                    context.clear_cookies()
+                    page.goto(f"{base}/locale/{locale}")
+                else:
+                    log_in(page, base, who)
+                    page.wait_for_load_state()
+                current_user = who
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                opened, problem = _open(page, base, path)
+                where = f"{label} ({opened}) at {width} px, {locale}"
+                if problem:
+                    problems.append(f"{where}: {problem}")
+                    break
+                problems += [f"{where}: axe {v}" for v in _violations(axe, page)]
+                if width < 768:
+                    problems += [f"{where}: {p}" for p in _layout(page)]
+    finally:
+        context.close()
+    assert not problems, f"{len(problems)} accessibility problems:\n" + "\n".join(problems)

@@ -1,0 +1,196 @@
+"""Every page and form of the sample host with appgov, as every demo role, in both languages.
+
+The walk (``tests/walk.py``) follows every same-site link, submits every form empty and with
+bad values, and checks each answer: no HTTP 500, the page's language and title, Traditional
+Chinese without Simplified characters or English sentences, English without Chinese, no raw
+internal keys, ROC dates and no UTC offsets, refused input reported and kept. Names of people,
+agencies and apps and other typed data are taken out of the text first.
+
+All roles and both languages on SQLite; on PostgreSQL the walks that submit the most forms
+(administrator and agency staff, Chinese): the database's own checks (lengths, types) are
+what differ there.
+"""
+
+from __future__ import annotations
+
+import pytest
+from walk import (
+    ANONYMOUS,
+    LOCALES,
+    ROLES,
+    PageChecker,
+    Walker,
+    format_problems,
+    parse_page,
+    simplified_only,
+)
+
+
+def _walk(make_host, role, locale):
+    walker = Walker(make_host("tainan"))
+    result = walker.walk(role, locale)
+    return walker, result
+
+
+def _assert_clean(result):
+    assert not result.problems, (
+        f"{len(result.problems)} problems in {len(result.pages)} answers "
+        f"as {result.role} ({result.locale}):\n{format_problems(result.problems)}"
+    )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("role", (ANONYMOUS, *ROLES))
+def test_every_page_and_form_is_fit_for_officials(make_host, role, locale):
+    _, result = _walk(make_host, role, locale)
+    _assert_clean(result)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("role", ["admin", "staff"])
+def test_forms_refuse_bad_values_on_postgresql(make_host, role):
+    _, result = _walk(make_host, role, "zh_Hant_TW")
+    _assert_clean(result)
+
+
+# --- the walk reaches what it claims to ------------------------------------------------------
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_walk_reaches_every_admin_view_and_submits_its_forms(make_host):
+    walker, result = _walk(make_host, "admin", "en")
+    visited = {(method, url.split("?")[0]) for method, url, _ in result.pages}
+    for url in walker.admin_urls():
+        assert ("GET", url.split("?")[0]) in visited, url
+    for view in ("host_agency", "host_user", "appgov_app", "appgov_calendar_override"):
+        assert ("POST empty", f"/admin/{view}/new/") in visited, view
+        assert ("POST bad", f"/admin/{view}/new/") in visited, view
+        assert ("POST bad", f"/admin/{view}/edit/") in visited, view
+    assert any(
+        method == "POST bad" and url.startswith("/admin/appgov_parameters/")
+        for method, url, _ in result.pages
+    )
+    assert not any("/delete/" in url or "/logout" in url for _, url, _ in result.pages)
+    assert len(result.pages) < walker.max_pages  # the URL patterns kept the walk bounded
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_walk_opens_cases_and_posts_the_case_form_but_never_a_transition(make_host):
+    _, result = _walk(make_host, "staff", "zh_Hant_TW")
+    visited = {(method, url) for method, url, _ in result.pages}
+    assert ("GET", "/cases/1") in visited
+    assert ("POST bad", "/cases/new/appgov_app_proposal") in visited
+    assert ("POST empty", "/appgov/kpi") in visited
+    assert not any("/transition" in url for _, url, _ in result.pages)
+    assert not any(url.startswith("/locale/") for _, url, _ in result.pages)
+
+
+# --- the checks catch what they are meant to (and only that) ----------------------------------
+
+
+def _checker(**kwargs):
+    return PageChecker(
+        vocabulary=["王小明（觀光旅遊局承辦人）", "Tainan City Tourism Bureau"],
+        keys={"state": {"in_review", "draft"}, "role": {"agency_staff"}},
+        agency_codes={"tainan-tourism"},
+        **kwargs,
+    )
+
+
+def _problems(body, locale="zh_Hant_TW", url="/inbox", role="staff"):
+    lang, title = ("en", "Inbox") if locale == "en" else ("zh-Hant-TW", "收件匣")
+    page = parse_page(
+        f'<!doctype html><html lang="{lang}"><head><title>{title}</title></head>'
+        f"<body><main>{body}</main></body></html>"
+    )
+    return {(p.check, p.text.split(" in ")[0]) for p in _checker().check(page, url, role, locale)}
+
+
+def test_simplified_characters_are_found_and_traditional_ones_pass():
+    assert simplified_only("该字段是必填字段。") == ["该"]
+    assert simplified_only("此欄位是必需的。臺南市政府") == []
+    assert ("simplified", "该") in _problems("<p>该字段是必填字段。</p>")
+    assert _problems("<p>此欄位是必需的。</p>") == set()
+
+
+def test_english_sentences_on_chinese_pages_but_not_proper_nouns_codes_or_other_languages():
+    assert ("english", "'Failed to save record'") in _problems("<div>Failed to save record.</div>")
+    assert ("english", "'Save and Continue'") in _problems(
+        '<input type="submit" value="Save and Continue">'
+    )
+    assert ("english", "'Search for a case'") in _problems(
+        '<input placeholder="Search for a case">'
+    )
+    allowed = (
+        "<p>iOS 與 Android 版上架 App Store 及 Google Play，介接 Open Data 與 Open API。</p>"
+        "<p>KH-KPI-1：下載數 NT$3,200,000，聯絡 it@tainan.gov.tw 或 https://www.tainan.gov.tw/</p>"
+        '<a lang="en" href="/locale/en">English is spoken here</a>'
+        "<code>flask appgov policy show --as-of</code>"
+        "<p>Tainan City Tourism Bureau</p>"
+        "<script>var a = 'not for reading at all';</script>"
+    )
+    assert _problems(allowed) == set()
+
+
+def test_chinese_on_english_pages_except_data_and_the_language_switch():
+    assert ("chinese", "歡迎， 。") in _problems("<p>歡迎，王小明（觀光旅遊局承辦人）。</p>", "en")
+    assert (
+        _problems(
+            '<p>Welcome, 王小明（觀光旅遊局承辦人）.</p><a lang="zh-Hant-TW" href="#">中文</a>',
+            "en",
+        )
+        == set()
+    )
+
+
+def test_raw_keys_dates_and_leftovers():
+    found = _problems(
+        "<td>in_review</td><td>agency_staff</td><td>tainan-tourism</td>"
+        "<p>appgov.database</p><td>2026-11-22 07:49:00.123456+00:00</td><td>2026-11-22</td>"
+        "<td>None</td><p>%(name)s</p>"
+    )
+    assert {check for check, _ in found} >= {
+        "raw key",
+        "iso timestamp",
+        "utc offset",
+        "iso date",
+        "raw value",
+        "leftover",
+    }
+    assert sum(check == "raw key" for check, _ in found) == 4
+    # an example in a placeholder, an English page's ISO date and a plain English "draft"
+    assert _problems('<input name="day" placeholder="例：115/11/22 或 2026-11-22">') == set()
+    assert _problems("<td>2026-11-22</td><p>Save as draft</p>", "en") == set()
+
+
+def test_keys_in_small_print_are_for_administrators_on_admin_pages_only():
+    body = "<td><code>in_review</code></td>"
+    assert _problems(body, url="/admin/host_case/", role="admin") == set()
+    assert ("raw key", "state 'in_review'") in _problems(body, url="/cases/1", role="staff")
+
+
+def test_page_language_title_and_date_inputs():
+    page = parse_page('<html><body><input type="date" name="day"></body></html>')
+    checks = {p.check for p in _checker().check(page, "/appgov/kpi", "staff", "en")}
+    assert checks == {"html lang", "title", "date input"}
+
+
+def test_forms_are_read_with_their_fields():
+    page = parse_page(
+        '<form method="post" action="/x"><input type="hidden" name="csrf_token" value="t">'
+        '<input name="evaluated_on" placeholder="例：115/11/22"><input type="number" name="n">'
+        '<select name="s"><option value="a">A</option><option value="b" selected>B</option>'
+        '</select><textarea name="t">old</textarea><button type="submit">送出</button></form>'
+    )
+    (form,) = page.forms
+    assert (form.method, form.action) == ("post", "/x")
+    kinds = {f.name: f.kind for f in form.fields}
+    assert kinds == {
+        "csrf_token": "hidden",
+        "evaluated_on": "date",
+        "n": "number",
+        "s": "select",
+        "t": "textarea",
+    }
+    assert form.fields[3].options == ["a", "b"] and form.fields[3].value == "b"
