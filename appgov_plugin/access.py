@@ -1,9 +1,18 @@
-"""Who may see what: the host's logged-in user (Flask-Login) and its contract role."""
+"""Who may see what (the host's logged-in user and its contract role) and which agencies
+there are (the host's, through ``casehost_agencies`` or ``AppGov(agencies=...)``)."""
 
 from __future__ import annotations
 
-from flask import abort, current_app
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask import abort, current_app, g, has_request_context
 from flask_login import current_user
+
+from .i18n import current_locale
+
+log = logging.getLogger(__name__)
 
 
 def is_admin() -> bool:
@@ -33,3 +42,81 @@ class AdminOnly:
         if not current_user.is_authenticated:
             return current_app.login_manager.unauthorized()
         abort(403)
+
+
+# -- the host's agencies -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HostAgency:
+    """One of the host's agencies (機關): its code and its name in both languages."""
+
+    code: str
+    name_zh: str
+    name_en: str = ""
+
+    def name(self, locale: str | None = None) -> str:
+        """The name in ``locale`` (default: the request's); the Chinese one when no English."""
+        if (locale or current_locale()) == "en" and self.name_en:
+            return self.name_en
+        return self.name_zh or self.name_en or self.code
+
+
+def as_host_agency(item) -> HostAgency:
+    """A ``casehost_agencies`` answer item as :class:`HostAgency`.
+
+    Accepted: an object or mapping with ``code`` and ``name_zh``/``name_en`` (or ``name``),
+    or a tuple ``(code, name_zh, name_en)`` / ``(code, name)``.
+    """
+    if isinstance(item, HostAgency):
+        return item
+    if isinstance(item, tuple | list):
+        if len(item) not in (2, 3):
+            raise ValueError(f"agency {item!r}: expected (code, name_zh[, name_en])")
+        return HostAgency(*(str(part) for part in item))
+    get = item.get if isinstance(item, Mapping) else lambda key: getattr(item, key, None)
+    code = get("code")
+    if not code:
+        raise ValueError(f"agency {item!r} has no code")
+    name_zh = get("name_zh") or get("name") or ""
+    return HostAgency(str(code), str(name_zh), str(get("name_en") or ""))
+
+
+def _ask_host(app):
+    state = app.extensions.get("appgov")
+    source = getattr(state, "agency_source", None)
+    if source is not None:
+        return source() if callable(source) else source
+    host = app.extensions.get("casehost")
+    pm = getattr(host, "pm", None)
+    hook = getattr(getattr(pm, "hook", None), "casehost_agencies", None)
+    return hook(app=app) if hook is not None else None
+
+
+def host_agencies() -> list[HostAgency] | None:
+    """The host's agencies (once per request), or ``None`` when the host names none: a host
+    without ``casehost_agencies`` and an ``AppGov`` without ``agencies=``."""
+    if has_request_context() and "appgov_agencies" in g:
+        return g.appgov_agencies
+    app = current_app._get_current_object()
+    answer = _ask_host(app)
+    agencies = None if answer is None else [as_host_agency(item) for item in answer]
+    if agencies is None and not app.extensions.get("appgov_agencies_warned"):
+        app.extensions["appgov_agencies_warned"] = True
+        log.warning(
+            "appgov: the host names no agencies (casehost_agencies, or AppGov(agencies=...)); "
+            "agency codes in the app registry are taken as typed"
+        )
+    if has_request_context():
+        g.appgov_agencies = agencies
+    return agencies
+
+
+def agency_name(code: str | None) -> str:
+    """The agency's name in the reader's language; the code itself when the host has none."""
+    if not code:
+        return ""
+    for agency in host_agencies() or ():
+        if agency.code == code:
+            return agency.name()
+    return code

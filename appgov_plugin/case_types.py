@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import has_request_context, request
+
 from .forms import builder
 from .host.contract import CaseType, Transition, Workflow
 from .i18n import _l
@@ -11,33 +13,104 @@ PROPOSAL = "appgov_app_proposal"
 
 _PROPOSAL_STATES = {
     "draft": _l("Draft"),
+    "head_review": _l("Awaiting the agency head's approval"),
     "in_review": _l("In review"),
     "returned": _l("Returned for revision"),
     "approved": _l("Approved"),
     "rejected": _l("Rejected"),
     "escalated": _l("Escalated to the mayor"),
     "rejected_by_mayor": _l("Rejected by the mayor"),
+    "withdrawn": _l("Withdrawn"),
 }
+
+#: TN-EVAL-3 ground (4), "other necessity approved by the agency head"
+HEAD_APPROVED_GROUND = "head_approved"
+
+
+def _policy_in_force():
+    """The deployment's policy today, built once per request: the host asks guards for
+    every case it lists, and each policy build reads the database once."""
+    if not has_request_context():
+        return get_state().policy()
+    policy = getattr(request, "_appgov_case_policy", None)
+    if policy is None:
+        policy = request._appgov_case_policy = get_state().policy()
+    return policy
+
+
+def needs_head_approval(case) -> bool:
+    """Rule TN-EVAL-3 ground (4): the proposal rests on "other necessity", which the agency
+    head approves before it goes to review -- where the deployment applies TN-EVAL-3."""
+    grounds = case.data.get("eligibility_grounds") or []
+    return HEAD_APPROVED_GROUND in grounds and _policy_in_force().applies("TN-EVAL-3")
+
+
+def goes_straight_to_review(case) -> bool:
+    return not needs_head_approval(case)
 
 
 def escalation_allowed(case) -> bool:
     """KH-EVAL-2 in force today for this deployment (Kaohsiung's profile, or a change)."""
-    return bool(get_state().policy().param("proposal_escalation_to_mayor"))
+    return bool(_policy_in_force().param("proposal_escalation_to_mayor"))
+
+
+_TO_THE_HEAD = _l(
+    "Ground (4) needs the agency head's approval (TN-EVAL-3): "
+    "submit the proposal to the agency head."
+)
+_NOT_TO_THE_HEAD = _l(
+    "The agency head approves only proposals that rest on ground (4) (TN-EVAL-3): "
+    "submit this one for review."
+)
 
 
 def proposal_workflow() -> Workflow:
-    """TN-EVAL-1 / KH-EVAL-1: no development before approval; KH-EVAL-2 where in force."""
-    transitions = [
-        Transition("submit", "draft", "in_review", "agency_staff", _l("Submit for review")),
-        # TN-EVAL-3 ground (4): the agency head approves and submits it
+    """TN-EVAL-1 / KH-EVAL-1: no development before approval; TN-EVAL-3 ground (4) through
+    the agency head; KH-EVAL-2 where in force. The owner edits a draft or a returned
+    proposal and may withdraw it from either."""
+    transitions = []
+    # rule TN-EVAL-3 ground (4): the owner submits to the agency head, who approves it for
+    # review or returns it; every other proposal goes straight to review (guards decide).
+    for name, source, label, to_head_label in (
+        ("submit", "draft", _l("Submit for review"), _l("Submit to the agency head")),
+        ("resubmit", "returned", _l("Resubmit"), _l("Resubmit to the agency head")),
+    ):
+        transitions += [
+            Transition(
+                name,
+                source,
+                "in_review",
+                "agency_staff",
+                label,
+                guard=goes_straight_to_review,
+                guard_message=_TO_THE_HEAD,
+            ),
+            Transition(
+                f"{name}_to_head",
+                source,
+                "head_review",
+                "agency_staff",
+                to_head_label,
+                guard=needs_head_approval,
+                guard_message=_NOT_TO_THE_HEAD,
+            ),
+        ]
+    transitions += [
         Transition(
-            "head_submit",
-            "draft",
+            "head_approve",
+            "head_review",
             "in_review",
             "agency_head",
             _l("Approve and submit (agency head)"),
         ),
-        Transition("resubmit", "returned", "in_review", "agency_staff", _l("Resubmit")),
+        Transition(
+            "head_return",
+            "head_review",
+            "returned",
+            "agency_head",
+            _l("Return to the staff (agency head)"),
+            comment_required=True,
+        ),
         Transition(
             "return",
             "in_review",
@@ -77,7 +150,10 @@ def proposal_workflow() -> Workflow:
         initial="draft",
         states=dict(_PROPOSAL_STATES),
         transitions=tuple(transitions),
-        final_states=frozenset({"approved", "rejected_by_mayor"}),
+        final_states=frozenset({"approved", "rejected_by_mayor", "withdrawn"}),
+        editable_states=frozenset({"draft", "returned"}),
+        withdrawable_states=frozenset({"draft", "returned"}),
+        withdrawn_state="withdrawn",
     )
 
 
@@ -88,7 +164,7 @@ def case_types() -> list[CaseType]:
         CaseType(
             key=PROPOSAL,
             label=_l("App development proposal"),
-            form=definition.form_class,
+            form=builder.proposal_form,  # the questions of the rules in force (helper rules)
             workflow=proposal_workflow(),
             creator_role="agency_staff",
             description=_l(

@@ -1,9 +1,12 @@
 """``AppGov``: embed the plug-in in an existing Flask app without a pluggy host.
 
-Follows the Flask extension pattern: ``AppGov(app, db=db, admin=admin)`` or
-``appgov = AppGov(); appgov.init_app(app, db=db, admin=admin)``. The extension plays host
-for appgov alone, running the same case-host hook implementations a pluggy host runs, so
-both integration paths install the same blueprints, admin views, CLI and case types.
+Follows the Flask extension pattern: ``AppGov(app, db=db, admin=admin, agencies=...)`` or
+``appgov = AppGov(); appgov.init_app(app, db=db, admin=admin, agencies=...)``. ``agencies``
+plays the contract's ``casehost_agencies``: a list (or a callable returning one) of the
+intranet's agencies, each ``(code, name_zh, name_en)`` or an object with those attributes.
+The extension plays host for appgov alone, running the same case-host hook implementations a
+pluggy host runs, so both integration paths install the same blueprints, admin views, CLI and
+case types.
 State lives in ``app.extensions["appgov"]``.
 """
 
@@ -18,14 +21,15 @@ from .state import AppGovState
 
 
 class AppGov:
-    def __init__(self, app=None, *, db=None, admin=None):
-        self._db, self._admin = db, admin
+    def __init__(self, app=None, *, db=None, admin=None, agencies=None):
+        self._db, self._admin, self._agencies = db, admin, agencies
         if app is not None:
-            self.init_app(app, db=db, admin=admin)
+            self.init_app(app, db=db, admin=admin, agencies=agencies)
 
-    def init_app(self, app, *, db=None, admin=None) -> AppGovState:
+    def init_app(self, app, *, db=None, admin=None, agencies=None) -> AppGovState:
         db = db if db is not None else self._db
         admin = admin if admin is not None else self._admin
+        agencies = agencies if agencies is not None else self._agencies
         if "appgov" in app.extensions:
             raise RuntimeError("appgov is already set up on this application")
         if getattr(app, "login_manager", None) is None:
@@ -39,6 +43,7 @@ class AppGov:
         contributions = install_plugins(app, db, admin, pm)
         state = app.extensions["appgov"]
         state.case_types = contributions.case_types
+        state.agency_source = agencies
         if app.config["APPGOV_AUTO_UPGRADE"]:
             with app.app_context():
                 pm.hook.casehost_upgrade_schema(app=app, db=db)

@@ -18,6 +18,8 @@ class AppGovState:
     policy_modules: tuple[str, ...] = ()
     case_types: Any = None  # CaseTypeRegistry when AppGov plays host for itself
     database_layer: Any = None  # appgov_plugin.policy.database.DatabaseLayer
+    #: AppGov(agencies=...): the host's agencies, a list or a callable returning one
+    agency_source: Any = None
 
     @property
     def session(self):

@@ -1,24 +1,19 @@
-"""appgov's reactions to case transitions (veto and after-effects), called via the host."""
+"""appgov's reactions to case transitions (after-effects), called via the host."""
 
 from __future__ import annotations
 
 from .case_types import PROPOSAL
-from .i18n import _
 from .models import App
 from .state import get_state
 
 
 def veto(case, transition, user) -> str | None:
-    """A reason to refuse ``transition``, or ``None``."""
-    if case.type_key != PROPOSAL:
-        return None
-    grounds = case.data.get("eligibility_grounds") or []
-    if transition.name == "submit" and "head_approved" in grounds:
-        # rule TN-EVAL-3 ground (4): other necessity needs the agency head's approval
-        return _(
-            "Ground (4) needs the agency head's approval (TN-EVAL-3): "
-            "the agency head approves and submits this proposal."
-        )
+    """A reason to refuse ``transition``, or ``None``.
+
+    appgov vetoes nothing: the rules that decide whether a proposal may move are transition
+    guards, which the host asks before it offers or accepts a step (TN-EVAL-3 ground (4)
+    goes to the agency head, KH-EVAL-2's escalation where in force; see case_types.py).
+    """
     return None
 
 

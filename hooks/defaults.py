@@ -12,6 +12,7 @@ from __future__ import annotations
 from appgov_plugin.policy import hookimpl
 from appgov_plugin.policy.calendar import WorkingCalendar, add_months
 from appgov_plugin.policy.parameters import PARAMETERS
+from appgov_plugin.policy.rulebook import RULES
 from appgov_plugin.policy.versions import is_major_change
 
 _national_calendar: WorkingCalendar | None = None
@@ -20,6 +21,13 @@ _national_calendar: WorkingCalendar | None = None
 @hookimpl(trylast=True)
 def appgov_parameter(policy, name, as_of):
     return PARAMETERS[name].default
+
+
+@hookimpl(trylast=True)
+def appgov_rule_applies(policy, rule):
+    # rules.md "Profiles are real": TIME-* and MAIL-* apply everywhere; a city's rule applies
+    # elsewhere only when adopted (the profile's own module answers for its own rules)
+    return RULES[rule].city is None or rule in policy.param("adopted_rules")
 
 
 @hookimpl(trylast=True)

@@ -1,21 +1,47 @@
 """Taipei City profile (臺北市政府重大資訊系統推動標準作業程序).
 
-Read beside ``rules.md``. Only what Taipei's procedure sets apart from the shared defaults
-(``defaults.py``) is written here.
+Read beside ``rules.md``. ``RULES`` below is the profile's column of the rulebook's table
+("Profiles are real"): the roll-out rules of a major information system. The Taipei
+profile has no app-governance rules of its own: a Taipei deployment that governs apps adopts
+Tainan's or Kaohsiung's (rule parameter ``adopted_rules``, or a hook module answering
+``appgov_rule_applies``). TIME-* and MAIL-* apply everywhere. Only what Taipei's procedure
+sets apart from the shared defaults (``defaults.py``) is written here.
 
-- TP-WG-*, TP-ADM-1, TP-SEED-*, TP-SUP-1, TP-TRN-*, TP-GRADE-*: as in the defaults (they
-  come from this procedure).
-- App development proposals have no escalation to the mayor (KH-EVAL-2 does not apply).
+- TP-WG-*, TP-ADM-1, TP-SEED-*, TP-SUP-1: work groups, system administrators, seed users and
+  the three support tiers of a roll-out.
+- TP-TRN-*: training; TP-GRADE-*: the roll-out evaluation and its grades.
 """
 
 from appgov_plugin.policy import hookimpl
+from appgov_plugin.policy.rulebook import declared_rules
 
-#: Parameter values that differ from the shared defaults.
-PARAMETERS = {
-    # no forced delisting for missed app KPIs (KH-KPI-4 is Kaohsiung's)
-    "kpi_failed_years_for_delisting": 0,
-    "proposal_escalation_to_mayor": False,
+#: The rules this profile applies, by process (rules.md, "Profiles are real").
+RULES = {
+    "roll-out organisation": (
+        "TP-WG-1",
+        "TP-WG-2",
+        "TP-WG-3",
+        "TP-WG-4",
+        "TP-ADM-1",
+        "TP-SEED-1",
+        "TP-SEED-2",
+        "TP-SEED-3",
+        "TP-SUP-1",
+    ),
+    "training": ("TP-TRN-1", "TP-TRN-2", "TP-TRN-3", "TP-TRN-4", "TP-TRN-5", "TP-TRN-6"),
+    "grades": ("TP-GRADE-0", "TP-GRADE-1", "TP-GRADE-2"),
 }
+_APPLIES = declared_rules(RULES)
+
+#: Parameter values that differ from the shared defaults (none: the defaults are the
+#: rulebook's values).
+PARAMETERS: dict = {}
+
+
+@hookimpl
+def appgov_rule_applies(policy, rule):
+    # the city's own rules; everything else as adopted (defaults.py)
+    return True if rule in _APPLIES else None
 
 
 @hookimpl

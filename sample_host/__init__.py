@@ -17,7 +17,7 @@ from appgov_plugin.host.manager import (
     install_plugins,
 )
 
-from . import auth, i18n, views
+from . import auth, errors, forms, host_hooks, i18n, views
 from .admin import init_admin
 from .config import HostConfigError, configure, ensure_instance_folder
 from .database import init_database, setup_database
@@ -50,10 +50,13 @@ def create_app(
     configure(app, test_config)
     init_database(app)
 
-    pm = get_host_plugin_manager(load_entrypoints=load_entrypoints, plugins=plugins)
+    # The host's own hook implementations come last: pluggy asks them first.
+    pm = get_host_plugin_manager(load_entrypoints=load_entrypoints, plugins=(*plugins, host_hooks))
     i18n.init_babel(app, collect_translation_dirs(app, pm))
     csrf.init_app(app)
     auth.init_auth(app)
+    forms.init_forms(app)
+    errors.init_errors(app)
     app.register_blueprint(views.bp)
     admin = init_admin(app)
     # Published before the start-up hooks run, so plug-ins may read pm and is_admin there.

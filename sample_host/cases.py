@@ -1,38 +1,108 @@
-"""The case engine: opening cases and moving them through their workflow, with history.
+"""The case engine: who may read a case, opening, editing, withdrawing and moving cases
+through their workflow, with an append-only history; the inbox and the case search.
 
-Every change of a case's state goes through :func:`take_transition`, which checks the
-workflow, the acting role and the agency scope, asks the plug-ins
-(``casehost_before_transition`` may veto) and records an append-only history row.
+Every change of a case goes through this module, each in one transaction with the case
+read ``SELECT ... FOR UPDATE``:
+
+* :func:`take_transition` checks the workflow, the acting role, the agency scope, that the
+  user may read the case, the comment rule, and asks the plug-ins
+  (``casehost_before_transition`` may veto);
+* :func:`edit_case` lets the owner change the answers in an editable state and records
+  which answers changed;
+* :func:`withdraw_case` lets the owner withdraw the case to the workflow's withdrawn state
+  (with the same transition hooks).
+
+Who may read which case is decided in one place, :func:`readable_by` (a SQL condition the
+inbox, the search and :func:`may_read` all use):
+
+========================  ==========================================================
+role                      reads
+========================  ==========================================================
+owner (any role)          always (a draft is visible to its owner only)
+sysadmin                  every case (administrator; corrections in Flask-Admin)
+agency_staff, agency_head their agency's cases, except other people's drafts
+reviewer, mayor, ...      cases that are or were in a state where the role acts
+it_department, helpdesk   (no workflow step today) only cases they acted on
+everyone                  cases they took a step on, except other people's drafts
+========================  ==========================================================
+
+A draft is a case that has never left its workflow's initial state through a workflow
+transition: a case in the initial state, or a draft its owner withdrew (discarded drafts
+stay private too). A case of a type no installed plug-in provides any more is readable by
+its owner and the administrator only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import datetime as dt
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext
 from sqlalchemy.orm import joinedload
 
-from appgov_plugin.host.contract import CaseType, ContractError, Transition
+from appgov_plugin.clock import TAIPEI
+from appgov_plugin.host.contract import (
+    EDITED,
+    HOST_STEPS,
+    OPENED,
+    WITHDRAWN,
+    CaseType,
+    ContractError,
+    Transition,
+)
 
 from .auth import AGENCY_SCOPED_ROLES, in_agency_scope
 from .extensions import db
 from .models import ROLE_LABELS, Agency, Case, CaseHistory, User, utcnow
 from .plugins import current_host
 
-#: Transition name of the history row written when a case is opened.
-OPENED = "open"
+__all__ = [
+    "COMMENT_MAX_LENGTH",
+    "OPENED",
+    "CaseRefused",
+    "TransitionRefused",
+    "TransitionVetoed",
+    "apply_transition",
+    "edit_case",
+    "inbox",
+    "may_read",
+    "open_case",
+    "readable_by",
+    "search_cases",
+    "take_transition",
+    "withdraw_case",
+]
+
 #: Comment ``open_case`` records for transitions that require one.
 OPEN_CASE_COMMENT = "Demo data"
+#: Longest comment a step takes, counted in characters (not bytes).
+COMMENT_MAX_LENGTH = 2000
+#: Roles that read every case.
+ADMIN_ROLES = frozenset({"sysadmin"})
 
 
 class TransitionRefused(Exception):
-    """The transition may not be taken; ``str(exc)`` is the message for the user."""
+    """The step may not be taken; ``str(exc)`` is the message for the user. ``field`` names
+    the form field at fault (``"comment"``), when one is."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+#: Refusals of edits and withdrawals are the same kind of answer.
+CaseRefused = TransitionRefused
 
 
 class TransitionVetoed(TransitionRefused):
     """A plug-in's ``casehost_before_transition`` answered with this message."""
+
+
+# -- labels ---------------------------------------------------------------------------------
 
 
 def case_type_of(case: Case) -> CaseType | None:
@@ -43,6 +113,11 @@ def case_type_of(case: Case) -> CaseType | None:
         return None
 
 
+def type_label(case: Case) -> Any:
+    case_type = case_type_of(case)
+    return case_type.label if case_type else case.type_key
+
+
 def state_label(case: Case, state: str | None = None) -> Any:
     """The label of ``state`` (default: the case's current state) in the case's workflow."""
     state = case.status if state is None else state
@@ -51,23 +126,83 @@ def state_label(case: Case, state: str | None = None) -> Any:
 
 
 def history_label(case: Case, row: CaseHistory) -> Any:
-    """What a history row records: "Opened", or the label of the transition taken."""
+    """What a history row records: "Opened", "Edited", "Withdrawn" or the transition's label."""
     if row.from_state is None:
         return gettext("Opened")
+    if row.transition == EDITED:
+        return gettext("Edited")
+    if row.transition == WITHDRAWN:
+        return gettext("Withdrawn by the owner")
     case_type = case_type_of(case)
     for t in case_type.workflow.transitions if case_type else ():
         if t.name == row.transition and t.source == row.from_state:
             return t.label
-    return row.transition
+    return case_type.workflow.label_of(row.transition) if case_type else row.transition
 
 
-def may_view(user, case: Case) -> bool:
-    """Owners always; everyone else within their agency scope."""
-    return case.owner_id == user.id or in_agency_scope(user, case)
+# -- who may read which case ----------------------------------------------------------------
 
 
-def available_transitions(user, case: Case) -> list[Transition]:
-    """The transitions ``user`` may take on ``case`` now (role and agency scope checked)."""
+def readable_by(user) -> sa.ColumnElement[bool]:
+    """The SQL condition "``user`` may read this case" (see the module's table)."""
+    if user.role in ADMIN_ROLES:
+        return sa.true()
+    acted = (
+        sa.select(CaseHistory.id)
+        .where(CaseHistory.case_id == Case.id, CaseHistory.actor_id == user.id)
+        .exists()
+    )
+    per_type = []
+    for case_type in current_host().case_types:
+        workflow = case_type.workflow
+        if user.role in AGENCY_SCOPED_ROLES:
+            scope = Case.agency_id == user.agency_id if user.agency_id is not None else sa.false()
+        else:
+            states = sorted(workflow.states_where_acts(user.role))
+            scope = (
+                sa.or_(
+                    Case.status.in_(states),
+                    sa.select(CaseHistory.id)
+                    .where(CaseHistory.case_id == Case.id, CaseHistory.to_state.in_(states))
+                    .exists(),
+                )
+                if states
+                else sa.false()
+            )
+        # drafts belong to their owner: a case that never left its initial state through a
+        # workflow transition (a draft its owner withdrew included)
+        submitted = (
+            sa.select(CaseHistory.id)
+            .where(
+                CaseHistory.case_id == Case.id,
+                CaseHistory.from_state == workflow.initial,
+                CaseHistory.to_state != workflow.initial,
+                CaseHistory.transition.not_in(sorted(HOST_STEPS)),
+            )
+            .exists()
+        )
+        per_type.append(sa.and_(Case.type_key == case_type.key, submitted, sa.or_(acted, scope)))
+    return sa.or_(Case.owner_id == user.id, *per_type)
+
+
+def may_read(user, case: Case) -> bool:
+    """Whether ``user`` may read ``case`` (the same condition as the inbox and search)."""
+    if case.owner_id == user.id or user.role in ADMIN_ROLES:
+        return True
+    return (
+        db.session.scalar(sa.select(Case.id).where(Case.id == case.id, readable_by(user)))
+        is not None
+    )
+
+
+def is_draft(case: Case) -> bool:
+    case_type = case_type_of(case)
+    return case_type is not None and case.status == case_type.workflow.initial
+
+
+def _offered(user, case: Case) -> list[Transition]:
+    """Transitions of the user's role from the case's state, in scope, guards answering
+    true -- for a case the user may read."""
     case_type = case_type_of(case)
     if case_type is None or not in_agency_scope(user, case):
         return []
@@ -76,6 +211,34 @@ def available_transitions(user, case: Case) -> list[Transition]:
         for t in case_type.workflow.transitions_from(case.status)
         if t.role == user.role and t.available(case)
     ]
+
+
+def available_transitions(user, case: Case) -> list[Transition]:
+    """The transitions ``user`` may take on ``case`` now (reading, role, agency and guards)."""
+    return _offered(user, case) if may_read(user, case) else []
+
+
+def may_edit(user, case: Case) -> bool:
+    """The owner, in a state the workflow declares editable."""
+    case_type = case_type_of(case)
+    return (
+        case_type is not None
+        and case.owner_id == user.id
+        and case_type.workflow.is_editable(case.status)
+    )
+
+
+def may_withdraw(user, case: Case) -> bool:
+    """The owner, in a state the workflow lets the owner withdraw from."""
+    case_type = case_type_of(case)
+    return (
+        case_type is not None
+        and case.owner_id == user.id
+        and case_type.workflow.may_withdraw_from(case.status)
+    )
+
+
+# -- opening and changing cases -------------------------------------------------------------
 
 
 def create_case(
@@ -102,41 +265,24 @@ def create_case(
     return case
 
 
-def take_transition(case: Case, transition_name: str, user, comment: str) -> Transition:
-    """Check and apply one transition inside the caller's transaction (no commit).
-
-    Raises :class:`TransitionRefused` (nothing changed) when the workflow, role, agency
-    scope, comment rule or a plug-in's veto forbids it. Exceptions from
-    ``casehost_after_transition`` propagate; the caller must roll back.
-    """
-    case_type = case_type_of(case)
-    if case_type is None:
-        raise TransitionRefused(
-            gettext("The case type %(key)s is not installed.", key=case.type_key)
-        )
-    try:
-        transition = case_type.workflow.transition(case.status, transition_name)
-    except ContractError:
+def clean_comment(comment: str | None) -> str:
+    """The comment as stored: line breaks as ``\\n``, no surrounding blanks, at most
+    :data:`COMMENT_MAX_LENGTH` characters (else :class:`TransitionRefused` naming it)."""
+    comment = (comment or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(comment) > COMMENT_MAX_LENGTH:
         raise TransitionRefused(
             gettext(
-                "“%(name)s” is not possible while the case is “%(state)s”.",
-                name=transition_name,
-                state=state_label(case),
-            )
-        ) from None
-    if not transition.available(case):
-        raise TransitionRefused(
-            gettext("“%(label)s” is not available for this case.", label=transition.label)
+                "Comment: at most %(max)s characters, this one has %(length)s. Nothing was saved.",
+                max=f"{COMMENT_MAX_LENGTH:,}",
+                length=f"{len(comment):,}",
+            ),
+            field="comment",
         )
-    if user.role != transition.role:
-        raise TransitionRefused(
-            gettext("Only the role “%(role)s” may do this.", role=ROLE_LABELS[transition.role])
-        )
-    if not in_agency_scope(user, case):
-        raise TransitionRefused(gettext("This case belongs to another agency."))
-    comment = (comment or "").strip()
-    if transition.comment_required and not comment:
-        raise TransitionRefused(gettext("“%(label)s” needs a comment.", label=transition.label))
+    return comment
+
+
+def _record_step(case: Case, transition: Transition, user, comment: str) -> None:
+    """Ask the veto hook, move the case, write the history row, run the after hook."""
     hook = current_host().pm.hook
     veto = hook.casehost_before_transition(
         case=case, transition=transition, user=user, comment=comment
@@ -158,7 +304,62 @@ def take_transition(case: Case, transition_name: str, user, comment: str) -> Tra
     )
     db.session.flush()
     hook.casehost_after_transition(case=case, transition=transition, user=user, comment=comment)
+
+
+def take_transition(case: Case, transition_name: str, user, comment: str) -> Transition:
+    """Check and apply one transition inside the caller's transaction (no commit).
+
+    Raises :class:`TransitionRefused` (nothing changed) when the workflow, role, agency
+    scope, reading rule, comment rule or a plug-in's veto forbids it. Exceptions from
+    ``casehost_after_transition`` propagate; the caller must roll back.
+    """
+    case_type = case_type_of(case)
+    if case_type is None:
+        raise TransitionRefused(
+            gettext("The case type %(key)s is not installed.", key=case.type_key)
+        )
+    workflow = case_type.workflow
+    try:
+        transition = workflow.transition(case.status, transition_name)
+    except ContractError:
+        raise TransitionRefused(
+            gettext(
+                "“%(name)s” is not possible while the case is “%(state)s”.",
+                name=workflow.label_of(transition_name),
+                state=state_label(case),
+            )
+        ) from None
+    if not transition.available(case):
+        raise TransitionRefused(
+            str(transition.guard_message)
+            if transition.guard_message
+            else gettext("“%(label)s” is not available for this case.", label=transition.label)
+        )
+    if user.role != transition.role:
+        raise TransitionRefused(
+            gettext("Only the role “%(role)s” may do this.", role=ROLE_LABELS[transition.role])
+        )
+    if not in_agency_scope(user, case):
+        raise TransitionRefused(gettext("This case belongs to another agency."))
+    if not may_read(user, case):
+        raise TransitionRefused(gettext("Only the person who opened a draft may act on it."))
+    comment = clean_comment(comment)
+    if transition.comment_required and not comment:
+        raise TransitionRefused(
+            gettext("“%(label)s” needs a comment.", label=transition.label), field="comment"
+        )
+    _record_step(case, transition, user, comment)
     return transition
+
+
+def _locked(case: Case) -> Case:
+    """``case`` re-read with ``SELECT ... FOR UPDATE``: concurrent steps are serialised."""
+    return db.session.scalars(
+        sa.select(Case)
+        .where(Case.id == case.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def apply_transition(case: Case, transition_name: str, user, comment: str = "") -> Case:
@@ -169,18 +370,127 @@ def apply_transition(case: Case, transition_name: str, user, comment: str = "") 
     (a :class:`TransitionRefused` or one raised by a hook) rolls everything back.
     """
     try:
-        locked = db.session.scalars(
-            sa.select(Case)
-            .where(Case.id == case.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
+        locked = _locked(case)
         take_transition(locked, transition_name, user, comment)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     return locked
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _same_decimal(before: Any, after: Any) -> bool:
+    try:
+        return Decimal(str(before)) == Decimal(str(after))
+    except (InvalidOperation, ValueError):
+        return False
+
+
+def answer_changes(
+    old: Mapping[str, Any], new: Mapping[str, Any], decimal_fields: Collection[str] = ()
+) -> dict[str, list]:
+    """``{field: [old, new]}`` for each answer in ``new`` that differs from ``old``. An empty
+    answer and a missing one are the same; so are ``12.5`` and ``12.50`` in a decimal field
+    (stored as text)."""
+    changes = {}
+    for name, value in new.items():
+        before = old.get(name)
+        if before == value or (_is_empty(before) and _is_empty(value)):
+            continue
+        if name in decimal_fields and _same_decimal(before, value):
+            continue
+        changes[name] = [before, value]
+    return changes
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """What :func:`edit_case` did: the changed answers (empty: nothing was written)."""
+
+    case: Case
+    changes: dict[str, list]
+
+
+def edit_case(
+    case: Case, user, answers: Mapping[str, Any], decimal_fields: Collection[str] = ()
+) -> EditResult:
+    """The owner replaces the case's answers with ``answers`` (validated by the case type's
+    form; see :meth:`CaseType.data_from`) and commits once, or writes nothing.
+
+    Only the owner, only in a state the workflow declares editable (checked again on the
+    locked row). The history row ``edit`` records ``{field: [old, new]}``; answers the form
+    does not hold (a plug-in's own keys) are kept. Nothing changed: nothing is written.
+    ``decimal_fields`` name the answers compared as numbers (see :func:`answer_changes`).
+    """
+    try:
+        locked = _locked(case)
+        case_type = case_type_of(locked)
+        if locked.owner_id != user.id:
+            raise CaseRefused(gettext("Only the person who opened the case may edit it."))
+        if case_type is None or not case_type.workflow.is_editable(locked.status):
+            raise CaseRefused(
+                gettext(
+                    "The case cannot be edited while it is “%(state)s”.",
+                    state=state_label(locked),
+                )
+            )
+        changes = answer_changes(locked.data, answers, decimal_fields)
+        if not changes:
+            db.session.rollback()
+            return EditResult(locked, {})
+        locked.data = {**locked.data, **answers}
+        locked.form_version = case_type.form_version
+        locked.updated_at = utcnow()
+        db.session.add(
+            CaseHistory(
+                case=locked,
+                actor=user,
+                transition=EDITED,
+                from_state=locked.status,
+                to_state=locked.status,
+                comment="",
+                changes=changes,
+            )
+        )
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return EditResult(locked, changes)
+
+
+def withdraw_case(case: Case, user, comment: str = "") -> Case:
+    """The owner withdraws the case to the workflow's withdrawn state, with the transition
+    hooks (the :class:`Transition` is named ``withdraw``), and commits once, or writes
+    nothing. History is append-only: a withdrawn case stays, with its history."""
+    try:
+        locked = _locked(case)
+        case_type = case_type_of(locked)
+        if locked.owner_id != user.id:
+            raise CaseRefused(gettext("Only the person who opened the case may withdraw it."))
+        if case_type is None or not case_type.workflow.may_withdraw_from(locked.status):
+            raise CaseRefused(
+                gettext(
+                    "The case cannot be withdrawn while it is “%(state)s”.",
+                    state=state_label(locked),
+                )
+            )
+        transition = case_type.workflow.withdrawal(
+            locked.status, user.role, gettext("Withdraw the case")
+        )
+        _record_step(locked, transition, user, clean_comment(comment))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return locked
+
+
+# -- demo data ------------------------------------------------------------------------------
 
 
 def _user_named(username: str) -> User:
@@ -191,7 +501,10 @@ def _user_named(username: str) -> User:
 
 
 def _someone_who_may(transition: Transition, case: Case) -> User:
-    """The first active user allowed to take ``transition`` on ``case``."""
+    """The owner when the owner's role takes ``transition``, else the first active user
+    allowed to take it on ``case``."""
+    if case.owner.role == transition.role and case.owner.active:
+        return case.owner
     query = sa.select(User).where(User.role == transition.role, User.active.is_(True))
     if transition.role in AGENCY_SCOPED_ROLES:
         query = query.where(User.agency_id == case.agency_id)
@@ -216,8 +529,9 @@ def open_case(
 
     Opens a case owned by ``owner_username`` and takes ``transitions`` in order, each by
     the user at the same position in ``actor_usernames``; without actors, each transition
-    is taken by the first user whose role (and agency) allows it. Transitions run the full
-    checks and hooks. Nothing is committed: the demo loader's transaction decides.
+    is taken by the owner when the owner's role takes it, else by the first user whose role
+    (and agency) allows it. Transitions run the full checks and hooks. Nothing is
+    committed: the demo loader's transaction decides.
     """
     case_types = current_host().case_types
     if type_key not in case_types:
@@ -244,26 +558,118 @@ def open_case(
     return case
 
 
-def inbox(user) -> tuple[list[Case], list[Case]]:
-    """(cases ``user`` can act on now, cases ``user`` owns), newest first.
+# -- lists: inbox and search ----------------------------------------------------------------
 
-    One query whatever the number of cases: the actionable (type, state) pairs come from
-    the workflows, agency and owner are loaded in the same statement.
-    """
+
+def _actionable_by(user) -> sa.ColumnElement[bool]:
+    """Cases in a state where the user's role has a transition (guards asked later)."""
     actionable = []
     for case_type in current_host().case_types:
-        states = sorted({t.source for t in case_type.workflow.transitions if t.role == user.role})
+        states = sorted(case_type.workflow.states_where_acts(user.role))
         if states:
             actionable.append(sa.and_(Case.type_key == case_type.key, Case.status.in_(states)))
     can_act = sa.or_(*actionable) if actionable else sa.false()
     if user.role in AGENCY_SCOPED_ROLES:
         can_act = sa.and_(can_act, Case.agency_id == user.agency_id)
+    return can_act
+
+
+def inbox(user) -> tuple[list[Case], list[Case]]:
+    """(cases ``user`` can act on now, cases ``user`` owns), newest first.
+
+    One query whatever the number of cases: the actionable (type, state) pairs come from
+    the workflows, the reading rule is part of the statement, agency and owner are loaded
+    with it. Guards are then asked per case (plug-ins keep them cheap).
+    """
     cases = db.session.scalars(
         sa.select(Case)
-        .where(sa.or_(can_act, Case.owner_id == user.id))
+        .where(sa.or_(sa.and_(_actionable_by(user), readable_by(user)), Case.owner_id == user.id))
         .options(joinedload(Case.agency), joinedload(Case.owner))
         .order_by(Case.updated_at.desc(), Case.id.desc())
     ).all()
-    to_act = [case for case in cases if available_transitions(user, case)]
+    to_act = [case for case in cases if _offered(user, case)]
     owned = [case for case in cases if case.owner_id == user.id]
     return to_act, owned
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """What the case search asks for; ``None`` / empty means "any"."""
+
+    type_key: str | None = None
+    state: str | None = None
+    agency_id: int | None = None
+    opened_from: dt.date | None = None
+    opened_to: dt.date | None = None
+    text: str = ""
+    acted_only: bool = False
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    cases: list[Case]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+
+def _taipei_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=TAIPEI)
+
+
+def search_cases(user, filters: SearchFilters, page: int = 1, per_page: int = 25) -> SearchPage:
+    """The cases ``user`` may read that match ``filters``, newest first, one page.
+
+    Two queries whatever the number of cases (the count, then the page with agency and
+    owner): the reading rule is part of the SQL statement. Dates are Taipei days.
+    """
+    conditions = [readable_by(user)]
+    if filters.type_key:
+        conditions.append(Case.type_key == filters.type_key)
+    if filters.state:
+        conditions.append(Case.status == filters.state)
+    if filters.agency_id is not None:
+        conditions.append(Case.agency_id == filters.agency_id)
+    if filters.opened_from:
+        conditions.append(Case.created_at >= _taipei_midnight(filters.opened_from))
+    if filters.opened_to:
+        next_day = filters.opened_to + dt.timedelta(days=1)
+        conditions.append(Case.created_at < _taipei_midnight(next_day))
+    text = filters.text.strip()
+    if text:
+        matches = [Case.search_text.contains(text.lower(), autoescape=True)]
+        number = text.removeprefix("#").strip()
+        if number.isascii() and number.isdigit() and len(number) < 10:
+            matches.append(Case.id == int(number))
+        conditions.append(sa.or_(*matches))
+    if filters.acted_only:
+        conditions.append(
+            sa.select(CaseHistory.id)
+            .where(CaseHistory.case_id == Case.id, CaseHistory.actor_id == user.id)
+            .exists()
+        )
+    where = sa.and_(*conditions)
+    total = db.session.scalar(sa.select(sa.func.count(Case.id)).where(where))
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    cases = db.session.scalars(
+        sa.select(Case)
+        .where(where)
+        .options(joinedload(Case.agency), joinedload(Case.owner))
+        .order_by(Case.updated_at.desc(), Case.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return SearchPage(list(cases), total, page, per_page)

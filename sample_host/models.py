@@ -146,6 +146,9 @@ class Case(db.Model):
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("host_user.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: The answers as lower-case text, one per line, for the case search (kept by the model:
+    #: JSON columns store non-ASCII text escaped, which LIKE cannot match).
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     agency: Mapped[Agency] = relationship()
     owner: Mapped[User] = relationship()
@@ -174,9 +177,38 @@ class CaseHistory(db.Model):
     from_state: Mapped[str | None] = mapped_column(sa.String(80))
     to_state: Mapped[str] = mapped_column(sa.String(80))
     comment: Mapped[str] = mapped_column(sa.Text, default="")
+    #: An owner's edit: {field: [old, new]} for every answer that changed; NULL otherwise.
+    changes: Mapped[dict | None] = mapped_column(sa.JSON)
 
     case: Mapped[Case] = relationship(back_populates="history")
     actor: Mapped[User] = relationship()
+
+
+def searchable_text(data: Any) -> str:
+    """Every answer in ``data`` as lower-case text, one per line (booleans and empty answers
+    left out): what the case search matches free text against."""
+    parts: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, bool) or value is None:
+            return
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+        elif str(value).strip():
+            parts.append(str(value).strip().lower())
+
+    walk(data or {})
+    return "\n".join(parts)
+
+
+@event.listens_for(Case, "before_insert")
+@event.listens_for(Case, "before_update")
+def _keep_search_text(mapper, connection, target: Case) -> None:
+    target.search_text = searchable_text(target.data)
 
 
 class AppendOnlyError(RuntimeError):

@@ -18,13 +18,19 @@ class IntranetUser(UserMixin):
         self.id, self.username, self.role, self.agency_code = username, username, role, agency_code
 
 
+#: The intranet's agencies, given to AppGov(agencies=...) as the contract's casehost_agencies.
+AGENCIES = [
+    ("TN-TOUR", "臺南市政府觀光旅遊局", "Tainan City Tourism Bureau"),
+    ("TN-SDC", "臺南市政府智慧發展中心", "Tainan City Smart Development Center"),
+]
+
 USERS = {
     "root": IntranetUser("root", "sysadmin", None),
     "clerk": IntranetUser("clerk", "agency_staff", "TN-TOUR"),
 }
 
 
-def make_intranet(database_url, **config):
+def make_intranet(database_url, agencies=lambda: AGENCIES, **config):
     app = Flask("intranet")
     app.config.update(
         SECRET_KEY="test",
@@ -43,5 +49,5 @@ def make_intranet(database_url, **config):
         login_user(USERS[name])
         return "ok"
 
-    appgov = AppGov(app, db=db, admin=admin)
+    appgov = AppGov(app, db=db, admin=admin, agencies=agencies)
     return app, db, appgov

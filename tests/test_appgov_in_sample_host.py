@@ -16,10 +16,17 @@ GOOD_PROPOSAL = {
     "app_name": "高雄好行",
     "purpose": "提供市民查詢公車、輕軌與公共自行車即時資訊並整合轉乘規劃的服務。",
     "platforms": ["ios", "android"],
+    # TN-EVAL-1..5 (Tainan) and KH-EVAL-1 (Kaohsiung): each profile reads its own
+    # questions; the others' posted answers are ignored
+    "requirements_summary": "即時到站、轉乘規劃、公共自行車站點與空位查詢、推播提醒。",
     "comparable_apps": "民間 App 未整合本市輕軌與公共自行車資料。",
     "open_data_first": "yes",
     "open_data_reason": "",
+    "protected_data": "no",
+    "open_data_alternative": "開放資料已提供，但轉乘規劃與推播需 App。",
     "web_alternative": "需背景定位提醒，響應式網頁無法替代。",
+    "kpi_attainable": "yes",
+    "kpi_plan": "與捷運公司合作推廣，目標下載量依 KH-KPI-1 計算。",
     "eligibility_grounds": ["missing_function"],
     "target_population": "2750000",
     "budget": "0",  # 0 is a real answer (InputRequired, not DataRequired)
@@ -66,7 +73,7 @@ def test_entry_point_brings_appgov_with_its_demo_data(make_host):
     assert host.pm.get_plugin("appgov") is not None
     with app.app_context():
         proposal = db.session.scalar(sa.select(Case).where(Case.type_key == PROPOSAL))
-        assert proposal.status == "in_review" and proposal.form_version == 1
+        assert proposal.status == "in_review" and proposal.form_version == 2
         assert db.session.query(App).count() >= 1
     client = app.test_client()
     login(client, "reviewer")
@@ -126,17 +133,25 @@ def test_tainan_rejection_is_final_no_escalation(make_host):
 
 
 def test_ground_four_needs_the_agency_head_tn_eval_3(make_host):
+    """TN-EVAL-3 ground (4): the owner submits to the agency head, not to review; the head
+    approves it for review (a guard, not a veto: "submit" is not even offered)."""
     app = make_host()
     client = app.test_client()
     login(client, "staff")
-    case_id = open_proposal(client, eligibility_grounds=["head_approved"])
+    case_id = open_proposal(
+        client, eligibility_grounds=["head_approved"], other_necessity="配合市府重大政策。"
+    )
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'value="submit_to_head"' in page and 'value="submit"' not in page
     page = act(client, case_id, "submit").get_data(as_text=True)
     assert "TN-EVAL-3" in page and "機關首長" in page
     assert status(app, case_id) == "draft"
     with app.app_context():
         assert db.session.query(CaseHistory).filter_by(case_id=case_id).count() == 1  # opened
+    act(client, case_id, "submit_to_head")
+    assert status(app, case_id) == "head_review"
     login(client, "head")
-    act(client, case_id, "head_submit")
+    act(client, case_id, "head_approve")
     assert status(app, case_id) == "in_review"
 
 

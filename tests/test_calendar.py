@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from intranet import make_intranet
 
 import appgov_plugin
-from appgov_plugin.policy.calendar import DayChange, WorkingCalendar, add_months
+from appgov_plugin import migrations
+from appgov_plugin.models import CalendarOverride
+from appgov_plugin.policy.calendar import (
+    DayChange,
+    WorkingCalendar,
+    add_months,
+    load_shipped_changes,
+)
 
 policy = appgov_plugin.get_policy("taipei")
+# build the calendar (2023-2029) once here: the first build loads the holiday tables, which
+# would count against hypothesis' per-example deadline
+policy.add_working_days(dt.date(2026, 1, 2), 1)
 days = st.dates(min_value=dt.date(2023, 6, 1), max_value=dt.date(2028, 6, 30))
 counts = st.integers(min_value=1, max_value=400)
 
@@ -104,3 +117,86 @@ def test_deadline_cost_does_not_grow_with_the_distance(monkeypatch):
     for n in (1, 10, 100, 700):
         calendar.add_working_days(dt.date(2026, 1, 2), n)
     assert probes == [] and built == []
+
+
+# -- names in the reader's language ------------------------------------------------------
+
+CJK = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
+
+
+def test_national_holidays_are_named_in_both_languages():
+    calendar = WorkingCalendar()
+    national_day = dt.date(2026, 10, 10)
+    assert calendar.day_name(national_day) == "國慶日"
+    assert calendar.day_name(national_day, "zh_Hant_TW") == "國慶日"
+    assert calendar.day_name(national_day, "en") == "National Day"
+    zh = dict(calendar.non_working_days(2026))
+    en = dict(calendar.non_working_days(2026, "en"))
+    assert zh.keys() == en.keys()
+    assert all(name and not CJK.search(name) for name in en.values()), en
+    assert all(CJK.search(name) for name in zh.values()), zh
+
+
+def test_every_shipped_dgpa_entry_has_an_english_name():
+    shipped = load_shipped_changes()
+    assert shipped
+    for change in shipped.values():
+        assert CJK.search(change.name), change
+        assert change.name_en and not CJK.search(change.name_en), change
+    calendar = WorkingCalendar()
+    assert calendar.make_up_days(2025, "en") == [
+        (dt.date(2025, 2, 8), "Make-up working day (for the 2025-01-27 bridge holiday)")
+    ]
+    assert (dt.date(2025, 1, 27), "彈性放假（2025-02-08 補班）") in calendar.non_working_days(2025)
+
+
+def test_overrides_carry_both_names_and_fall_back_to_the_chinese_one():
+    typhoon = DayChange(dt.date(2026, 11, 23), False, "颱風停班", "test", "Typhoon day off")
+    old = DayChange(dt.date(2026, 11, 24), False, "市府自訂放假", "test")  # no English name yet
+    calendar = WorkingCalendar(overrides=[typhoon, old])
+    assert calendar.day_name(typhoon.day, "en") == "Typhoon day off"
+    assert calendar.day_name(typhoon.day) == "颱風停班"
+    assert calendar.day_name(old.day, "en") == "市府自訂放假"
+
+
+@pytest.fixture
+def intranet(database_url):
+    app, db, _ = make_intranet(database_url)
+    with app.app_context():
+        migrations.upgrade(db.engine)
+        db.session.add(
+            CalendarOverride(
+                day=dt.date(2026, 11, 23), name="颱風停班", name_en="Typhoon day off", reason=""
+            )
+        )
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_calendar_page_shows_names_and_dates_in_the_readers_language(intranet):
+    client = intranet.test_client()
+    client.get("/_login/clerk")
+    en = client.get("/appgov/calendar/2026", headers={"Accept-Language": "en"})
+    page = en.get_data(as_text=True)
+    assert "National Day" in page and "Typhoon day off" in page and "2026-11-23" in page
+    assert "國慶日" not in page and "颱風停班" not in page and "民國" not in page
+    zh = client.get("/appgov/calendar/2026", headers={"Accept-Language": "zh-TW"})
+    page = zh.get_data(as_text=True)
+    assert "國慶日" in page and "颱風停班" in page and "民國 115 年 10 月 10 日" in page
+    assert "National Day" not in page and "Typhoon day off" not in page
+    assert "民國 115 年" in page.split("<h1", 1)[1].split("</h1>", 1)[0]
+
+
+def test_calendar_command_prints_the_names_in_lang(intranet):
+    runner = intranet.test_cli_runner()
+    default = runner.invoke(args=["appgov", "calendar", "2026"])
+    assert default.exit_code == 0, default.output
+    assert "2026-10-10  國慶日" in default.output and "2026-11-23  颱風停班" in default.output
+    english = runner.invoke(args=["appgov", "calendar", "2026", "--lang", "en"])
+    assert "2026-10-10  National Day" in english.output
+    assert "2026-11-23  Typhoon day off" in english.output and not CJK.search(english.output)
+    assert "國慶日" in runner.invoke(args=["appgov", "calendar", "2026", "--lang", "zh-TW"]).output
+    bad = runner.invoke(args=["appgov", "calendar", "2026", "--lang", "fr"])
+    assert bad.exit_code == 2 and "unsupported locale 'fr'" in bad.output

@@ -80,13 +80,19 @@ def test_policy_hook_examples_run_and_override_through_the_facade():
     assert policy.needs_security_report("1.2.0", "1.3.0") is True
     assert policy.training_status("elearning", 10, 9, 0) == "active"
     assert policy.fitness_review_needed(["fail", "pass", "fail", "fail"]) is True
+    # appgov_rule_applies: Tainan's TN-LEARN-1 adopted, Kaohsiung's KH-SEC-1 dropped
+    assert policy.applies("TN-LEARN-1") is True and policy.applies("KH-SEC-1") is False
+    assert policy.applies("KH-KPI-1") is True  # the rest as the profile says
+    assert appgov_plugin.get_policy("tainan", plugins=[module]).applies("KH-SEC-1") is False
 
 
 @pytest.mark.parametrize("name", sorted(_hook_names(policy_hookspecs, "appgov_")))
 def test_every_policy_hook_is_exercised_by_a_test(name):
-    facade_method = {"appgov_parameter": "param", "appgov_calendar": "calendar"}.get(
-        name, name.removeprefix("appgov_")
-    )
+    facade_method = {
+        "appgov_parameter": "param",
+        "appgov_calendar": "calendar",
+        "appgov_rule_applies": "applies",
+    }.get(name, name.removeprefix("appgov_"))
     tests = [p for p in (ROOT / "tests").glob("test_*.py") if p.name != "test_docs.py"]
     assert any(
         re.search(rf"\.{facade_method}\b|{name}", p.read_text(encoding="utf-8")) for p in tests

@@ -61,12 +61,15 @@ def test_forms_refuse_bad_values_on_postgresql(make_host, role):
 def test_the_walk_reaches_every_admin_view_and_submits_its_forms(make_host):
     walker, result = _walk(make_host, "admin", "en")
     visited = {(method, url.split("?")[0]) for method, url, _ in result.pages}
+    forms = 0
     for url in walker.admin_urls():
-        assert ("GET", url.split("?")[0]) in visited, url
-    for view in ("host_agency", "host_user", "appgov_app", "appgov_calendar_override"):
-        assert ("POST empty", f"/admin/{view}/new/") in visited, view
-        assert ("POST bad", f"/admin/{view}/new/") in visited, view
-        assert ("POST bad", f"/admin/{view}/edit/") in visited, view
+        path = url.split("?")[0]
+        assert ("GET", path) in visited, url
+        if path.endswith(("/new/", "/edit/")):
+            forms += 1
+            assert ("POST empty", path) in visited, url
+            assert ("POST bad", path) in visited, url
+    assert forms >= 6  # agencies, users, cases, apps, calendar: create and edit forms
     assert any(
         method == "POST bad" and url.startswith("/admin/appgov_parameters/")
         for method, url, _ in result.pages
@@ -78,7 +81,7 @@ def test_the_walk_reaches_every_admin_view_and_submits_its_forms(make_host):
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_walk_opens_cases_and_posts_the_case_form_but_never_a_transition(make_host):
     _, result = _walk(make_host, "staff", "zh_Hant_TW")
-    visited = {(method, url) for method, url, _ in result.pages}
+    visited = {(method, url.split("?")[0]) for method, url, _ in result.pages}
     assert ("GET", "/cases/1") in visited
     assert ("POST bad", "/cases/new/appgov_app_proposal") in visited
     assert ("POST empty", "/appgov/kpi") in visited

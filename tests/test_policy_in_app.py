@@ -39,7 +39,12 @@ def test_a_typhoon_day_entered_in_flask_admin_moves_every_deadline(intranet):
     assert before == dt.date(2026, 11, 25)
     response = client.post(
         "/admin/appgov_calendar_override/new/",
-        data={"day": MONDAY.isoformat(), "name": "颱風停班", "reason": "中央氣象署颱風警報"},
+        data={
+            "day": MONDAY.isoformat(),
+            "name": "颱風停班",
+            "name_en": "Typhoon day off",
+            "reason": "中央氣象署颱風警報",
+        },
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     with app.app_context():
@@ -75,7 +80,7 @@ def test_a_second_override_for_the_same_day_is_refused_and_nothing_saved(intrane
     app, db = intranet
     client = app.test_client()
     client.get("/_login/root")
-    form = {"day": MONDAY.isoformat(), "name": "颱風停班"}
+    form = {"day": MONDAY.isoformat(), "name": "颱風停班", "name_en": "Typhoon day off"}
     client.post("/admin/appgov_calendar_override/new/", data=form)
     page = client.post(
         "/admin/appgov_calendar_override/new/",

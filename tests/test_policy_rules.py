@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import types
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask_babel import Babel, force_locale
 
 import appgov_plugin
-from appgov_plugin.policy import PROFILES
+from appgov_plugin.policy import DEADLINE_KINDS, PARAMETERS, PROFILES, rulebook
+from appgov_plugin.policy.manager import UnknownProfileError, hook_module_labels
 
 D = dt.date
 
@@ -16,6 +22,14 @@ D = dt.date
 @pytest.fixture(params=PROFILES)
 def policy(request):
     return appgov_plugin.get_policy(request.param)
+
+
+@pytest.fixture
+def babel_app():
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="t", BABEL_DEFAULT_LOCALE="zh_Hant_TW")
+    Babel(app)
+    return app
 
 
 # -- KH-KPI-1 -------------------------------------------------------------------------
@@ -286,14 +300,285 @@ def test_unknown_profile_lists_the_known_ones():
 
 
 def test_profiles_differ_where_the_cities_differ():
-    # KH-EVAL-2 exists only in Kaohsiung
     def answers(name):
         return {p: appgov_plugin.get_policy(p).param(name) for p in PROFILES}
 
-    # KH-EVAL-2: escalation to the mayor; KH-KPI-4: forced delisting after two years
+    # KH-EVAL-2: escalation to the mayor
     assert answers("proposal_escalation_to_mayor") == {
         "tainan": False,
         "kaohsiung": True,
         "taipei": False,
     }
-    assert answers("kpi_failed_years_for_delisting") == {"tainan": 0, "kaohsiung": 2, "taipei": 0}
+    # KH-KPI-4 is Kaohsiung's rule: elsewhere it does not apply (no "0: never" value); the
+    # parameter keeps the rulebook's value for a city that adopts the rule
+    assert answers("kpi_failed_years_for_delisting") == {"tainan": 2, "kaohsiung": 2, "taipei": 2}
+    assert {p: appgov_plugin.get_policy(p).applies("KH-KPI-4") for p in PROFILES} == {
+        "tainan": False,
+        "kaohsiung": True,
+        "taipei": False,
+    }
+
+
+# -- rules.md "Profiles are real": which rules each deployment applies --------------------
+
+#: every rule ID of rules.md, in its order
+RULEBOOK_IDS = [
+    "TIME-1",
+    "TIME-2",
+    "TIME-3",
+    "TIME-4",
+    "TIME-5",
+    "TN-EVAL-1",
+    "TN-EVAL-2",
+    "TN-EVAL-3",
+    "TN-EVAL-4",
+    "TN-EVAL-5",
+    "KH-EVAL-1",
+    "KH-EVAL-2",
+    "KH-EVAL-3",
+    "KH-VER-1",
+    "KH-SEC-1",
+    "TN-LIST-1",
+    "TN-LIST-3",
+    "KH-LIST-1",
+    "TN-LIST-2",
+    "KH-LIST-2",
+    "TN-DEL-1",
+    "TN-DEL-2",
+    "TN-DEL-3",
+    "KH-KPI-1",
+    "KH-KPI-2",
+    "KH-KPI-3",
+    "KH-KPI-4",
+    "KH-KPI-5",
+    "KH-KPI-6",
+    "TN-PERF-1",
+    "TN-PERF-2",
+    "TN-PERF-3",
+    "TP-GRADE-0",
+    "TP-GRADE-1",
+    "TP-GRADE-2",
+    "TP-WG-1",
+    "TP-WG-2",
+    "TP-WG-3",
+    "TP-WG-4",
+    "TP-ADM-1",
+    "TP-SEED-1",
+    "TP-SEED-2",
+    "TP-SEED-3",
+    "TP-SUP-1",
+    "TP-TRN-1",
+    "TP-TRN-2",
+    "TP-TRN-3",
+    "TP-TRN-4",
+    "TP-TRN-5",
+    "TP-TRN-6",
+    "TN-LEARN-1",
+    "TN-MAIL-1",
+    "MAIL-2",
+]
+RULES_MD = Path(__file__).resolve().parents[2] / "shared" / "spec" / "rules.md"
+
+
+def test_the_registry_holds_every_rule_of_the_rulebook():
+    assert list(rulebook.RULES) == RULEBOOK_IDS
+    for rule in rulebook.RULES.values():
+        assert str(rule.title) and rule.title != rule.id
+
+
+@pytest.mark.skipif(not RULES_MD.exists(), reason="the rulebook lives beside the checkout")
+def test_the_registry_matches_rules_md():
+    text = RULES_MD.read_text(encoding="utf-8")
+    ids = set(re.findall(r"\b(?:TIME|MAIL|TN-[A-Z]+|KH-[A-Z]+|TP-[A-Z]+)-\d+\b", text))
+    assert ids == set(rulebook.RULES)
+
+
+def test_each_profile_module_declares_exactly_its_citys_rules():
+    from appgov_plugin.hooks import kaohsiung, tainan, taipei
+
+    for module, prefix in ((tainan, "TN-"), (kaohsiung, "KH-"), (taipei, "TP-")):
+        declared = {rule for rules in module.RULES.values() for rule in rules}
+        assert declared == {r for r in RULEBOOK_IDS if r.startswith(prefix)}, module.__name__
+
+
+APPLIES = {
+    # rule: (tainan, kaohsiung, taipei)
+    "TIME-1": (True, True, True),
+    "TIME-5": (True, True, True),
+    "MAIL-2": (True, True, True),
+    "TN-EVAL-2": (True, False, False),
+    "TN-PERF-1": (True, False, False),
+    "TN-DEL-1": (True, False, False),
+    "TN-LEARN-1": (True, False, False),
+    "TN-MAIL-1": (True, False, False),
+    "KH-EVAL-1": (False, True, False),
+    "KH-SEC-1": (False, True, False),  # a Tainan deployment is asked for no security report
+    "KH-KPI-3": (False, True, False),  # ... and no improvement-and-marketing plan
+    "KH-KPI-4": (False, True, False),
+    "TP-SEED-1": (False, False, True),  # roll-out rules: adopted where a city runs one
+    "TP-WG-4": (False, False, True),
+    "TP-GRADE-1": (False, False, True),
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(APPLIES))
+def test_applies_per_profile(rule_id):
+    assert tuple(appgov_plugin.get_policy(p).applies(rule_id) for p in PROFILES) == APPLIES[rule_id]
+
+
+def test_the_facade_still_answers_every_rule_for_every_profile():
+    tainan = appgov_plugin.get_policy("tainan")
+    assert not tainan.applies("KH-SEC-1") and tainan.needs_security_report(None, "1.0.0")
+    assert not tainan.applies("KH-KPI-1") and tainan.download_target(35_000) == 8_750
+
+
+@pytest.mark.parametrize("bad", ["TN-EVAL-9", "kh-kpi-1", "KPI", "", None, 3])
+def test_unknown_rule_ids_are_named(policy, bad):
+    with pytest.raises(ValueError, match=re.escape(f"unknown rule {bad!r}")):
+        policy.applies(bad)
+
+
+def _module(name, **hooks):
+    module = types.ModuleType(name)
+    for hook, function in hooks.items():
+        setattr(module, hook, appgov_plugin.hookimpl(function))
+    return module
+
+
+def test_a_rule_is_adopted_through_the_rule_parameter():
+    adopt = _module(
+        "adopt_by_parameter",
+        appgov_parameter=lambda policy, name, as_of: (
+            ["TN-LEARN-1", "TP-SEED-1"] if name == "adopted_rules" else None
+        ),
+    )
+    policy = appgov_plugin.get_policy("kaohsiung", plugins=[adopt])
+    assert policy.applies("TN-LEARN-1") and policy.applies("TP-SEED-1")
+    assert not policy.applies("TN-EVAL-2")
+    assert policy.applies("KH-KPI-1")  # its own rules stay
+    assert {"TN-LEARN-1", "TP-SEED-1", "KH-KPI-1"} <= policy.applied_rules()
+    assert rulebook.status(policy, "TN-LEARN-1").source == "parameter"
+
+
+def test_a_hook_module_adopts_and_drops_rules_appgov_rule_applies():
+    def applies(policy, rule):
+        if rule == "TN-PERF-1":
+            return True  # adopt Tainan's evaluation against the agency's targets
+        if rule == "KH-KPI-3":
+            return False  # drop the improvement-and-marketing plan
+        return None
+
+    city = _module("city_rules", appgov_rule_applies=applies)
+    policy = appgov_plugin.get_policy("kaohsiung", plugins=[city])
+    assert policy.applies("TN-PERF-1") and not policy.applies("KH-KPI-3")
+    assert policy.applies("KH-KPI-1")  # everything else as the profile says
+    assert rulebook.status(policy, "TN-PERF-1").source == "hook"
+    assert rulebook.status(policy, "KH-KPI-3").source == "dropped"
+    assert not appgov_plugin.get_policy("kaohsiung").applies("TN-PERF-1")  # no leak
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (["TN-LEARN-9"], "unknown rule 'TN-LEARN-9'"),
+        (["TN-LEARN-1", "TN-LEARN-1"], "TN-LEARN-1 is listed twice"),
+        ("TN-LEARN-1", "expected a list of rule IDs"),
+    ],
+)
+def test_adopted_rules_are_checked(value, message):
+    with pytest.raises(ValueError, match=message):
+        PARAMETERS["adopted_rules"].normalise(value)
+
+
+def test_the_four_parameters_nothing_reads_are_marked_unused():
+    unused = {name for name in PARAMETERS if not rulebook.parameter_in_use(name)}
+    assert unused == {
+        "kpi_failed_years_for_delisting",  # KH-KPI-4 forced delisting
+        "plan_text_length",  # KH-KPI-3 plans are not filed yet
+        "learning_hours_per_year",  # TN-LEARN-1
+        "council_missed_meetings_seat_loss",  # TP-WG-4 council seat
+    }
+    for name in unused:  # each is named by a planned process
+        assert rulebook.parameter_processes(name, planned=True), name
+    assert not rulebook.rule_in_use("KH-KPI-4") and rulebook.rule_in_use("KH-KPI-1")
+    assert rulebook.parameter_use("grade_bands") == "facade"
+    assert rulebook.parameter_use("rating_bar") == "process"
+
+
+def _reads(call) -> set[str]:
+    """The parameters a facade call reads (asked through the appgov_parameter hook)."""
+    seen: set[str] = set()
+    spy = _module(
+        "spy", appgov_parameter=lambda policy, name, as_of: seen.add(name)
+    )  # returns None: the profile answers
+    call(appgov_plugin.get_policy("kaohsiung", plugins=[spy]))
+    return seen - {"adopted_rules"}
+
+
+def test_the_registry_names_the_parameters_the_facade_reads():
+    day = D(2026, 11, 20)
+    read = set()
+    read |= _reads(lambda p: p.download_target(35_000))
+    read |= _reads(lambda p: p.rating_passes(ios=(4, 10)))
+    read |= _reads(lambda p: p.grade(90))
+    read |= _reads(lambda p: p.seed_user_limits(100))
+    read |= _reads(lambda p: p.min_system_admins())
+    read |= _reads(lambda p: [p.deadline(kind, day) for kind in DEADLINE_KINDS])
+    read |= _reads(lambda p: p.training_status("admin", 10, 1, 0))
+    read |= _reads(lambda p: p.fitness_review_needed(["fail", "dismissed"]))
+    assert read == set(rulebook.PROCESSES["facade"].parameters)
+
+
+def test_every_parameter_and_rule_is_placed_in_a_process():
+    placed = {n for p in rulebook.PROCESSES.values() for n in p.parameters}
+    assert set(PARAMETERS) <= placed
+    for process in rulebook.PROCESSES.values():
+        for rule_id in process.rules:
+            rulebook.rule(rule_id)
+    for rule in rulebook.RULES.values():
+        assert rule.processes or rule.planned or rule.by_facade, rule.id
+
+
+@pytest.mark.parametrize(
+    ("profile", "label_zh", "label_en"),
+    [
+        ("tainan", "臺南市", "Tainan City"),
+        ("kaohsiung", "高雄市", "Kaohsiung City"),
+        ("taipei", "臺北市", "Taipei City"),
+    ],
+)
+def test_profiles_read_as_city_names(babel_app, profile, label_zh, label_en):
+    with babel_app.test_request_context():
+        assert str(rulebook.profile_label(profile)) == label_zh
+        with force_locale("en"):
+            assert str(rulebook.profile_label(profile)) == label_en
+
+
+def test_unknown_profile_is_english_for_developers_and_translated_for_officials(babel_app):
+    with pytest.raises(UnknownProfileError) as caught:
+        appgov_plugin.get_policy("gotham")
+    assert str(caught.value).startswith("unknown profile 'gotham'; known profiles: tainan")
+    with babel_app.test_request_context():
+        assert caught.value.translated() == (
+            "“gotham” 不是城市設定檔。請選擇："
+            "臺南市 (tainan)、高雄市 (kaohsiung)、臺北市 (taipei)。"
+        )
+        with force_locale("en"):
+            assert caught.value.translated() == (
+                "“gotham” is not a city profile. Choose one of: Tainan City (tainan), "
+                "Kaohsiung City (kaohsiung), Taipei City (taipei)."
+            )
+
+
+def test_hook_modules_read_as_labels(babel_app):
+    policy = appgov_plugin.get_policy("tainan", plugins=[_module("city_package")])
+    with babel_app.test_request_context():
+        labels = [label for _key, label in hook_module_labels(policy)]
+        assert labels == ["本市規則模組 city_package", "臺南市規定", "共同預設"]
+        with force_locale("en"):
+            labels = [label for _key, label in hook_module_labels(policy)]
+            assert labels == [
+                "Deployment hook module city_package",
+                "Tainan City rules",
+                "Shared defaults",
+            ]

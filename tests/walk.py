@@ -84,10 +84,15 @@ ALLOWED_ENGLISH = (
     "email",
     "URL",
 )
-_URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Patterns start at a word's first letter and never backtrack into a word (``*+``): a
+# 10,000-letter input shown back is checked in linear time.
+_URL_OR_EMAIL = re.compile(
+    r"(?:https?://|(?<![\w.])www\.)\S++|(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)++"
+)
 _RULE_ID = re.compile(r"\b[A-Z]{2,}(?:-[A-Z0-9]+)+\b")
 _ENGLISH_SENTENCE = re.compile(
-    r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*(?:[ \t\n,;:]+[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*){2,}"
+    r"(?<![A-Za-z'’-])[A-Za-z][A-Za-z'’]*+(?:-[A-Za-z]++)*+"
+    r"(?:[ \t\n,;:]++[A-Za-z][A-Za-z'’]*+(?:-[A-Za-z]++)*+){2,}"
 )
 _CJK = re.compile(
     r"[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60]"
@@ -515,11 +520,10 @@ def internal_keys(app) -> dict[str, set[str]]:
 # --- the checks ----------------------------------------------------------------------------
 
 
-def _clean(text: str, vocabulary: Iterable[str]) -> str:
-    for word in vocabulary:
-        if word in text:
-            text = text.replace(word, " ")
-    return text
+def _alternation(words: Iterable[str]) -> re.Pattern | None:
+    """One pattern for many literal strings, longest first (so the longest one wins)."""
+    words = sorted({w for w in words if w}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words))) if words else None
 
 
 def _strip_allowed_english(text: str) -> str:
@@ -530,15 +534,16 @@ def _strip_allowed_english(text: str) -> str:
     return text
 
 
+#: Characters of Simplified Chinese that Traditional Chinese does not use (CC-CEDICT).
+SIMPLIFIED_ONLY = frozenset(
+    set(hanzidentifier.helpers.SIMPLIFIED_CHARACTERS)
+    - set(hanzidentifier.helpers.TRADITIONAL_CHARACTERS)
+)
+
+
 def simplified_only(text: str) -> list[str]:
     """Characters of ``text`` that exist in Simplified Chinese only."""
-    return sorted(
-        {
-            ch
-            for ch in _HANZI.findall(text)
-            if hanzidentifier.is_simplified(ch) and not hanzidentifier.is_traditional(ch)
-        }
-    )
+    return sorted(set(text) & SIMPLIFIED_ONLY)
 
 
 @dataclass
@@ -548,24 +553,38 @@ class PageChecker:
     vocabulary: list[str]
     keys: dict[str, set[str]]
     agency_codes: set[str] = field(default_factory=set)
+    #: Login names: ``reviewer`` is a username as well as a role key.
+    usernames: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self._key_patterns = {}
+        self._data = _alternation(self.vocabulary)
+        # key -> (kind, looks like an identifier: has _ - or .)
+        self._keys: dict[str, tuple[str, bool]] = {}
         for kind, values in self.keys.items():
             for key in values:
-                if not key or key in self._key_patterns:
-                    continue
-                self._key_patterns[key] = (
-                    kind,
-                    re.compile(rf"(?<![\w-]){re.escape(key)}(?![\w-])"),
-                    bool(re.search(r"[_\-.]", key)),
-                )
+                if key and key not in self._keys:
+                    self._keys[key] = (kind, bool(re.search(r"[_\-.]", key)))
         for code in self.agency_codes:
-            self._key_patterns[code] = (
-                "agency code",
-                re.compile(rf"(?<![\w-]){re.escape(code)}(?![\w-])"),
-                True,
-            )
+            self._keys[code] = ("agency code", True)
+        words = _alternation(self._keys)
+        self._key_pattern = words and re.compile(rf"(?<![\w-])(?:{words.pattern})(?![\w-])")
+
+    def _clean(self, text: str) -> str:
+        """``text`` with the data (names, typed text) taken out."""
+        return self._data.sub(" ", text) if self._data else text
+
+    def raw_keys(self, text: str, locale: str, on_admin: bool) -> list[tuple[str, str]]:
+        """(kind, key) of the internal keys in ``text``."""
+        found = []
+        for match in self._key_pattern.finditer(text) if self._key_pattern else ():
+            key = match.group(0)
+            kind, identifier_like = self._keys[key]
+            if not identifier_like and (key in self.usernames or locale == "en"):
+                continue  # "reviewer" is also a login name; "draft" is English in English
+            if kind == "agency code" and on_admin:
+                continue  # the administrator's agency list shows the codes as data
+            found.append((kind, key))
+        return found
 
     def check(
         self, page: PageParser, url: str, role: str, locale: str, method: str = "GET"
@@ -591,7 +610,7 @@ class PageChecker:
         title = [Segment(page.title)] if page.title else []
         for segment in title + page.segments:
             raw = segment.text
-            text = _clean(raw, self.vocabulary)
+            text = self._clean(raw)
             shown = _short(raw)
             # language
             if not segment.other_lang and not (segment.code and locale != "en"):
@@ -608,15 +627,8 @@ class PageChecker:
                         report("chinese", f"{' '.join(dict.fromkeys(runs))} in {shown!r}", segment)
             # keys: nowhere for non-admins; admins in code and small print on admin pages
             if not (on_admin and segment.small) and (role != "admin" or on_admin):
-                for key, (kind, pattern, identifier_like) in self._key_patterns.items():
-                    if kind == "agency code" and on_admin:
-                        continue  # the admin's agency list shows the codes as data
-                    if not identifier_like and locale == "en":
-                        continue  # "draft" is English on an English page
-                    if not identifier_like and segment.attribute is None and on_admin:
-                        continue
-                    if pattern.search(text):
-                        report("raw key", f"{kind} {key!r} in {shown!r}", segment)
+                for kind, key in self.raw_keys(text, locale, on_admin):
+                    report("raw key", f"{kind} {key!r} in {shown!r}", segment)
                 module = _MODULE_NAME.search(text)
                 if module:
                     report("raw key", f"module name {module.group(0)!r} in {shown!r}", segment)
@@ -685,9 +697,10 @@ class Walker:
 
             vocabulary, data_keys = data_vocabulary(db.engine)
             codes = set(db.session.execute(sa.text("select code from host_agency")).scalars())
+            usernames = set(db.session.execute(sa.text("select username from host_user")).scalars())
         keys = internal_keys(app)
         keys["stored key"].update(data_keys - codes)
-        self.checker = PageChecker(vocabulary, keys, codes)
+        self.checker = PageChecker(vocabulary, keys, codes, usernames)
 
     # the crawl
     def walk(self, role: str, locale: str) -> WalkResult:

@@ -1,47 +1,55 @@
 """The rule-parameter page of Flask-Admin: every parameter with its rule ID, default, value
-in force, pending changes and history, and a form to record an effective-dated change."""
+in force, pending changes and history in words, and a form per parameter kind to record
+an effective-dated change (``parameter_forms``)."""
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
-from wtforms import DateField, TextAreaField
-from wtforms.validators import InputRequired, Length
 
 from ..access import AdminOnly
 from ..clock import today
-from ..forms.builder import AppGovForm
-from ..i18n import _, _l, format_date, template_gettext
-from ..policy.changes import as_text, parameter_overview, parse_value, record_change, spec_of
+from ..i18n import (
+    _,
+    format_date,
+    parse_date,
+    template_gettext,
+)
+from ..policy.changes import (
+    needs_confirmation,
+    parameter_overview,
+    record_change,
+    retroactive_refusal,
+    spec_of,
+)
+from ..policy.display import template_helpers, value_text
 from ..state import get_state
-from ..web import request_as_of
-
-
-class ParameterChangeForm(AppGovForm):
-    value = TextAreaField(
-        _l("New value"),
-        validators=[InputRequired()],
-        description=_l("A number, true/false, a profile name or a JSON list as shown."),
-    )
-    effective_from = DateField(_l("Effective from"), validators=[InputRequired()])
-    reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(max=2000)])
+from .parameter_forms import change_form
 
 
 class RuleParametersView(AdminOnly, BaseView):
     def _render(self, template, **context):
-        return self.render(
-            template, _=template_gettext, as_text=as_text, format_date=format_date, **context
-        )
+        return self.render(template, _=template_gettext, **template_helpers(), **context)
 
     @expose("/")
     def index(self):
-        as_of = request_as_of() or today()
+        # ?as_of= in ROC (115/11/22) or ISO form; a bad one is named beside the input
+        typed = (request.args.get("as_of") or "").strip()
+        as_of, as_of_error = today(), None
+        if typed:
+            try:
+                as_of = parse_date(typed)
+            except ValueError as exc:
+                as_of_error = str(exc)
         return self._render(
             "appgov/admin/parameters.html",
             rows=parameter_overview(get_state(), as_of),
             as_of=as_of,
+            as_of_text=typed if as_of_error else format_date(as_of, style="short"),
+            as_of_error=as_of_error,
             change_url=lambda name: url_for(".change", parameter=name),
+            show_keys=True,
         )
 
     @expose("/<parameter>", methods=("GET", "POST"))
@@ -53,33 +61,44 @@ class RuleParametersView(AdminOnly, BaseView):
             abort(404)
         state = get_state()
         row = next(r for r in parameter_overview(state) if r.spec.name == name)
-        form = ParameterChangeForm()
-        if request.method == "GET":
-            form.value.data = as_text(row.current)
-            form.effective_from.data = today()
-        if form.validate_on_submit():
-            try:
-                record_change(
-                    state,
-                    name,
-                    parse_value(form.value.data),
-                    form.effective_from.data,
-                    form.reason.data,
-                    current_user.username,
-                )
-            except ValueError as exc:
-                state.session.rollback()
-                form.value.errors.append(str(exc))
+        submitted = request.method == "POST"
+        form = change_form(spec, row.current, submitted)
+        if submitted:
+            fields_ok = form.validate()
+            value_ok, value = form.new_value()
+            day = form.effective_from.data
+            confirmed = bool(form.confirm_retroactive.data)
+            if not (fields_ok and value_ok):
+                if day is not None and needs_confirmation(day) and not confirmed:
+                    # named now with the other errors; record_change refuses it too
+                    form.refuse(retroactive_refusal(day))
             else:
-                state.session.commit()
-                flash(
-                    _(
-                        "%(label)s changes to %(value)s from %(day)s.",
-                        label=spec.label,
-                        value=form.value.data.strip(),
-                        day=format_date(form.effective_from.data),
-                    ),
-                    "success",
-                )
-                return redirect(url_for(".index"))
-        return self._render("appgov/admin/parameter_change.html", row=row, form=form)
+                try:
+                    record_change(
+                        state,
+                        name,
+                        value,
+                        day,
+                        form.reason.data,
+                        current_user.username,
+                        confirm_retroactive=confirmed,
+                    )
+                except ValueError as exc:
+                    state.session.rollback()
+                    form.refuse(exc)
+                else:
+                    state.session.commit()
+                    flash(
+                        _(
+                            "%(label)s changes to %(value)s from %(day)s.",
+                            label=spec.label,
+                            value=value_text(spec, value),
+                            day=format_date(day),
+                        ),
+                        "success",
+                    )
+                    return redirect(url_for(".index"))
+            form.add_spare_rows()
+        return self._render(
+            "appgov/admin/parameter_change.html", row=row, form=form, show_keys=True
+        )

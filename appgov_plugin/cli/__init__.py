@@ -8,8 +8,9 @@ import click
 from flask.cli import with_appcontext
 
 from .. import migrations
+from ..i18n import DEFAULT_LOCALE, format_date, parse_locale
 from ..policy import hook_modules
-from ..policy.changes import as_text, parameter_overview
+from ..policy.changes import as_text, is_retroactive, parameter_overview
 from ..state import get_state
 
 
@@ -79,8 +80,8 @@ def policy_show(as_of):
             click.echo(
                 f"    history: {change.effective_from.isoformat()} "
                 f"{as_text(change.previous_value)} -> {as_text(change.value)} "
-                f"by {change.changed_by} on {change.changed_at.date().isoformat()}: "
-                f"{change.reason}"
+                f"by {change.changed_by} on {format_date(change.changed_at, 'en')}: "
+                f"{change.reason}{' (retroactive)' if is_retroactive(change) else ''}"
             )
 
 
@@ -97,17 +98,33 @@ def deadline(kind, start):
         raise click.UsageError(str(exc)) from None
 
 
+def _locale(ctx, param, value):
+    try:
+        return parse_locale(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @appgov_group.command("calendar")
 @click.argument("year", type=click.IntRange(1912, 9998))
+@click.option(
+    "--lang",
+    "locale",
+    default=DEFAULT_LOCALE,
+    show_default=True,
+    callback=_locale,
+    help="Language of the day names: zh_Hant_TW (zh, zh-TW) or en.",
+)
 @with_appcontext
-def calendar(year):
-    """List the non-working weekdays and make-up working days of YEAR."""
+def calendar(year, locale):
+    """List the non-working weekdays and make-up working days of YEAR (ISO dates), with their
+    names in --lang."""
     cal = get_state().policy().calendar
     click.echo(f"non-working days {year}:")
-    for day, name in cal.non_working_days(year):
+    for day, name in cal.non_working_days(year, locale):
         click.echo(f"  {day.isoformat()}  {name}")
     click.echo(f"make-up working days {year}:")
-    for day, name in cal.make_up_days(year):
+    for day, name in cal.make_up_days(year, locale):
         click.echo(f"  {day.isoformat()}  {name}")
 
 

@@ -12,6 +12,9 @@ Call order at start-up (what :func:`appgov_plugin.host.manager.install_plugins` 
 ``casehost_cli_commands``.
 ``casehost_upgrade_schema`` and ``casehost_demo_data`` run when the host migrates or seeds
 its database; the two transition hooks run on every case transition.
+``casehost_agencies`` goes the other way: the host implements it and plug-ins ask it (through
+the plugin manager the host publishes as ``app.extensions["casehost"].pm``) whenever they need
+the host's agencies.
 
 Every hook here is documented with an example in ``docs/host_hooks.md``.
 """
@@ -144,4 +147,18 @@ def casehost_after_transition(case, transition, user, comment):
     Raising aborts the transition: the host rolls back and writes nothing.
 
     :returns: nothing.
+    """
+
+
+@hookspec(firstresult=True)
+def casehost_agencies(app):
+    """The host's agencies (機關): what plug-ins offer in their forms and check codes against.
+
+    Implemented by the host (a plug-in may answer for a host that does not); plug-ins call it
+    on the host's plugin manager, ``app.extensions["casehost"].pm``, inside a request or an
+    application context, whenever they need the list (it is not cached across requests).
+
+    :returns: a list of agencies, each an object or mapping with ``code``, ``name_zh`` and
+        ``name_en`` (Chinese and English names), or a tuple ``(code, name_zh, name_en)``;
+        ``None`` when the host keeps no agency list. The first non-``None`` answer wins.
     """

@@ -18,6 +18,14 @@ APP_STATUSES = {
 }
 
 
+def web_address(column: str) -> str:
+    """SQL check: ``column`` is empty or an http(s) address (never ``javascript:``)."""
+    return (
+        f"{column} IS NULL OR substr(lower({column}), 1, 8) = 'https://' "
+        f"OR substr(lower({column}), 1, 7) = 'http://'"
+    )
+
+
 class App(TimestampMixin, Base):
     """A mobile app of one agency (identified by the host's agency code)."""
 
@@ -28,17 +36,24 @@ class App(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     status: Mapped[str] = mapped_column(sa.String(32), default="proposed")
+    #: KH-VER-1: MAJOR.MINOR.PATCH
     version: Mapped[str | None] = mapped_column(sa.String(32))
     ios_url: Mapped[str | None] = mapped_column(sa.String(500))
     android_url: Mapped[str | None] = mapped_column(sa.String(500))
     linked_to_mayor_mailbox: Mapped[bool] = mapped_column(default=False)
-    #: host case id of the development proposal that approved it (KH-EVAL-1, TN-EVAL-1)
+    #: host case id of the development proposal that approved it (KH-EVAL-1, TN-EVAL-1);
+    #: set by the workflow, never typed in
     proposal_case_id: Mapped[int | None] = mapped_column(sa.Integer, unique=True)
 
     __table_args__ = (
         sa.CheckConstraint(
             "status IN ({})".format(", ".join(f"'{key}'" for key in APP_STATUSES)), name="status"
         ),
+        sa.CheckConstraint(
+            "proposal_case_id IS NULL OR proposal_case_id > 0", name="proposal_case_id"
+        ),
+        sa.CheckConstraint(web_address("ios_url"), name="ios_url"),
+        sa.CheckConstraint(web_address("android_url"), name="android_url"),
     )
 
     def __str__(self) -> str:

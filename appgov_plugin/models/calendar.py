@@ -18,7 +18,9 @@ class CalendarOverride(TimestampMixin, Base):
     day: Mapped[dt.date] = mapped_column(sa.Date, unique=True)
     #: True: a working day (e.g. an extra working Saturday); False: a day off (typhoon)
     working: Mapped[bool] = mapped_column(default=False)
+    #: the name on the Chinese calendar (颱風停班) and on the English one (Typhoon day off)
     name: Mapped[str] = mapped_column(sa.String(100))
+    name_en: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     reason: Mapped[str] = mapped_column(sa.Text, default="")
     created_by: Mapped[str | None] = mapped_column(sa.String(100))
 

@@ -9,6 +9,10 @@ days off, a city holiday, an extra working day).
 Working days are kept as a sorted array of date ordinals per covered year range, so
 :meth:`WorkingCalendar.add_working_days` is a binary search plus an index: its cost does not
 depend on the distance between start and deadline.
+
+Every named day has a Chinese and an English name (``holidays`` in ``zh_TW`` and ``en_US``,
+``name``/``name_en`` in the shipped table and in overrides); the questions that return names
+take the reader's ``locale`` (``"zh_Hant_TW"``, the default, or ``"en"``).
 """
 
 from __future__ import annotations
@@ -30,12 +34,32 @@ _SPAN = 6
 
 @dataclass(frozen=True)
 class DayChange:
-    """One shipped or configured change: ``working`` True adds a working day, False a day off."""
+    """One shipped or configured change: ``working`` True adds a working day, False a day off.
+
+    ``name`` is the Chinese name, ``name_en`` the English one (the Chinese one when empty).
+    """
 
     day: dt.date
     working: bool
     name: str
     source: str
+    name_en: str = ""
+
+
+@dataclass(frozen=True)
+class DayName:
+    """A named day's name in both languages."""
+
+    zh: str
+    en: str
+
+    def __call__(self, locale: str | None = None) -> str:
+        return (self.en or self.zh) if is_english(locale) else (self.zh or self.en)
+
+
+def is_english(locale: str | None) -> bool:
+    """Whether ``locale`` (``"en"``, ``"en_US"``, ``"zh_Hant_TW"``, ``None``) reads English."""
+    return bool(locale) and str(locale).replace("-", "_").split("_")[0].lower() == "en"
 
 
 def load_shipped_changes() -> dict[dt.date, DayChange]:
@@ -47,10 +71,11 @@ def load_shipped_changes() -> dict[dt.date, DayChange]:
     )
     data = tomllib.loads(text)
     changes: dict[dt.date, DayChange] = {}
-    for entry in data.get("make_up_workday", []):
-        changes[entry["date"]] = DayChange(entry["date"], True, entry["name"], entry["source"])
-    for entry in data.get("day_off", []):
-        changes[entry["date"]] = DayChange(entry["date"], False, entry["name"], entry["source"])
+    for key, working in (("make_up_workday", True), ("day_off", False)):
+        for entry in data.get(key, []):
+            changes[entry["date"]] = DayChange(
+                entry["date"], working, entry["name"], entry["source"], entry["name_en"]
+            )
     return changes
 
 
@@ -69,16 +94,17 @@ class WorkingCalendar:
         self._last_year: int | None = None
         self._ordinals: list[int] = []
         self._working: set[int] = set()
-        self._names: dict[dt.date, str] = {}
+        self._names: dict[dt.date, DayName] = {}
 
     # -- building -----------------------------------------------------------------------
-    def _national(self, years: range) -> holidays.HolidayBase:
-        return holidays.country_holidays("TW", years=years, language="zh_TW")
+    def _national(self, years: range, language: str = "zh_TW") -> holidays.HolidayBase:
+        return holidays.country_holidays("TW", years=years, language=language)
 
-    def _compute_years(self, years: range) -> tuple[list[int], dict[dt.date, str]]:
+    def _compute_years(self, years: range) -> tuple[list[int], dict[dt.date, DayName]]:
         national = self._national(years)
+        national_en = self._national(years, "en_US")
         make_up = set(getattr(national, "weekend_workdays", ()))
-        names = {day: name for day, name in national.items()}
+        names = {day: DayName(name, national_en.get(day, "")) for day, name in national.items()}
         ordinals = []
         day = dt.date(years.start, 1, 1)
         end = dt.date(years.stop, 1, 1)
@@ -90,7 +116,7 @@ class WorkingCalendar:
             change = self._overrides.get(day) or self._shipped.get(day)
             if change is not None:
                 working = change.working
-                names[day] = change.name
+                names[day] = DayName(change.name, change.name_en)
             if working:
                 ordinals.append(day.toordinal())
             day += one
@@ -119,10 +145,11 @@ class WorkingCalendar:
         self._ensure(day.year)
         return day.toordinal() in self._working
 
-    def day_name(self, day: dt.date) -> str | None:
-        """Holiday, make-up day or override name of ``day``, if any."""
+    def day_name(self, day: dt.date, locale: str | None = None) -> str | None:
+        """Holiday, make-up day or override name of ``day`` in ``locale``, if any."""
         self._ensure(day.year)
-        return self._names.get(day)
+        name = self._names.get(day)
+        return name(locale) if name else None
 
     def add_working_days(self, start: dt.date, n: int) -> dt.date:
         """TIME-2: the ``n``-th working day after ``start``; ``start`` itself never counts."""
@@ -146,24 +173,27 @@ class WorkingCalendar:
         """TIME-3: ``start + n`` days, moved to the next working day when needed."""
         return self.next_working_day_on_or_after(start + dt.timedelta(days=n))
 
-    def non_working_days(self, year: int) -> list[tuple[dt.date, str]]:
-        """Weekday days off and their names in ``year`` (weekends only when named)."""
+    def non_working_days(self, year: int, locale: str | None = None) -> list[tuple[dt.date, str]]:
+        """Weekday days off and their names in ``locale`` in ``year`` (weekends only when
+        named)."""
         self._ensure(year)
         result = []
         day = dt.date(year, 1, 1)
         while day.year == year:
             if not self.is_working_day(day) and (day.weekday() < 5 or day in self._names):
-                result.append((day, self._names.get(day, "")))
+                result.append((day, self.day_name(day, locale) or ""))
             day += dt.timedelta(days=1)
         return result
 
-    def make_up_days(self, year: int) -> list[tuple[dt.date, str]]:
-        """Saturdays and Sundays that are working days in ``year`` (補班 and overrides)."""
+    def make_up_days(self, year: int, locale: str | None = None) -> list[tuple[dt.date, str]]:
+        """Saturdays and Sundays that are working days in ``year`` (補班 and overrides), with
+        their names in ``locale``."""
         self._ensure(year)
+        days = (dt.date.fromordinal(o) for o in self._ordinals)
         return [
-            (dt.date.fromordinal(o), self._names.get(dt.date.fromordinal(o), ""))
-            for o in self._ordinals
-            if dt.date.fromordinal(o).year == year and dt.date.fromordinal(o).weekday() >= 5
+            (day, self.day_name(day, locale) or "")
+            for day in days
+            if day.year == year and day.weekday() >= 5
         ]
 
 

@@ -1,9 +1,10 @@
 """Administrators' effective-dated changes of rule parameters and of the base profile.
 
 :func:`record_change` validates and stores one change (nothing is stored when anything is
-wrong); :func:`parameter_overview` gathers what the parameter page and
-``flask appgov policy show`` print: rule ID, default, value in force, pending changes and
-history of every parameter.
+wrong): the value must pass the parameter's validator, differ from the value in force on
+its effective date, and a change dated before today (Taipei) needs ``confirm_retroactive``.
+:func:`parameter_overview` gathers what the parameter pages and ``flask appgov policy show``
+print: rule ID, default, value in force, pending changes and history of every parameter.
 """
 
 from __future__ import annotations
@@ -16,10 +17,34 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..clock import today
-from ..i18n import _, _l
+from ..i18n import _, _l, format_date, local_datetime
 from ..models import BASE_PROFILE, ParameterChange
-from .manager import check_profile, policy_with_layer
-from .parameters import PARAMETERS, Parameter, parameter
+from .manager import PROFILES, check_profile, policy_with_layer
+from .parameters import (
+    PARAMETERS,
+    PROFILE,
+    Parameter,
+    ParameterValueError,
+    parameter,
+    shown,
+)
+from .rulebook import profile_label
+
+
+def _base_profile(value: Any) -> str:
+    """The base profile: one of ``manager.PROFILES``, refused in the user's language."""
+    try:
+        return check_profile(value)
+    except (ValueError, TypeError):
+        raise ParameterValueError(
+            _(
+                "%(what)s: unknown profile “%(value)s”; known: %(known)s",
+                what=str(BASE_PROFILE_SPEC.label),
+                value=shown(value),
+                known=", ".join(f"{p} ({profile_label(p)})" for p in PROFILES),
+            )
+        ) from None
+
 
 BASE_PROFILE_SPEC = Parameter(
     name=BASE_PROFILE,
@@ -27,8 +52,18 @@ BASE_PROFILE_SPEC = Parameter(
     unit=_l("profile"),
     label=_l("Base city profile"),
     default=None,
-    normalise=check_profile,
+    normalise=_base_profile,
+    kind=PROFILE,
 )
+
+
+class ChangeRefused(ValueError):
+    """A change refused for a reason other than its value; ``field`` names the form field
+    it concerns (``effective_from``, ``reason``, ``confirm_retroactive``, ``value``)."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
 
 
 def spec_of(name: str) -> Parameter:
@@ -48,28 +83,74 @@ def parse_value(text: str) -> Any:
 
 
 def as_text(value: Any) -> str:
+    """The stored (JSON) form of a value: for administrators and the command line."""
     return json.dumps(value, ensure_ascii=False)
 
 
+def is_retroactive(change: ParameterChange) -> bool:
+    """A change that took effect before the (Taipei) day it was recorded: it altered the
+    rules already applied to past cases. Derived, never stored."""
+    return change.effective_from < local_datetime(change.changed_at).date()
+
+
+def needs_confirmation(effective_from: dt.date) -> bool:
+    """A change effective before today (Taipei) must be confirmed as retroactive."""
+    return effective_from < today()
+
+
+def retroactive_refusal(effective_from: dt.date) -> ChangeRefused:
+    """The refusal of an unconfirmed change effective before today."""
+    return ChangeRefused(
+        _(
+            "%(day)s is before today: this change applies retroactively and alters past "
+            "evaluations. Tick the confirmation to record it.",
+            day=format_date(effective_from),
+        ),
+        "confirm_retroactive",
+    )
+
+
 def record_change(
-    state, name: str, value: Any, effective_from: dt.date, reason: str, changed_by: str
+    state,
+    name: str,
+    value: Any,
+    effective_from: dt.date,
+    reason: str,
+    changed_by: str,
+    *,
+    confirm_retroactive: bool = False,
 ) -> ParameterChange:
     """Validate and add one change to the session (the caller commits).
 
-    Raises ``ValueError`` naming the problem; then nothing has been added.
+    Raises ``ValueError`` naming the problem (a :class:`ParameterValueError` for the value,
+    a :class:`ChangeRefused` otherwise); then nothing has been added.
     """
     spec = spec_of(name)
     if isinstance(effective_from, dt.datetime) or not isinstance(effective_from, dt.date):
-        raise ValueError(_("the effective date %(value)r is not a date", value=effective_from))
+        raise ChangeRefused(
+            _("the effective date %(value)r is not a date", value=effective_from),
+            "effective_from",
+        )
     reason = (reason or "").strip()
     if not reason:
-        raise ValueError(_("a change needs a reason"))
+        raise ChangeRefused(_("a change needs a reason"), "reason")
     if not changed_by:
-        raise ValueError(_("a change needs the name of who made it"))
+        raise ChangeRefused(_("a change needs the name of who made it"), "value")
     if isinstance(value, float):
         value = str(value)  # keep decimals exact: 3.8, not 3.7999999999999998
-    spec.normalise(value)
+    new = spec.normalise(value)
     previous = current_value(state, name, effective_from)
+    if previous is not None and spec.normalise(previous) == new:
+        raise ChangeRefused(
+            _(
+                "No change: %(label)s is already this value on %(day)s; nothing was saved.",
+                label=spec.label,
+                day=format_date(effective_from),
+            ),
+            "value",
+        )
+    if needs_confirmation(effective_from) and not confirm_retroactive:
+        raise retroactive_refusal(effective_from)
     change = ParameterChange(
         name=name,
         value=value,
@@ -123,4 +204,15 @@ def parameter_overview(state, as_of: dt.date | None = None) -> list[ParameterRow
     return rows
 
 
-__all__ = ["parameter_overview", "parse_value", "record_change"]
+__all__ = [
+    "BASE_PROFILE_SPEC",
+    "ChangeRefused",
+    "as_text",
+    "is_retroactive",
+    "needs_confirmation",
+    "parameter_overview",
+    "parse_value",
+    "record_change",
+    "retroactive_refusal",
+    "spec_of",
+]

@@ -63,7 +63,10 @@ class DatabaseLayer:
                 overrides = (
                     conn.execute(
                         sa.select(
-                            CalendarOverride.day, CalendarOverride.working, CalendarOverride.name
+                            CalendarOverride.day,
+                            CalendarOverride.working,
+                            CalendarOverride.name,
+                            CalendarOverride.name_en,
                         )
                     ).all()
                     if calendar_changed
@@ -86,7 +89,8 @@ class DatabaseLayer:
         if overrides is not None:
             calendar = WorkingCalendar(
                 overrides=[
-                    DayChange(d, working, name, "override") for d, working, name in overrides
+                    DayChange(d, working, name, "override", name_en)
+                    for d, working, name, name_en in overrides
                 ]
             )
         with self._lock:

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..clock import today
 from .parameters import COURSE_TYPES, DEADLINE_KINDS, _decimal, parameter
+from .rulebook import RULES, rule
 from .versions import parse_version
 
 _OUTCOMES = ("pass", "fail", "dismissed")
@@ -59,6 +60,7 @@ class Policy:
         self.as_of = as_of or today()
         self._hook = plugin_manager.hook
         self._params: dict[tuple[str, dt.date], Any] = {}
+        self._applies: dict[str, bool] = {}
         self._calendar = None
 
     def __repr__(self) -> str:
@@ -83,6 +85,25 @@ class Policy:
         """The parameter as stored (JSON-compatible), for display and editing."""
         self.param(name, as_of)  # validates
         return self._hook.appgov_parameter(policy=self, name=name, as_of=as_of or self.as_of)
+
+    # -- which rules apply ---------------------------------------------------------------
+    def applies(self, rule_id: str) -> bool:
+        """Whether this deployment applies rule ``rule_id`` on the policy's date (rules.md,
+        "Profiles are real"): its profile's own rules, TIME-* and MAIL-*, and the rules it
+        adopted (parameter ``adopted_rules`` or a hook module). ``ValueError`` names an
+        unknown rule ID. The rule calls below answer every rule whatever this says."""
+        try:
+            return self._applies[rule_id]
+        except (KeyError, TypeError):
+            pass
+        known = rule(rule_id).id
+        answer = bool(self._hook.appgov_rule_applies(policy=self, rule=known))
+        self._applies[known] = answer
+        return answer
+
+    def applied_rules(self) -> frozenset[str]:
+        """The IDs of every rule this deployment applies on the policy's date."""
+        return frozenset(rule_id for rule_id in RULES if self.applies(rule_id))
 
     # -- KPIs ---------------------------------------------------------------------------
     def download_target(self, population: int) -> int:

@@ -29,6 +29,20 @@ def appgov_parameter(policy, name, as_of):
 
 
 @hookspec(firstresult=True)
+def appgov_rule_applies(policy, rule):
+    """Whether this deployment applies rule ``rule`` (a known rule ID such as ``"TN-LEARN-1"``).
+
+    ``rules.md``, "Profiles are real": each profile module answers ``True`` for the rules it
+    declares (its ``RULES`` table); the shared default answers ``True`` for the rules of every
+    city (TIME-*, MAIL-*) and for the IDs listed in the rule parameter ``adopted_rules``,
+    ``False`` otherwise. A city module adopts a rule by answering ``True`` and drops one by
+    answering ``False``. Forms, workflows and pages ask it through ``policy.applies(rule)``;
+    the facade's rule calls (``download_target`` ...) answer whatever it says.
+    :returns: ``bool``, or ``None`` to let an earlier-registered module answer.
+    """
+
+
+@hookspec(firstresult=True)
 def appgov_download_target(policy, population):
     """KH-KPI-1: download target (int) for a target population (int >= 0)."""
 

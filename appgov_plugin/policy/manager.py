@@ -10,8 +10,10 @@ from types import ModuleType
 import pluggy
 from flask import current_app, has_app_context
 
+from ..i18n import _, _l, current_locale
 from . import hookspecs
 from .facade import Policy
+from .rulebook import profile_label
 
 ENTRY_POINT_GROUP = "appgov"
 PROFILES: tuple[str, ...] = ("tainan", "kaohsiung", "taipei")
@@ -21,9 +23,27 @@ _managers: dict[tuple, pluggy.PluginManager] = {}
 _lock = threading.Lock()
 
 
+class UnknownProfileError(ValueError):
+    """An unknown city profile. ``str()`` is the English developer message of the Python
+    API; :meth:`translated` is what an official reads (the request's language)."""
+
+    def __init__(self, profile):
+        self.profile = profile
+        super().__init__(f"unknown profile {profile!r}; known profiles: {', '.join(PROFILES)}")
+
+    def translated(self) -> str:
+        separator = "、" if current_locale() == "zh_Hant_TW" else ", "
+        return _(
+            "“%(profile)s” is not a city profile. Choose one of: %(known)s.",
+            profile=self.profile,
+            known=separator.join(f"{profile_label(p)} ({p})" for p in PROFILES),
+        )
+
+
 def check_profile(profile: str) -> str:
+    """``profile`` when it is one of :data:`PROFILES`, else :class:`UnknownProfileError`."""
     if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; known profiles: {', '.join(PROFILES)}")
+        raise UnknownProfileError(profile)
     return profile
 
 
@@ -110,4 +130,27 @@ def reset_cache() -> None:
 
 def hook_modules(policy: Policy) -> list[str]:
     """Registered hook modules, highest priority first (the order pluggy asks them)."""
-    return [name for name, _ in reversed(policy.plugin_manager.list_name_plugin())]
+    return [name for name, _plugin in reversed(policy.plugin_manager.list_name_plugin())]
+
+
+_MODULE_LABELS = {
+    "appgov.database": _l("Rule parameter changes in the database"),
+    "appgov.defaults": _l("Shared defaults"),
+}
+
+
+def hook_module_label(name: str):
+    """What an official reads for hook module ``name``: 「臺南市規定」 for ``appgov.tainan``,
+    「資料庫中的規則參數變更」 for the database layer; a deployment's own module keeps its
+    name (``city_package`` -> 「本市掛勾模組 city_package」)."""
+    if name in _MODULE_LABELS:
+        return _MODULE_LABELS[name]
+    profile = name.removeprefix("appgov.")
+    if name.startswith("appgov.") and profile in PROFILES:
+        return _("%(city)s rules", city=profile_label(profile))
+    return _("Deployment hook module %(name)s", name=name)
+
+
+def hook_module_labels(policy: Policy) -> list[tuple[str, str]]:
+    """``(key, label)`` of each hook module, highest priority first."""
+    return [(name, str(hook_module_label(name))) for name in hook_modules(policy)]

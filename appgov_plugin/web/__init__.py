@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import login_required
-from wtforms import DateField, DecimalField, IntegerField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import InputRequired, Optional
 
 from ..access import visible_agency_codes
 from ..clock import today
-from ..forms.builder import AppGovForm
-from ..i18n import _, _l, current_locale, format_date, ngettext, template_gettext
-from ..kpi import evaluate
+from ..forms.builder import AppGovForm, Bounds, DecimalNumberField, WholeNumberField
+from ..forms.fields import TaiwanDateField
+from ..i18n import (
+    _,
+    _l,
+    current_locale,
+    format_date,
+    format_number,
+    ngettext,
+    parse_date,
+    template_gettext,
+)
+from ..kpi import EVALUATIONS, MAX_COUNT, MAX_POPULATION, evaluate, evaluate_targets, evaluations
 from ..models import APP_STATUSES, App
-from ..policy import hook_modules
-from ..policy.changes import as_text, parameter_overview
+from ..policy import PARAMETERS, rulebook
+from ..policy.changes import parameter_overview
+from ..policy.display import template_helpers as parameter_template_helpers
+from ..policy.manager import hook_module_labels
 from ..state import get_state
 
 blueprint = Blueprint("appgov", __name__, template_folder="templates")
@@ -32,16 +44,21 @@ def appgov_template_helpers():
         "appgov_base": current_app.config["APPGOV_BASE_TEMPLATE"],
         "format_date": format_date,
         "current_locale": current_locale,
+        "format_number": format_number,
+        "profile_label": rulebook.profile_label,
+        "rule_title": lambda rule_id: rulebook.rule(rule_id).title,
+        **parameter_template_helpers(),
     }
 
 
 def request_as_of() -> dt.date | None:
-    """The ``?as_of=YYYY-MM-DD`` of the request (``None`` when absent); 400 when malformed."""
-    text = request.args.get("as_of")
+    """The ``?as_of=`` date of the request, ROC (115/11/22) or ISO (``None`` when absent);
+    400 naming the value and both forms when malformed (TIME-5)."""
+    text = (request.args.get("as_of") or "").strip()
     try:
-        return dt.date.fromisoformat(text) if text else None
-    except ValueError:
-        abort(400, description=_("%(value)r is not an ISO date (YYYY-MM-DD)", value=text))
+        return parse_date(text) if text else None
+    except ValueError as exc:
+        abort(400, description=str(exc))
 
 
 @blueprint.get("/")
@@ -56,23 +73,28 @@ def index():
         "appgov/index.html",
         apps=query.all(),
         statuses=APP_STATUSES,
-        profile=state.policy().profile,
+        policy=state.policy(),
     )
 
 
 @blueprint.get("/policy")
 @login_required
 def policy():
-    """Every rule parameter in force (``?as_of=YYYY-MM-DD``), pending changes, history."""
+    """The rules in force (``?as_of=``): which rules the deployment applies and where they
+    are used, which it could adopt, which no process uses yet; every rule parameter in
+    force, pending changes, history."""
     state = get_state()
     current = state.policy(as_of=request_as_of())
     return render_template(
         "appgov/policy.html",
         policy=current,
+        overview=rulebook.overview(current),
+        parameter_use=rulebook.parameter_use,
+        parameter_label=lambda name: PARAMETERS[name].label,
         rows=parameter_overview(state, current.as_of),
-        modules=hook_modules(current),
+        modules=hook_module_labels(current),
         change_url=None,
-        as_text=as_text,
+        show_keys=False,  # parameter keys are for administrators' pages only
     )
 
 
@@ -86,11 +108,13 @@ def calendar(year):
     if not 1912 <= year <= 9998:
         abort(404)
     cal = current.calendar
+    locale = current_locale()  # holiday names in the reader's language
     return render_template(
         "appgov/calendar.html",
         year=year,
-        days_off=cal.non_working_days(year),
-        make_up=cal.make_up_days(year),
+        year_label=(f"民國 {year - 1911} 年" if locale == "zh_Hant_TW" else str(year)),
+        days_off=cal.non_working_days(year, locale),
+        make_up=cal.make_up_days(year, locale),
     )
 
 
@@ -101,53 +125,188 @@ def app_detail(app_id):
     agencies = visible_agency_codes()
     if app is None or (agencies is not None and app.agency_code not in agencies):
         abort(404)
-    return render_template("appgov/app.html", app=app, statuses=APP_STATUSES)
+    current = get_state().policy()
+    return render_template(
+        "appgov/app.html",
+        app=app,
+        statuses=APP_STATUSES,
+        mailbox_rule=current.applies("TN-EVAL-4") or current.applies("TN-MAIL-1"),
+    )
 
 
-class KpiForm(AppGovForm):
-    evaluated_on = DateField(_l("Evaluation date"), validators=[InputRequired()])
-    population = IntegerField(
-        _l("Target population"), validators=[InputRequired(), NumberRange(min=0)]
+def _count_field(label, maximum=MAX_COUNT, required=False):
+    check = InputRequired() if required else Optional()
+    return WholeNumberField(label, validators=[check, Bounds(0, maximum)])
+
+
+def _decimal_field(label, maximum):
+    return DecimalNumberField(
+        label, places=None, validators=[Optional(), Bounds(Decimal(0), Decimal(maximum))]
     )
-    downloads = IntegerField(_l("Downloads"), validators=[InputRequired(), NumberRange(min=0)])
-    ios_average = DecimalField(_l("iOS average rating"), validators=[Optional(), NumberRange(0, 5)])
-    ios_count = IntegerField(
-        _l("iOS number of ratings"), validators=[Optional(), NumberRange(min=0)]
+
+
+class KaohsiungKpiForm(AppGovForm):
+    """KH-KPI-1..3: target population, downloads and both stores' ratings."""
+
+    evaluated_on = TaiwanDateField(_l("Evaluation date"), validators=[InputRequired()])
+    population = _count_field(_l("Target population"), MAX_POPULATION, required=True)
+    downloads = _count_field(_l("Downloads"), required=True)
+    ios_average = _decimal_field(_l("iOS average rating"), 5)
+    ios_count = _count_field(_l("iOS number of ratings"))
+    android_average = _decimal_field(_l("Android average rating"), 5)
+    android_count = _count_field(_l("Android number of ratings"))
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for average, count in (
+            (self.ios_average, self.ios_count),
+            (self.android_average, self.android_count),
+        ):
+            if average.data is None and count.data is not None and not average.errors:
+                average.errors.append(_("Give the average rating of this number of ratings."))
+                valid = False
+        if (
+            self.ios_average.data is None
+            and self.android_average.data is None
+            and not (self.ios_average.errors or self.android_average.errors)
+        ):
+            self.ios_average.errors.append(_("Give at least one store's average rating."))
+            valid = False
+        return valid
+
+    def evaluate(self, policy):
+        def side(average, count):
+            return None if average.data is None else (average.data, count.data)
+
+        return evaluate(
+            policy,
+            self.population.data,
+            self.downloads.data,
+            ios=side(self.ios_average, self.ios_count),
+            android=side(self.android_average, self.android_count),
+        )
+
+
+class TainanTargetsForm(AppGovForm):
+    """TN-PERF-1: each measure beside the target the agency set for it."""
+
+    evaluated_on = TaiwanDateField(_l("Evaluation date"), validators=[InputRequired()])
+    installs = _count_field(_l("Installs"))
+    installs_target = _count_field(_l("Installs the agency aims for (at least)"))
+    uninstalls = _count_field(_l("Uninstalls"))
+    uninstalls_limit = _count_field(_l("Uninstalls the agency accepts (at most)"))
+    rating = _decimal_field(_l("Store rating (average stars)"), 5)
+    rating_target = _decimal_field(_l("Store rating the agency aims for (at least)"), 5)
+    reviews = _count_field(_l("Store reviews received"))
+    reviews_handled = _count_field(_l("Store reviews handled"))
+    handled_target_percent = _decimal_field(
+        _l("Share of reviews the agency aims to handle (percent, at least)"), 100
     )
-    android_average = DecimalField(
-        _l("Android average rating"), validators=[Optional(), NumberRange(0, 5)]
-    )
-    android_count = IntegerField(
-        _l("Android number of ratings"), validators=[Optional(), NumberRange(min=0)]
+
+    #: (value field, target field) of each measure (rule TN-PERF-1)
+    PAIRS = (
+        ("installs", "installs_target"),
+        ("uninstalls", "uninstalls_limit"),
+        ("rating", "rating_target"),
+        ("reviews_handled", "handled_target_percent"),
     )
 
     def validate(self, extra_validators=None):
-        if not super().validate(extra_validators):
-            return False
-        if self.ios_average.data is None and self.android_average.data is None:
-            self.ios_average.errors.append(_("Give at least one store's average rating."))
-            return False
-        return True
+        valid = super().validate(extra_validators)
+        if self.reviews_handled.data is not None and self.reviews.data is None:
+            self.reviews.errors.append(_("Give the number of reviews received too."))
+            valid = False
+        if (
+            self.reviews_handled.data is not None
+            and self.reviews.data is not None
+            and self.reviews_handled.data > self.reviews.data
+        ):
+            self.reviews_handled.errors.append(
+                _(
+                    "More reviews handled than received (%(count)s).",
+                    count=format_number(self.reviews.data),
+                )
+            )
+            valid = False
+        given = 0
+        for value_name, target_name in self.PAIRS:
+            value, target = self[value_name], self[target_name]
+            if value.errors or target.errors:
+                continue
+            if value.data is not None and target.data is None:
+                target.errors.append(_("Give the agency's target for this measure too."))
+                valid = False
+            elif value.data is None and target.data is not None:
+                value.errors.append(_("Give the measured value beside the agency's target."))
+                valid = False
+            elif value.data is not None:
+                given += 1
+        if valid and not given:
+            self.installs.errors.append(
+                _("Give at least one measure with the target the agency set (TN-PERF-1).")
+            )
+            valid = False
+        return valid
+
+    def evaluate(self, policy):
+        return evaluate_targets(
+            policy,
+            **{name: self[name].data for pair in self.PAIRS for name in pair},
+            reviews=self.reviews.data,
+        )
+
+
+KPI_FORMS = {"kaohsiung": KaohsiungKpiForm, "tainan": TainanTargetsForm}
 
 
 @blueprint.route("/kpi", methods=["GET", "POST"])
 @login_required
 def kpi():
-    """KH-KPI-1..3 for one app, with the parameters in force on the evaluation date."""
-    form = KpiForm()
+    """The app evaluation the deployment's rules call for (``?evaluation=kaohsiung`` for
+    KH-KPI-1..3, ``tainan`` for TN-PERF-1/3), with the rules in force on the evaluation
+    date; where none applies (Taipei), which the deployment could adopt."""
+    state = get_state()
+    current = state.policy()
+    available = evaluations(current)
+    choices = [(key, EVALUATIONS[key][1], EVALUATIONS[key][0]) for key in available]
+    adoptable = [
+        (key, label, rules) for key, (rules, label) in EVALUATIONS.items() if key not in available
+    ]
+    chosen = request.args.get("evaluation") or (available[0] if available else None)
+    page = {
+        "policy_profile": current.profile,
+        "choices": choices,
+        "adoptable": adoptable,
+        "adopted_label": PARAMETERS["adopted_rules"].label,
+        "plan_rule": current.applies("KH-KPI-3"),
+        "tn_perf_2": current.applies("TN-PERF-2"),
+        "one_decimal": Decimal("0.1"),
+    }
+    if chosen is None:
+        return render_template("appgov/kpi.html", form=None, result=None, chosen=None, **page)
+    if chosen not in available:
+        abort(404)
+    form = KPI_FORMS[chosen]()
     if request.method == "GET":
         form.evaluated_on.data = today()
     result = None
     if form.validate_on_submit():
-
-        def side(average, count):
-            return None if average.data is None else (average.data, count.data)
-
-        result = evaluate(
-            get_state().policy(as_of=form.evaluated_on.data),
-            form.population.data,
-            form.downloads.data,
-            ios=side(form.ios_average, form.ios_count),
-            android=side(form.android_average, form.android_count),
-        )
-    return render_template("appgov/kpi.html", form=form, result=result)
+        then = state.policy(as_of=form.evaluated_on.data)
+        if chosen in evaluations(then):
+            result = form.evaluate(then)
+        else:
+            form.evaluated_on.errors.append(
+                _(
+                    "On %(date)s this deployment did not apply %(rules)s.",
+                    date=format_date(then.as_of),
+                    rules=", ".join(EVALUATIONS[chosen][0]),
+                )
+            )
+    return render_template(
+        "appgov/kpi.html",
+        form=form,
+        result=result,
+        chosen=chosen,
+        action=url_for("appgov.kpi", evaluation=chosen),
+        **page,
+    )

@@ -1,0 +1,126 @@
+"""Error pages in the host layout, in the reader's language (also under /admin/ and plug-ins).
+
+Every HTTP error (400, 403, 404, 405, 413, 500, ...) is answered with the site's navigation,
+a translated title and explanation, the error's own description when the code that raised it
+gave one (``abort(400, description=...)``), links back and the error's status code. Clients
+that prefer JSON (``Accept: application/json``) get ``{"status", "title", "detail"}``.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+#: status code -> (title, explanation) for the errors a person meets on this site.
+MESSAGES = {
+    400: (
+        _l("The request could not be handled"),
+        _l(
+            "The page received something it could not read. "
+            "Go back, check what you entered and try again."
+        ),
+    ),
+    401: (_l("Please log in"), _l("You need to log in to see this page.")),
+    403: (
+        _l("You do not have access to this page"),
+        _l(
+            "Your account may not see this page or do this. "
+            "If you need access, ask your system administrator."
+        ),
+    ),
+    404: (
+        _l("Page not found"),
+        _l(
+            "There is no page at this address. "
+            "Check the address, or start again from the home page."
+        ),
+    ),
+    405: (
+        _l("This action is not possible here"),
+        _l(
+            "This address does not accept this kind of request. "
+            "Use the site's buttons and links instead of typing the address."
+        ),
+    ),
+    413: (
+        _l("What you sent is too large"),
+        _l(
+            "The form or file you sent is larger than this site accepts. "
+            "Send a smaller file or a shorter text."
+        ),
+    ),
+    500: (
+        _l("Something went wrong on our side"),
+        _l(
+            "The page could not be shown because of an error in the system, not because of "
+            "anything you did. Try again later; if it keeps happening, tell the helpdesk."
+        ),
+    ),
+}
+#: Any other error status.
+OTHER = (
+    _l("The page could not be shown"),
+    _l("The request could not be completed. Go back and try again."),
+)
+#: Flask-WTF's CSRF refusal explained (its own description is English only).
+CSRF_REFUSED = _l(
+    "The form was open too long or was not sent from this site. Reload the page and send it again."
+)
+
+
+def init_errors(app) -> None:
+    """Answer every HTTP error of ``app`` with :func:`handle_http_error`."""
+    app.register_error_handler(HTTPException, handle_http_error)
+
+
+def describe(error: HTTPException) -> tuple[str, str, str | None]:
+    """(title, explanation, the error's own description or ``None``), translated.
+
+    Werkzeug's stock descriptions are English boilerplate and are replaced by the
+    explanation; a description the raising code gave (already in the reader's language)
+    is kept.
+    """
+    title, explanation = MESSAGES.get(error.code, OTHER)
+    if isinstance(error, CSRFError):
+        return str(title), str(CSRF_REFUSED), None
+    own = error.description
+    if not own or own == type(error).description or error.code == 500:
+        own = None
+    return str(title), str(explanation), own and str(own)
+
+
+def handle_http_error(error: HTTPException):
+    """The error as a page in the host layout (or JSON), with its own status and headers."""
+    code = error.code or 500
+    if code >= 500:
+        # The failing work may have left the session in a broken transaction.
+        try:
+            db.session.rollback()
+        except Exception:  # the page must still be shown
+            current_app.logger.exception("rollback before the error page failed")
+    title, explanation, own = describe(error)
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    if _wants_json():
+        body = {"status": code, "title": title, "detail": own or explanation}
+        return jsonify(body), code, headers
+    context = {"code": code, "title": title, "explanation": explanation, "description": own}
+    try:
+        page = render_template("errors/error.html", **context)
+    except Exception:
+        # The layout itself failed (e.g. the database is gone): a page without navigation.
+        current_app.logger.exception("the error page could not use the layout")
+        page = render_template("errors/plain.html", **context)
+    return page, code, headers
+
+
+def _wants_json() -> bool:
+    accept = request.accept_mimetypes
+    best = accept.best_match(["text/html", "application/json"])
+    return best == "application/json" and accept[best] > accept["text/html"]
+
+
+__all__ = ["describe", "handle_http_error", "init_errors"]

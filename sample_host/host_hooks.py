@@ -1,0 +1,20 @@
+"""The host's own implementations of the case-host contract: the hooks plug-ins ask the host
+(registered on the host's plugin manager after every plug-in, so the host answers first)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from appgov_plugin.host import hookimpl
+
+from .extensions import db
+from .models import Agency
+
+
+@hookimpl
+def casehost_agencies(app):
+    """Every agency of the host, ``(code, name_zh, name_en)``, by city and code."""
+    rows = db.session.execute(
+        sa.select(Agency.code, Agency.name_zh, Agency.name_en).order_by(Agency.city, Agency.code)
+    )
+    return [tuple(row) for row in rows]
