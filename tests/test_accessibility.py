@@ -107,11 +107,19 @@ def _violations(axe, page) -> list[str]:
     found = []
     for violation in results.response["violations"]:
         nodes = violation["nodes"]
-        sample = nodes[0]["target"] if nodes else []
-        snippet = nodes[0]["html"][:120] if nodes else ""
+        examples = []
+        for node in nodes[:3]:
+            html = " ".join(node["html"].split())[:100]
+            data = next((c.get("data") for c in node.get("any", []) if c.get("data")), None)
+            if isinstance(data, dict) and "contrastRatio" in data:
+                html += (
+                    f" [contrast {data['contrastRatio']}:1, {data.get('fgColor')} on "
+                    f"{data.get('bgColor')}, needs {data.get('expectedContrastRatio')}]"
+                )
+            examples.append(html)
         found.append(
             f"{violation['id']} ({violation.get('impact')}, {len(nodes)}x): {violation['help']}"
-            f" -- e.g. {sample} {snippet}"
+            f" -- e.g. " + " | ".join(examples)
         )
     return found
 

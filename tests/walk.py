@@ -102,6 +102,11 @@ _HANZI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _UTC_OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?\s?(?:[+-]\d{2}:?\d{2}|Z|UTC|GMT)\b")
 _ISO_TIMESTAMP_US = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}\.\d+")
 _ISO_DATE = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])")
+#: A date-format hint: "例", or the ROC form beside the ISO one ("115/11/22 或 2026-11-22").
+_FORMAT_EXAMPLE = re.compile(r"例|(?<!\d)1\d\d/\d{1,2}/\d{1,2}(?!\d)")
+#: An example in the other language, quoted after 例如 / e.g.: what to type in an English field.
+_OTHER_LANGUAGE_EXAMPLE_ZH = re.compile(r"(?<=例如)「[^」]{1,80}」")
+_OTHER_LANGUAGE_EXAMPLE_EN = re.compile(r"\be\.g\.,? [\u3400-\u9fff]{1,20}")
 _MODULE_NAME = re.compile(r"\b(?:appgov_plugin|appgov|sample_host)\.[a-z_][a-z_.]*[a-z_]")
 _LEFTOVER = re.compile(r"%\([a-z_]+\)[sd]|\{\{|\}\}|\{%|%\}|Traceback \(most recent")
 _RAW_VALUES = {"None", "null", "True", "False", "[]", "{}", "undefined", "nan", "NaN"}
@@ -218,7 +223,7 @@ class PageParser(HTMLParser):
         self.forms: list[Form] = []
         self.segments: list[Segment] = []
         self.date_inputs: list[str] = []
-        self._stack: list[tuple[str, dict]] = []
+        self._stack: list[tuple[str, dict, tuple, bool]] = []
         self._buffer: list[str] = []
         self._buffer_flags: tuple | None = None
         self._form: Form | None = None
@@ -227,26 +232,27 @@ class PageParser(HTMLParser):
         self._in_title = False
         self._title_parts: list[str] = []
 
-    # the element stack and its flags
-    def _flags(self) -> tuple:
-        tags = [t for t, _ in self._stack]
-        code = any(t in CODE for t in tags)
-        small = any(t in SMALL_PRINT for t in tags) or any(
-            "small" in a.get("class", "").split() or "text-muted" in a.get("class", "").split()
-            for _, a in self._stack
+    # the element stack: (tag, attrs, flags, invisible), flags inherited from the parent
+    _NO_FLAGS = (False, False, False, False)  # code, other language, small print, in <nav>
+
+    def _push(self, tag: str, attrs: dict) -> None:
+        code, other, small, nav = self._flags()
+        classes = attrs.get("class", "").split()
+        lang = attrs.get("lang")
+        flags = (
+            code or tag in CODE,
+            other or (lang is not None and bool(self.lang) and lang.lower() != self.lang.lower()),
+            small or tag in SMALL_PRINT or "small" in classes or "text-muted" in classes,
+            nav or tag == "nav",
         )
-        nav = "nav" in tags
-        other = False
-        for _, attrs in self._stack:
-            lang = attrs.get("lang")
-            if lang is not None and self.lang and lang.lower() != self.lang.lower():
-                other = True
-        return (code, other, small, nav)
+        invisible = self._invisible() or tag in INVISIBLE or _hidden(attrs)
+        self._stack.append((tag, attrs, flags, invisible))
+
+    def _flags(self) -> tuple:
+        return self._stack[-1][2] if self._stack else self._NO_FLAGS
 
     def _invisible(self) -> bool:
-        return any(t in INVISIBLE for t, _ in self._stack) or any(
-            _hidden(a) for _, a in self._stack
-        )
+        return self._stack[-1][3] if self._stack else False
 
     def _flush(self) -> None:
         text = " ".join("".join(self._buffer).split())
@@ -265,9 +271,7 @@ class PageParser(HTMLParser):
         if tag == "title":
             self._in_title = True
         if tag not in VOID:
-            self._stack.append((tag, attrs))
-        elif tag in CODE:
-            pass
+            self._push(tag, attrs)
         self._attributes(tag, attrs)
         if tag == "a" and "href" in attrs:
             self.links.append(attrs["href"])
@@ -302,7 +306,7 @@ class PageParser(HTMLParser):
             self.handle_endtag(tag)
 
     def _attributes(self, tag, attrs) -> None:
-        if self._invisible() and tag not in ("input",):
+        if self._invisible():
             return
         code, other, small, nav = self._flags()
         if attrs.get("lang") and self.lang and attrs["lang"].lower() != self.lang.lower():
@@ -618,10 +622,12 @@ class PageChecker:
                     chars = simplified_only(text)
                     if chars:
                         report("simplified", f"{''.join(chars)} in {shown!r}", segment)
+                    text = _OTHER_LANGUAGE_EXAMPLE_ZH.sub("「」", text)
                     english = _ENGLISH_SENTENCE.search(_strip_allowed_english(text))
                     if english and not segment.code:
                         report("english", f"{english.group(0)!r} in {shown!r}", segment)
                 elif not segment.code:
+                    text = _OTHER_LANGUAGE_EXAMPLE_EN.sub("e.g.", text)
                     runs = re.findall(f"{_CJK.pattern}+", text)
                     if runs:
                         report("chinese", f"{' '.join(dict.fromkeys(runs))} in {shown!r}", segment)
@@ -640,7 +646,7 @@ class PageChecker:
             elif (
                 locale == "zh_Hant_TW"
                 and not segment.example
-                and "例" not in raw
+                and not _FORMAT_EXAMPLE.search(raw)
                 and _ISO_DATE.search(text)
             ):
                 report("iso date", f"{_ISO_DATE.search(text).group(0)} in {shown!r}", segment)
@@ -701,6 +707,7 @@ class Walker:
         keys = internal_keys(app)
         keys["stored key"].update(data_keys - codes)
         self.checker = PageChecker(vocabulary, keys, codes, usernames)
+        self._urls = app.url_map.bind("localhost")
 
     # the crawl
     def walk(self, role: str, locale: str) -> WalkResult:
@@ -726,12 +733,15 @@ class Walker:
             url = queue.pop(0)
             if url in seen:
                 continue
-            path, keys = url_pattern(url)
-            if per_pattern[(path, keys)] >= self.per_pattern or per_path[path] >= self.per_path:
+            endpoint, keys = self.endpoint_pattern(url)
+            if (
+                per_pattern[(endpoint, keys)] >= self.per_pattern
+                or per_path[endpoint] >= self.per_path
+            ):
                 continue
             seen.add(url)
-            per_pattern[(path, keys)] += 1
-            per_path[path] += 1
+            per_pattern[(endpoint, keys)] += 1
+            per_path[endpoint] += 1
             response = self._request(client, "GET", url, None, role, locale, result)
             if response is None:
                 continue
@@ -751,7 +761,11 @@ class Walker:
                 action = _local(form.action or url, url, allow_skipped=True)
                 if not action or SKIP_ACTION.search(urlsplit(action).path):
                     continue
-                signature = (form.method, url_pattern(action), tuple(f.name for f in form.fields))
+                signature = (
+                    form.method,
+                    self.endpoint_pattern(action),
+                    tuple(f.name for f in form.fields),
+                )
                 if signature in posted:
                     continue
                 posted.add(signature)
@@ -759,6 +773,16 @@ class Walker:
                     self._submit(client, form, action, mode, role, locale, result)
         result.seconds = time.monotonic() - started
         return result
+
+    def endpoint_pattern(self, url: str) -> tuple[str, tuple[str, ...]]:
+        """(the Flask endpoint answering ``url`` -- or its path with numbers as ``#`` --, the
+        sorted query keys with numbers as ``#``): the unit of "a few URLs per pattern"."""
+        path, keys = url_pattern(url)
+        try:
+            endpoint, _ = self._urls.match(urlsplit(url).path, method="GET")
+        except Exception:  # 404, 405, redirects: the path pattern stands for itself
+            endpoint = path
+        return endpoint, keys
 
     def admin_urls(self) -> list[str]:
         """List, create form, edit form and details of an existing row, for every view."""
@@ -1021,26 +1045,54 @@ def markdown_report(results: list[WalkResult]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import contextlib
+    import io
+    import os
+    import shutil
     import tempfile
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # sample_host, from the checkout
+    from sample_host.extensions import db
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--roles", default=",".join((ANONYMOUS, *ROLES)))
     parser.add_argument("--locales", default=",".join(LOCALES))
     parser.add_argument("--profile", default="tainan")
-    parser.add_argument("--database-url", help="default: a new SQLite file in a temp folder")
+    parser.add_argument(
+        "--database-url",
+        help="one database for every walk (default: a copy of a new SQLite demo database each)",
+    )
     args = parser.parse_args(argv)
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("SECRET_KEY", None)
+    results = []
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{tmp}/walk.sqlite"
-        app = make_demo_app(url, f"{tmp}/instance", args.profile)
-        walker = Walker(app)
-        results = []
+        seed = Path(tmp) / "seed.sqlite"
+        if not args.database_url:
+            with contextlib.redirect_stdout(io.StringIO()):  # the demo logins
+                app = make_demo_app(f"sqlite:///{seed}", f"{tmp}/instance", args.profile)
+            with app.app_context():
+                db.engine.dispose()
+        shared = None
         for role in args.roles.split(","):
             for locale in args.locales.split(","):
+                if args.database_url:
+                    if shared is None:
+                        with contextlib.redirect_stdout(io.StringIO()):
+                            shared = Walker(
+                                make_demo_app(args.database_url, f"{tmp}/instance", args.profile)
+                            )
+                    walker = shared
+                else:
+                    copy = Path(tmp) / f"{role}-{locale}.sqlite"
+                    shutil.copy(seed, copy)
+                    walker = Walker(make_demo_app(f"sqlite:///{copy}", f"{tmp}/instance"))
                 result = walker.walk(role, locale)
                 print(result.summary(), file=sys.stderr)
                 results.append(result)
+                if walker is not shared:
+                    with walker.app.app_context():
+                        db.engine.dispose()
     print(markdown_report(results))
     return 0
 
