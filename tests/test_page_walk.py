@@ -18,6 +18,7 @@ import shutil
 import pytest
 from walk import (
     ANONYMOUS,
+    ERROR_PATHS,
     LOCALES,
     ROLES,
     PageChecker,
@@ -62,10 +63,14 @@ def sqlite_walker(seeded_sqlite, tmp_path, monkeypatch):
 def _assert_reached(walker, result):
     """The walk went where it claims to, and never where it must not."""
     visited = {(method, url.split("?")[0]) for method, url, _ in result.pages}
+    errors = {("GET", path) for path in ERROR_PATHS}
     assert not any(
-        "/transition" in url or "/delete/" in url or url.startswith(("/logout", "/locale/"))
-        for _, url, _ in result.pages
+        "/transition" in url
+        or "/delete/" in url
+        or (url.startswith(("/logout", "/locale/")) and (method, url) not in errors)
+        for method, url, _ in result.pages
     ), result.pages
+    assert errors <= set((m, u) for m, u, _ in result.pages)
     assert len(result.pages) < walker.max_pages  # the URL patterns kept the walk bounded
     if result.role == ANONYMOUS:
         assert {("GET", "/login"), ("POST empty", "/login"), ("POST bad", "/login")} <= visited

@@ -8,8 +8,9 @@ A reusable library for the tests (``tests/test_page_walk.py``) and a command-lin
 It drives a sample-host Flask app through its test client (no browser, CSRF off):
 
 * log in as a demo role, switch the language with ``/locale/<code>``;
-* start from ``/``, ``/inbox``, ``/appgov/``, ``/admin/`` and, for an administrator, every
-  Flask-Admin view (list, create form, edit form and details of an existing row);
+* start from ``/``, ``/inbox``, ``/appgov/``, ``/admin/``, a few error pages (404, 400, 405)
+  and, for an administrator, every Flask-Admin view (list, create form, edit form and details
+  of an existing row);
 * follow every same-site link answered by GET -- never ``/logout``, the ``/locale/``
   switches, static files or other sites -- at most a few URLs per path and query pattern,
   so paging, sorting and filtering variants do not explode;
@@ -55,6 +56,16 @@ ANONYMOUS = "anonymous"
 LOCALES = ("zh_Hant_TW", "en")
 HTML_LANG = {"zh_Hant_TW": "zh-Hant-TW", "en": "en"}
 START_PATHS = ("/", "/inbox", "/appgov/", "/admin/")
+#: Error pages, asked for on purpose: 404, 404 of a record, 400 of a bad parameter, 405 (a
+#: GET of the POST-only logout logs nobody out) and 400 of an unknown language code.
+ERROR_PATHS = (
+    "/no-such-page",
+    "/cases/999999",
+    "/appgov/apps/999999",
+    "/appgov/policy?as_of=31/02/2026",
+    "/logout",
+    "/locale/xx",
+)
 
 #: Never followed: leaving the session, switching the language, static files.
 SKIP_PATH = re.compile(r"^/(logout|locale/|static/|admin/static/)|/static/")
@@ -720,7 +731,7 @@ class Walker:
             response = client.post("/login", data={"username": role, "password": f"demo-{role}"})
             if response.status_code != 302:
                 raise AssertionError(f"{role} could not log in: HTTP {response.status_code}")
-        queue: list[str] = list(START_PATHS)
+        queue: list[str] = [*START_PATHS, *ERROR_PATHS]
         if role == ANONYMOUS:
             queue.insert(0, "/login")
         if role == "admin":
