@@ -199,4 +199,7 @@ def test_pages_pass_axe_and_fit_a_phone(server, browser, locale):
                     problems += [f"{where}: {p}" for p in _layout(page)]
     finally:
         context.close()
-    assert not problems, f"{len(problems)} accessibility problems:\n" + "\n".join(problems)
+    if problems:
+        pytest.fail(
+            f"{len(problems)} accessibility problems:\n" + "\n".join(problems), pytrace=False
+        )

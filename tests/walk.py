@@ -70,7 +70,9 @@ ERROR_PATHS = (
 #: Never followed: leaving the session, switching the language, static files.
 SKIP_PATH = re.compile(r"^/(logout|locale/|static/|admin/static/)|/static/")
 #: Never submitted: irreversible or state-changing forms (validation is not what they test).
-SKIP_ACTION = re.compile(r"^/logout\b|/transition\b|/delete/|/action/|/ajax/")
+SKIP_ACTION = re.compile(
+    r"^/logout\b|/(?:transition|withdraw|cancel|revoke|archive|delete)\b|/action/|/ajax/"
+)
 
 BAD_NUMBER = "abc"
 BAD_DATE = "31/02/2026"
@@ -704,7 +706,7 @@ class WalkResult:
 class Walker:
     """Walk one app as one role in one language (``walk``); keeps the checker's data."""
 
-    def __init__(self, app, *, per_pattern: int = 2, per_path: int = 4, max_pages: int = 400):
+    def __init__(self, app, *, per_pattern: int = 3, per_path: int = 4, max_pages: int = 400):
         self.app = app
         self.per_pattern = per_pattern
         self.per_path = per_path
@@ -745,14 +747,15 @@ class Walker:
             if url in seen:
                 continue
             endpoint, keys = self.endpoint_pattern(url)
-            if (
-                per_pattern[(endpoint, keys)] >= self.per_pattern
-                or per_path[endpoint] >= self.per_path
-            ):
-                continue
+            if url not in ERROR_PATHS:  # the error pages do not use up their endpoint's share
+                if (
+                    per_pattern[(endpoint, keys)] >= self.per_pattern
+                    or per_path[endpoint] >= self.per_path
+                ):
+                    continue
+                per_pattern[(endpoint, keys)] += 1
+                per_path[endpoint] += 1
             seen.add(url)
-            per_pattern[(endpoint, keys)] += 1
-            per_path[endpoint] += 1
             response = self._request(client, "GET", url, None, role, locale, result)
             if response is None:
                 continue
@@ -989,6 +992,21 @@ def _error_line(text: str) -> str:
 # --- the command-line report ---------------------------------------------------------------
 
 
+def open_draft_copies(app) -> int:
+    """A draft copy of every demo case (same type, agency, owner and answers): cases still
+    being written, so that the walk reaches their edit and withdraw pages. Returns how many."""
+    from sample_host.cases import open_case
+    from sample_host.extensions import db
+    from sample_host.models import Case
+
+    with app.app_context():
+        cases = db.session.scalars(sa.select(Case).order_by(Case.id)).all()
+        for case in cases:
+            open_case(case.type_key, case.agency.code, case.owner.username, dict(case.data))
+        db.session.commit()
+        return len(cases)
+
+
 def make_demo_app(database_url: str, instance_path: str, profile: str = "tainan"):
     """A sample host for walking: demo data, CSRF off, cheap password hashes."""
     from sample_host import create_app
@@ -1082,6 +1100,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.database_url:
             with contextlib.redirect_stdout(io.StringIO()):  # the demo logins
                 app = make_demo_app(f"sqlite:///{seed}", f"{tmp}/instance", args.profile)
+            open_draft_copies(app)
             with app.app_context():
                 db.engine.dispose()
         shared = None
@@ -1090,9 +1109,9 @@ def main(argv: list[str] | None = None) -> int:
                 if args.database_url:
                     if shared is None:
                         with contextlib.redirect_stdout(io.StringIO()):
-                            shared = Walker(
-                                make_demo_app(args.database_url, f"{tmp}/instance", args.profile)
-                            )
+                            app = make_demo_app(args.database_url, f"{tmp}/instance", args.profile)
+                        open_draft_copies(app)
+                        shared = Walker(app)
                     walker = shared
                 else:
                     copy = Path(tmp) / f"{role}-{locale}.sqlite"
