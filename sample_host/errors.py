@@ -88,8 +88,9 @@ def describe(error: HTTPException) -> tuple[str, str, str | None]:
     if isinstance(error, CSRFError):
         return str(title), str(CSRF_REFUSED), None
     own = error.description
-    if not own or own == type(error).description or error.code == 500:
-        own = None
+    stock = {vars(cls).get("description") for cls in type(error).__mro__}
+    if not own or own in stock or error.code >= 500:
+        own = None  # boilerplate, or details of a failure that are for the log only
     return str(title), str(explanation), own and str(own)
 
 

@@ -474,3 +474,46 @@ def test_appgov_own_layout_speaks_the_page_language_and_fits_a_phone(database_ur
     assert simplified_characters(visible_text(page)) == set()
     page = client.get("/appgov/", headers={"Accept-Language": "en"}).text
     assert '<html lang="en">' in page and "Skip to main content" in page
+
+
+def test_werkzeug_boilerplate_is_never_shown_as_the_description(client, app):
+    from werkzeug.exceptions import BadRequestKeyError
+
+    from sample_host.errors import describe
+
+    with app.test_request_context("/"):
+        assert describe(BadRequestKeyError("username"))[2] is None
+    page = client.get("/locale/xx").text
+    assert "The browser (or proxy)" not in page
+
+
+def test_the_error_page_falls_back_to_a_plain_page_when_the_layout_fails(app, monkeypatch):
+    import sample_host.errors
+
+    real = sample_host.errors.render_template
+
+    def layout_broken(name, **context):
+        if name == "errors/error.html":
+            raise RuntimeError("the layout needs the database")
+        return real(name, **context)
+
+    monkeypatch.setattr(sample_host.errors, "render_template", layout_broken)
+    response = app.test_client().get("/no/such/page")
+    assert response.status_code == 404
+    assert '<html lang="zh-Hant-TW">' in response.text and "找不到這個頁面" in response.text
+    assert 'href="/"' in response.text
+
+
+def test_money_inputs_show_the_currency_read_with_the_input(app):
+    from appgov_plugin.forms.builder import MoneyField
+
+    class Budget(HostForm):
+        budget = MoneyField("Budget", validators=[InputRequired()])
+
+    with app.test_request_context("/", method="POST", data={"budget": "三百萬"}):
+        form = Budget()
+        assert not form.validate()
+        page = render_template_string(TEMPLATE, form=form)
+    assert '<span class="input-group-text" id="budget-unit">NT$</span>' in page
+    tag = re.search(r'<input [^>]*\bname="budget"[^>]*>', page)[0]
+    assert 'aria-describedby="budget-unit budget-error"' in tag and 'value="三百萬"' in tag
