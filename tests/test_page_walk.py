@@ -6,7 +6,8 @@ Chinese without Simplified characters or English sentences, English without Chin
 internal keys, ROC dates and no UTC offsets, refused input reported and kept. Names of people,
 agencies and apps and other typed data are taken out of the text first.
 
-All roles and both languages on SQLite; on PostgreSQL the walks that submit the most forms
+All roles and both languages on SQLite with the Tainan profile, agency staff under the
+Kaohsiung and Taipei profiles; on PostgreSQL the walks that submit the most forms
 (administrator and agency staff, Chinese): the database's own checks (lengths, types) are
 what differ there.
 """
@@ -42,29 +43,45 @@ def _dispose(app):
 
 @pytest.fixture(scope="module")
 def seeded_sqlite(tmp_path_factory):
-    """A SQLite file with the demo data and a draft copy of each demo case (see
-    :func:`walk.open_draft_copies`), made once; each walk gets its own copy."""
-    folder = tmp_path_factory.mktemp("walk-seed")
-    with pytest.MonkeyPatch.context() as env:
-        env.delenv("DATABASE_URL", raising=False)
-        env.delenv("SECRET_KEY", raising=False)
-        with contextlib.redirect_stdout(io.StringIO()):  # the demo logins, printed once
-            app = make_demo_app(f"sqlite:///{folder / 'demo.sqlite'}", str(folder / "instance"))
-        assert open_draft_copies(app) >= 1
-        _dispose(app)
-    return folder / "demo.sqlite"
+    """``seeded(profile)``: a SQLite file with the demo data and a draft copy of each demo case
+    (:func:`walk.open_draft_copies`), made once per profile; each walk gets its own copy."""
+    files = {}
+
+    def seeded(profile):
+        if profile not in files:
+            folder = tmp_path_factory.mktemp(f"walk-seed-{profile}")
+            with pytest.MonkeyPatch.context() as env:
+                env.delenv("DATABASE_URL", raising=False)
+                env.delenv("SECRET_KEY", raising=False)
+                with contextlib.redirect_stdout(io.StringIO()):  # the demo logins
+                    app = make_demo_app(
+                        f"sqlite:///{folder / 'demo.sqlite'}", str(folder / "instance"), profile
+                    )
+                assert open_draft_copies(app) >= 1
+                _dispose(app)
+            files[profile] = folder / "demo.sqlite"
+        return files[profile]
+
+    return seeded
 
 
 @pytest.fixture
-def sqlite_walker(seeded_sqlite, tmp_path, monkeypatch):
-    """A walker on a fresh copy of the seeded demo database: what one walk's bad submissions
-    may have written never reaches the next walk."""
+def make_walker(seeded_sqlite, tmp_path, monkeypatch):
+    """``make_walker(profile="tainan")``: a walker on a fresh copy of the seeded demo database
+    (what one walk's accepted submissions may have written never reaches the next walk)."""
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    shutil.copy(seeded_sqlite, tmp_path / "walk.sqlite")
-    app = make_demo_app(f"sqlite:///{tmp_path / 'walk.sqlite'}", str(tmp_path / "instance"))
-    yield Walker(app)
-    _dispose(app)
+    apps = []
+
+    def make(profile="tainan"):
+        copy = tmp_path / f"walk-{profile}.sqlite"
+        shutil.copy(seeded_sqlite(profile), copy)
+        apps.append(make_demo_app(f"sqlite:///{copy}", str(tmp_path / "instance"), profile))
+        return Walker(apps[-1])
+
+    yield make
+    for app in apps:
+        _dispose(app)
 
 
 def _assert_reached(walker, result):
@@ -82,7 +99,9 @@ def _assert_reached(walker, result):
     if result.role == ANONYMOUS:
         assert {("GET", "/login"), ("POST empty", "/login"), ("POST bad", "/login")} <= visited
         return
-    assert {("GET", "/inbox"), ("GET", "/appgov/policy"), ("POST bad", "/appgov/kpi")} <= visited
+    assert {("GET", "/inbox"), ("GET", "/appgov/policy"), ("GET", "/appgov/kpi")} <= visited
+    if walker.app.config["APPGOV_PROFILE"] != "taipei":  # Taipei has no KPI evaluation form
+        assert ("POST bad", "/appgov/kpi") in visited
     if result.role == "staff":
         assert ("GET", "/cases/1") in visited
         assert any(m == "POST bad" and u.endswith("/edit") for m, u in visited), "no case edited"
@@ -115,9 +134,21 @@ def _assert_clean(result):
 
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("role", (ANONYMOUS, *ROLES))
-def test_every_page_and_form_is_fit_for_officials(sqlite_walker, role, locale):
-    result = sqlite_walker.walk(role, locale)
-    _assert_reached(sqlite_walker, result)
+def test_every_page_and_form_is_fit_for_officials(make_walker, role, locale):
+    walker = make_walker("tainan")
+    result = walker.walk(role, locale)
+    _assert_reached(walker, result)
+    _assert_clean(result)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("profile", ["kaohsiung", "taipei"])
+def test_the_other_cities_rules_read_as_well(make_walker, profile, locale):
+    """The profile changes the proposal form, the KPI page and the rules shown: agency staff
+    (who files proposals) walks them under the other cities' profiles."""
+    walker = make_walker(profile)
+    result = walker.walk("staff", locale)
+    _assert_reached(walker, result)
     _assert_clean(result)
 
 
