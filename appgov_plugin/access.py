@@ -83,14 +83,15 @@ def as_host_agency(item) -> HostAgency:
 
 
 def _ask_host(app):
-    state = app.extensions.get("appgov")
-    source = getattr(state, "agency_source", None)
-    if source is not None:
-        return source() if callable(source) else source
-    host = app.extensions.get("casehost")
-    pm = getattr(host, "pm", None)
+    # a pluggy host: its plugin manager (appgov's own answer comes last); AppGov(agencies=...)
+    # without one: the intranet's list, as appgov's casehost_agencies would answer
+    pm = getattr(app.extensions.get("casehost"), "pm", None)
     hook = getattr(getattr(pm, "hook", None), "casehost_agencies", None)
-    return hook(app=app) if hook is not None else None
+    if hook is not None:
+        return hook(app=app)
+    from .host.plugin import casehost_agencies
+
+    return casehost_agencies(app=app)
 
 
 def host_agencies() -> list[HostAgency] | None:

@@ -34,7 +34,7 @@ from appgov_plugin.host.contract import STANDARD_ROLES
 from .auth import is_admin
 from .cases import case_type_of, history_label, state_label
 from .extensions import db
-from .i18n import LOCALE_NAMES, SUPPORTED_LOCALES
+from .i18n import SUPPORTED_LOCALES
 from .models import CITIES, ROLE_LABELS, Agency, Case, CaseHistory, User
 from .plugins import current_host
 
@@ -129,6 +129,11 @@ def _display_name(view, context, model, name) -> str:
     return user.display_name if user else ""
 
 
+#: The users' language, named in the reader's language (the language switch names each
+#: language in itself instead).
+LANGUAGE_LABELS = {"zh_Hant_TW": _l("Traditional Chinese (Taiwan)"), "en": _l("English")}
+
+
 class AgencyView(HostModelView):
     description = _l("Agencies: code, Chinese and English name and city of every agency.")
     column_list = ("code", "name_zh", "name_en", "city")
@@ -160,7 +165,7 @@ class UserView(HostModelView):
     column_choices = {"role": [(role, ROLE_LABELS[role]) for role in STANDARD_ROLES]}
     column_formatters = {
         "agency": _agency_name,
-        "locale": lambda v, c, m, n: LOCALE_NAMES.get(m.locale, ""),
+        "locale": lambda v, c, m, n: LANGUAGE_LABELS.get(m.locale, ""),
     }
     form_columns = (
         "username",
@@ -178,7 +183,7 @@ class UserView(HostModelView):
     }
     form_choices = {
         "role": [(role, ROLE_LABELS[role]) for role in STANDARD_ROLES],
-        "locale": [(code, LOCALE_NAMES[code]) for code in SUPPORTED_LOCALES],
+        "locale": [(code, LANGUAGE_LABELS[code]) for code in SUPPORTED_LOCALES],
     }
     form_args = {
         "agency": {

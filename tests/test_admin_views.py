@@ -328,7 +328,7 @@ def test_lists_show_taipei_dates_yes_no_and_labels(host):
     users = table("/admin/host_user/")
     assert "機關承辦人" in users and "系統管理者" in users and "agency_staff" not in users
     assert "臺南市政府觀光旅遊局" in users and "tainan-tourism" not in users
-    assert "None" not in users and "中文" in users
+    assert "None" not in users and "繁體中文（臺灣）" in users
     cases = table("/admin/host_case/")
     assert "App 開發評估申請" in cases and "審查中" in cases and "115/11/23 07:49" in cases
     assert "appgov_app_proposal" not in cases and "in_review" not in cases

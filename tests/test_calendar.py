@@ -147,7 +147,7 @@ def test_every_shipped_dgpa_entry_has_an_english_name():
     assert calendar.make_up_days(2025, "en") == [
         (dt.date(2025, 2, 8), "Make-up working day (for the 2025-01-27 bridge holiday)")
     ]
-    assert (dt.date(2025, 1, 27), "彈性放假（2025-02-08 補班）") in calendar.non_working_days(2025)
+    assert (dt.date(2025, 1, 27), "彈性放假（2 月 8 日補班）") in calendar.non_working_days(2025)
 
 
 def test_overrides_carry_both_names_and_fall_back_to_the_chinese_one():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import admin, case_types, cli, demo, migrations, web, workflows
 from ..i18n import DOMAIN, _l, translations_dir
-from ..state import setup_state
+from ..state import get_state, setup_state
 from .hookspecs import hookimpl
 
 
@@ -64,3 +64,10 @@ def casehost_before_transition(case, transition, user, comment):
 @hookimpl
 def casehost_after_transition(case, transition, user, comment):
     workflows.after(case, transition)
+
+
+@hookimpl(trylast=True)
+def casehost_agencies(app):
+    # AppGov(app, agencies=...): an intranet without its own casehost_agencies names them here
+    source = get_state(app).agency_source
+    return source() if callable(source) else source
