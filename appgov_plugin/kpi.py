@@ -28,24 +28,40 @@ from .i18n import _l
 MAX_POPULATION = 100_000_000
 MAX_COUNT = 1_000_000_000  # downloads, installs, uninstalls, ratings, reviews
 
-#: evaluation -> (rules that must apply for it to run, label)
-EVALUATIONS: dict[str, tuple[tuple[str, ...], Any]] = {
-    "kaohsiung": (
-        ("KH-KPI-1", "KH-KPI-2"),
-        _l("Kaohsiung City KPI evaluation: download target, star rating, plan"),
-    ),
-    "tainan": (
-        ("TN-PERF-1",),
-        _l("Tainan City evaluation against the agency's own targets"),
-    ),
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One way of evaluating apps: it runs where every rule of ``requires`` applies;
+    ``rules`` are the ones a deployment adopts to run all of it."""
+
+    key: str
+    requires: tuple[str, ...]
+    rules: tuple[str, ...]
+    label: Any
+
+
+EVALUATIONS: dict[str, Evaluation] = {
+    e.key: e
+    for e in (
+        Evaluation(
+            "kaohsiung",
+            ("KH-KPI-1", "KH-KPI-2"),
+            ("KH-KPI-1", "KH-KPI-2", "KH-KPI-3"),
+            _l("Kaohsiung City KPI evaluation: download target, star rating, plan"),
+        ),
+        Evaluation(
+            "tainan",
+            ("TN-PERF-1",),
+            ("TN-PERF-1", "TN-PERF-2", "TN-PERF-3"),
+            _l("Tainan City evaluation against the agency's own targets"),
+        ),
+    )
 }
 
 
 def evaluations(policy) -> list[str]:
     """The evaluations ``policy``'s deployment runs, in :data:`EVALUATIONS` order."""
-    return [
-        key for key, (rules, _label) in EVALUATIONS.items() if all(map(policy.applies, rules))
-    ]
+    return [key for key, e in EVALUATIONS.items() if all(map(policy.applies, e.requires))]
 
 
 def _count(value: Any, what: str, maximum: int = MAX_COUNT) -> int:

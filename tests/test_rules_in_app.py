@@ -291,7 +291,7 @@ def test_taipei_says_which_evaluation_it_could_adopt(make_host):
     page = _main(client.get("/appgov/kpi").get_data(as_text=True))
     assert "臺北市設定檔本身沒有此類規定" in page
     assert "高雄市績效指標評核" in page and "臺南市依機關自訂績效目標評核" in page
-    assert "KH-KPI-1, KH-KPI-2" in page and "TN-PERF-1" in page
+    assert "KH-KPI-1, KH-KPI-2, KH-KPI-3" in page and "TN-PERF-1, TN-PERF-2, TN-PERF-3" in page
     assert "<form" not in page and "本系統採用之他市規定" in page
     assert client.post("/appgov/kpi?evaluation=kaohsiung").status_code == 404
     _english(client)
@@ -338,8 +338,12 @@ def test_the_tainan_policy_page_names_its_rules_and_what_it_could_adopt(make_hos
     page = _main(client.get("/appgov/policy").get_data(as_text=True))
     assert '<strong class="profile">臺南市</strong>' in page
     assert "資料庫中的規則參數變更 → 臺南市規定 → 共同預設" in page
-    keys = re.search(r'<small class="text-muted module-keys">(.*?)</small>', page).group(1)
-    assert keys == "appgov.database → appgov.tainan → appgov.defaults"  # small print
+    assert "appgov.tainan" not in page  # keys are for administrators
+    login(client, "admin")
+    admin_page = _main(client.get("/appgov/policy").get_data(as_text=True))
+    keys = re.search(r'<small class="text-muted module-keys">(.*?)</small>', admin_page)
+    assert keys.group(1) == "appgov.database → appgov.tainan → appgov.defaults"  # small print
+    login(client, "staff")
     applied = _section(page, "applied")
     assert {"TN-EVAL-2", "TN-PERF-1", "TIME-1"} <= _rule_ids(applied)
     assert not {"KH-EVAL-1", "KH-KPI-1", "KH-SEC-1"} & _rule_ids(applied)

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask_login import login_required
 from wtforms.validators import InputRequired, Optional
 
-from ..access import visible_agency_codes
+from ..access import agency_name, is_admin, visible_agency_codes
 from ..clock import today
 from ..forms.builder import AppGovForm, Bounds, DecimalNumberField, WholeNumberField
 from ..forms.fields import TaiwanDateField
@@ -46,6 +46,7 @@ def appgov_template_helpers():
         "current_locale": current_locale,
         "format_number": format_number,
         "profile_label": rulebook.profile_label,
+        "agency_name": agency_name,
         "rule_title": lambda rule_id: rulebook.rule(rule_id).title,
         **parameter_template_helpers(),
     }
@@ -93,6 +94,7 @@ def policy():
         parameter_label=lambda name: PARAMETERS[name].label,
         rows=parameter_overview(state, current.as_of),
         modules=hook_module_labels(current),
+        show_module_keys=is_admin(),  # keys in small print for administrators only
         change_url=None,
         show_keys=False,  # parameter keys are for administrators' pages only
     )
@@ -268,10 +270,8 @@ def kpi():
     state = get_state()
     current = state.policy()
     available = evaluations(current)
-    choices = [(key, EVALUATIONS[key][1], EVALUATIONS[key][0]) for key in available]
-    adoptable = [
-        (key, label, rules) for key, (rules, label) in EVALUATIONS.items() if key not in available
-    ]
+    choices = [(key, EVALUATIONS[key].label, EVALUATIONS[key].rules) for key in available]
+    adoptable = [(e.key, e.label, e.rules) for e in EVALUATIONS.values() if e.key not in available]
     chosen = request.args.get("evaluation") or (available[0] if available else None)
     page = {
         "policy_profile": current.profile,
@@ -299,7 +299,7 @@ def kpi():
                 _(
                     "On %(date)s this deployment did not apply %(rules)s.",
                     date=format_date(then.as_of),
-                    rules=", ".join(EVALUATIONS[chosen][0]),
+                    rules=", ".join(EVALUATIONS[chosen].requires),
                 )
             )
     return render_template(
