@@ -164,6 +164,9 @@ def test_policy_page_answers_for_a_date_and_names_a_bad_one(intranet):
     client.get("/_login/clerk")
     page = client.get("/appgov/policy?as_of=2025-06-30").get_data(as_text=True)
     assert "民國 114 年 6 月 30 日" in page
+    page = client.get("/appgov/policy?as_of=114/06/30").get_data(as_text=True)  # TIME-5
+    assert "民國 114 年 6 月 30 日" in page
     response = client.get("/appgov/policy?as_of=tomorrow")
     assert response.status_code == 400
-    assert "&#39;tomorrow&#39; 不是 ISO 日期" in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert "「tomorrow」不是日期，請寫成 115/11/22（民國年）或 2026-11-22。" in text
