@@ -162,10 +162,6 @@ class ParameterChangeForm(AppGovForm):
     def add_spare_rows(self) -> None:
         """Kinds with rows keep at least one empty row to add a band."""
 
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.value_errors or self.errors)
-
 
 class _NumberForm(ParameterChangeForm):
     value = StringField(_l("New value"))

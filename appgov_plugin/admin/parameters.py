@@ -68,11 +68,7 @@ class RuleParametersView(AdminOnly, BaseView):
             value_ok, value = form.new_value()
             day = form.effective_from.data
             confirmed = bool(form.confirm_retroactive.data)
-            if not (fields_ok and value_ok):
-                if day is not None and needs_confirmation(day) and not confirmed:
-                    # named now with the other errors; record_change refuses it too
-                    form.refuse(retroactive_refusal(day))
-            else:
+            if fields_ok and value_ok:
                 try:
                     record_change(
                         state,
@@ -98,6 +94,9 @@ class RuleParametersView(AdminOnly, BaseView):
                         "success",
                     )
                     return redirect(url_for(".index"))
+            elif day is not None and needs_confirmation(day) and not confirmed:
+                # named now, with the other errors; record_change refuses it too
+                form.refuse(retroactive_refusal(day))
             form.add_spare_rows()
         return self._render(
             "appgov/admin/parameter_change.html", row=row, form=form, show_keys=True
