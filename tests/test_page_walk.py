@@ -19,6 +19,7 @@ import io
 import shutil
 
 import pytest
+from flask import Blueprint, redirect, request
 from walk import (
     ANONYMOUS,
     ERROR_PATHS,
@@ -161,6 +162,57 @@ def test_forms_refuse_bad_values_on_postgresql(make_host, role):
     result = walker.walk(role, "zh_Hant_TW")
     _assert_reached(walker, result)
     _assert_clean(result)
+
+
+# --- the walk's own checks fail when they should ---------------------------------------------
+
+_PROBE_PAGE = (
+    '<!doctype html><html lang="zh-Hant-TW"><head><title>測試</title></head><body><main>'
+    '<form method="post"><label for="n">件數</label>'
+    '<input type="number" id="n" name="count" value="{value}">{error}'
+    '<button type="submit">送出</button></form></main></body></html>'
+)
+
+
+def test_accepted_bad_input_lost_values_and_crashes_are_problems(make_walker):
+    """Probe pages added to the app: a form that takes an empty submission, one that forgets
+    the number typed, and a page that raises."""
+    walker = make_walker()
+    probe = Blueprint("walk_probe", __name__)
+
+    @probe.route("/probe/accepts", methods=["GET", "POST"])
+    def accepts():
+        if request.method == "POST":
+            return redirect("/")
+        return _PROBE_PAGE.format(value="", error="")
+
+    @probe.route("/probe/forgets", methods=["GET", "POST"])
+    def forgets():
+        error = (
+            '<div class="invalid-feedback">件數：請填數字。</div>'
+            if request.method == "POST"
+            else ""
+        )
+        return _PROBE_PAGE.format(value="", error=error)
+
+    @probe.route("/probe/crashes")
+    def crashes():
+        raise RuntimeError("probe")
+
+    walker.app.register_blueprint(probe)
+    result = walker.walk(
+        ANONYMOUS, "zh_Hant_TW", also=["/probe/accepts", "/probe/forgets", "/probe/crashes"]
+    )
+    found = {(p.check, p.method, p.url) for p in result.problems}
+    assert ("accepted", "POST empty", "/probe/accepts") in found
+    assert ("accepted", "POST bad", "/probe/accepts") in found
+    assert ("typed value lost", "POST bad", "/probe/forgets") in found
+    assert ("http 500", "GET", "/probe/crashes") in found
+    assert {p.url for p in result.problems} <= {
+        "/probe/accepts",
+        "/probe/forgets",
+        "/probe/crashes",
+    }
 
 
 # --- the checks catch what they are meant to (and only that) ----------------------------------

@@ -734,7 +734,9 @@ class Walker:
         self._urls = app.url_map.bind("localhost")
 
     # the crawl
-    def walk(self, role: str, locale: str) -> WalkResult:
+    def walk(self, role: str, locale: str, also: Iterable[str] = ()) -> WalkResult:
+        """Walk as ``role`` (a demo username or :data:`ANONYMOUS`) in ``locale``, starting
+        from :data:`START_PATHS`, :data:`ERROR_PATHS` and the paths in ``also``."""
         started, cpu = time.monotonic(), time.process_time()
         result = WalkResult(role, locale)
         client = self.app.test_client()
@@ -744,7 +746,7 @@ class Walker:
             response = client.post("/login", data={"username": role, "password": f"demo-{role}"})
             if response.status_code != 302:
                 raise AssertionError(f"{role} could not log in: HTTP {response.status_code}")
-        queue: list[str] = [*START_PATHS, *ERROR_PATHS]
+        queue: list[str] = [*START_PATHS, *ERROR_PATHS, *also]
         if role == ANONYMOUS:
             queue.insert(0, "/login")
         if role == "admin":
