@@ -98,7 +98,7 @@ def test_rating_bar_raised_next_month_in_the_sample_host(make_host):
     after = kpi(client, NEXT_MONTH, "3.7")
     assert "3.8" in after and "未達成" in after.split("須超過之評分")[1][:80]
 
-    history = client.get("/appgov/policy").get_data(as_text=True).split("變更紀錄")[1]
+    history = client.get("/appgov/policy").get_data(as_text=True).split("變更紀錄</h2>", 1)[1]
     assert "市務會議決議提高評分門檻" in history and "admin" in history
     assert "3.5 顆星" in history and "3.8 顆星" in history  # old -> new, in words
     assert "&#34;" not in history

@@ -173,7 +173,7 @@ def test_bands_read_as_a_table(babel_app):
     with babel_app.test_request_context(), force_locale("zh_Hant_TW"):
         table = value_html("download_target_bands", PARAMETERS["download_target_bands"].default)
         assert "<table" in table
-        cells = re.findall(r"<td>(.*?)</td>", table)
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", table)
         assert cells == [
             "0 – 99,999",
             "25 %",
@@ -183,7 +183,7 @@ def test_bands_read_as_a_table(babel_app):
             "5 %",
         ]
         grades = re.findall(
-            r"<td>(.*?)</td>",
+            r"<td[^>]*>(.*?)</td>",
             value_html(
                 "grade_bands", [["A+", 95], ["A", 90], ["B", 80], ["C", 70], ["D", 60], ["E", 0]]
             ),
@@ -192,7 +192,7 @@ def test_bands_read_as_a_table(babel_app):
         courses = value_html(
             "leave_dismissal_percent", PARAMETERS["leave_dismissal_percent"].default
         )
-        assert "<td>講師課程</td><td>10 %</td>" in courses
+        assert text(courses).split("講師課程", 1)[1].startswith(" 10 %")
 
 
 @pytest.mark.parametrize(

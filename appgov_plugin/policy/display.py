@@ -157,9 +157,12 @@ def _read(spec: Parameter, raw: Any) -> Any:
 
 def _table(headers: tuple[str, str], rows: list[tuple[str, str]]) -> Markup:
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
-    body = "".join(f"<tr><td>{escape(a)}</td><td>{escape(b)}</td></tr>" for a, b in rows)
+    body = "".join(
+        f'<tr><td class="text-nowrap">{escape(a)}</td><td class="text-nowrap">{escape(b)}</td></tr>'
+        for a, b in rows
+    )
     return Markup(
-        '<table class="table table-sm table-bordered param-value mb-0">'
+        '<table class="table table-sm table-bordered param-value mb-0 w-auto">'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
 
@@ -210,13 +213,11 @@ def value_html(spec_or_name: Parameter | str, raw: Any) -> Markup:
     value = None if raw is None else _read(spec, raw)
     if value is not None:
         if spec.kind == DOWNLOAD_BANDS:
-            return _table(
-                (_("Population"), _("Download target (percent of it)")), _population_bands(value)
-            )
+            return _table((_("Population"), _("Download target")), _population_bands(value))
         if spec.kind == GRADE_BANDS:
             return _table((_("Grade"), _("Score")), _score_bands(value))
         if spec.kind == PERCENT_PER_COURSE:
-            return _table((_("Course type"), _("Leave (percent of course hours)")), _courses(value))
+            return _table((_("Course type"), _("Share of course hours")), _courses(value))
         if spec.kind == RULE_IDS and value:
             items = "".join(f"<li>{escape(text)}</li>" for text in _rules(value))
             return Markup(f'<ul class="list-unstyled mb-0 param-value">{items}</ul>')
