@@ -119,15 +119,15 @@ def _plain(text: str) -> str:
     return re.sub(r"[\s,，]", "", unicodedata.normalize("NFKC", text))
 
 
-class WholeNumberField(wtforms.IntegerField):
-    """A whole number in a text input (``inputmode="numeric"``): ``1,860,000``, ``1860000``
-    and full-width ``１８６００００`` all read as 1860000. A value that is not a whole number
-    stays in the input, as typed, beside the error."""
+class _NumberInText:
+    """A number typed in a text input (``inputmode``), shown with thousands separators and
+    kept as typed beside the error when it cannot be read."""
 
     widget = widgets.TextInput()
+    inputmode = "numeric"
 
     def __init__(self, label=None, validators=None, **kwargs):
-        render_kw = {"inputmode": "numeric", "autocomplete": "off"}
+        render_kw = {"inputmode": self.inputmode, "autocomplete": "off"}
         render_kw.update(kwargs.pop("render_kw", None) or {})
         super().__init__(label, validators, render_kw=render_kw, **kwargs)
 
@@ -135,6 +135,11 @@ class WholeNumberField(wtforms.IntegerField):
         if self.raw_data:
             return self.raw_data[0]
         return format_number(self.data) if self.data is not None else ""
+
+
+class WholeNumberField(_NumberInText, wtforms.IntegerField):
+    """A whole number: ``1,860,000``, ``1860000`` and full-width ``１８６００００`` all read as
+    1860000."""
 
     def _clean(self, text: str) -> str:
         return _plain(text)
@@ -162,20 +167,10 @@ class MoneyField(WholeNumberField):
         return re.sub(r"^(NT\$|\$|新臺幣|新台幣)", "", _plain(text), flags=re.I).removesuffix("元")
 
 
-class DecimalNumberField(wtforms.DecimalField):
-    """A decimal number in a text input (``inputmode="decimal"``), kept as typed on error."""
+class DecimalNumberField(_NumberInText, wtforms.DecimalField):
+    """A decimal number (``inputmode="decimal"``): ``3.5``, ``1,234.5``."""
 
-    widget = widgets.TextInput()
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        render_kw = {"inputmode": "decimal", "autocomplete": "off"}
-        render_kw.update(kwargs.pop("render_kw", None) or {})
-        super().__init__(label, validators, render_kw=render_kw, **kwargs)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return format_number(self.data) if self.data is not None else ""
+    inputmode = "decimal"
 
     def process_data(self, value):
         if isinstance(value, str) and value:
