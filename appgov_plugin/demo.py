@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .case_types import PROPOSAL
+from .forms import builder
 from .models import App
 from .state import get_state
 
@@ -10,8 +11,8 @@ _DEMO_PROPOSAL = {
     "app_name": "台南好停車",
     "purpose": "整合路邊與路外停車場即時空位、繳費與導航，減少市區繞行找車位的時間與排碳。",
     "platforms": ["ios", "android"],
-    # Tainan's self-assessment (TN-EVAL-1..5) and Kaohsiung's evaluation plan (KH-EVAL-1):
-    # the case page shows the questions of the profile in force plus the answered ones
+    # answers to Tainan's self-assessment (TN-EVAL-1..5) and to Kaohsiung's evaluation plan
+    # (KH-EVAL-1): the demo case answers the questions the deployment's profile asks
     "requirements_summary": "路邊與路外停車場即時空位、路邊停車繳費、導航與到期提醒。",
     "comparable_apps": "民間停車 App 未整合本市路邊停車繳費與即時空位資料。",
     "open_data_first": "yes",
@@ -47,11 +48,12 @@ def load(open_case, users) -> None:
             )
         )
     owner = staff[0]
+    asked = builder.load("app_proposal").asked(get_state().policy().applies)
     open_case(
         PROPOSAL,
         owner.agency_code,
         owner.username,
-        dict(_DEMO_PROPOSAL),
+        {name: value for name, value in _DEMO_PROPOSAL.items() if name in asked},
         transitions=("submit",),
         actor_usernames=(owner.username,),
     )

@@ -382,7 +382,8 @@ def test_money_and_numbers_are_formatted_from_the_field(world, locale):
     client = app.test_client()
     login(client, "staff")
     client.get(f"/locale/{locale}")
-    page = visible_text(client.get(f"/cases/{ids['demo']}").text)
+    # a case that answered Kaohsiung's target population too (a case keeps its questions)
+    page = visible_text(client.get(f"/cases/{ids['review']}").text)
     assert "NT$3,200,000" in page  # budget: a money field
     assert "1,860,000" in page and "1860000" not in page  # target population: a number
 
