@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .access import agency_name
 from .case_types import PROPOSAL
 from .forms import builder
 from .models import App
@@ -40,7 +41,7 @@ def load(open_case, users) -> None:
         session.add(
             App(
                 agency_code=user.agency_code,
-                name=f"{user.agency_code} 行動服務",
+                name=f"{agency_name(user.agency_code)}行動服務",
                 description="示範用 App",
                 status="listed",
                 version="1.4.2",
