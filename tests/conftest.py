@@ -19,7 +19,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
+from flask_babel import Babel
+from intranet import make_intranet
 
+from appgov_plugin import migrations
 from sample_host import create_app
 from sample_host.extensions import db
 
@@ -144,3 +148,24 @@ def sample_host_factory(database_url, tmp_path, monkeypatch):
 def make_host(sample_host_factory):
     """``make_host(profile)``: the sample host with appgov found through its entry point."""
     return lambda profile="tainan": sample_host_factory(APPGOV_PROFILE=profile)
+
+
+@pytest.fixture
+def babel_app():
+    """A bare Flask app with Flask-Babel (zh_Hant_TW by default), for request contexts."""
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="t", BABEL_DEFAULT_LOCALE="zh_Hant_TW")
+    Babel(app)
+    return app
+
+
+@pytest.fixture
+def intranet_app(database_url):
+    """The test intranet (tests/intranet.py) on the test database, migrated; the app
+    alone: each request gets its own context (and its own locale)."""
+    app, db, _ = make_intranet(database_url, WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        migrations.upgrade(db.engine)
+    yield app, db
+    with app.app_context():
+        db.engine.dispose()

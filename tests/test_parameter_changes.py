@@ -39,17 +39,6 @@ def intranet(database_url):
         db.engine.dispose()
 
 
-@pytest.fixture
-def intranet_app(database_url):
-    """The app alone: each request gets its own context (and its own locale)."""
-    app, db, _ = make_intranet(database_url, WTF_CSRF_ENABLED=False)
-    with app.app_context():
-        migrations.upgrade(db.engine)
-    yield app, db
-    with app.app_context():
-        db.engine.dispose()
-
-
 def change(state, name, value, effective, reason="council decision", who="root"):
     """A confirmed change (tests of other points than retroactivity)."""
     made = record_change(state, name, value, effective, reason, who, confirm_retroactive=True)

@@ -11,12 +11,9 @@ import re
 import types
 
 import pytest
-from flask import Flask
-from flask_babel import Babel, force_locale
-from intranet import make_intranet
+from flask_babel import force_locale
 
 import appgov_plugin
-from appgov_plugin import migrations
 from appgov_plugin.clock import today
 from appgov_plugin.models import ParameterChange
 from appgov_plugin.policy.changes import record_change
@@ -27,25 +24,6 @@ TODAY = today()
 NEXT_MONTH = (TODAY.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 ROC_NEXT_MONTH = f"{NEXT_MONTH.year - 1911}/{NEXT_MONTH.month:02d}/01"
 ZH, EN = {"Accept-Language": "zh-TW"}, {"Accept-Language": "en"}
-
-
-@pytest.fixture
-def babel_app():
-    app = Flask(__name__)
-    app.config.update(SECRET_KEY="t", BABEL_DEFAULT_LOCALE="zh_Hant_TW")
-    Babel(app)
-    return app
-
-
-@pytest.fixture
-def intranet_app(database_url):
-    """The app alone: each request gets its own context (and its own locale)."""
-    app, db, _ = make_intranet(database_url, WTF_CSRF_ENABLED=False)
-    with app.app_context():
-        migrations.upgrade(db.engine)
-    yield app, db
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from flask import Flask
-from flask_babel import Babel, force_locale
+from flask_babel import force_locale
 
 import appgov_plugin
 from appgov_plugin.policy import DEADLINE_KINDS, PARAMETERS, PROFILES, rulebook
@@ -22,14 +21,6 @@ D = dt.date
 @pytest.fixture(params=PROFILES)
 def policy(request):
     return appgov_plugin.get_policy(request.param)
-
-
-@pytest.fixture
-def babel_app():
-    app = Flask(__name__)
-    app.config.update(SECRET_KEY="t", BABEL_DEFAULT_LOCALE="zh_Hant_TW")
-    Babel(app)
-    return app
 
 
 # -- KH-KPI-1 -------------------------------------------------------------------------
