@@ -7,12 +7,8 @@ cover the start of the content. One ``flask run`` per language, one browser for 
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
-from conftest import IN_CI
-from test_browser import ARGS, CHROMIUM, log_in
+from test_browser import chromium, log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -81,16 +77,9 @@ def database_url(tmp_path):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.path.exists(CHROMIUM) or shutil.which("chromium") is None:
-        if IN_CI:
-            pytest.fail("Debian's chromium is not installed (apt-get install chromium)")
-        pytest.skip("Debian's chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
     pytest.importorskip("axe_playwright_python")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def _axe():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 
@@ -22,8 +23,10 @@ ARGS = [
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
-@pytest.fixture
-def page(tmp_path):
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium through Playwright (never a downloaded browser); a missing
+    chromium skips the test locally and fails it in CI."""
     if not os.path.exists(CHROMIUM) or shutil.which("chromium") is None:
         if IN_CI:
             pytest.fail("Debian's chromium is not installed (apt-get install chromium)")
@@ -31,10 +34,18 @@ def page(tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(tmp_path):
+    with chromium() as browser:
         context = browser.new_context(locale="zh-TW")
         yield context.new_page()
         context.close()
-        browser.close()
 
 
 @pytest.fixture

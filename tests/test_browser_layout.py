@@ -5,12 +5,8 @@ layout. Debian's Chromium driven by Playwright against ``flask run`` (issue 7)."
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
-from conftest import IN_CI
-from test_browser import ARGS, CHROMIUM, log_in
+from test_browser import chromium, log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -25,15 +21,8 @@ def database_url(tmp_path):
 
 @pytest.fixture
 def browser():
-    if not os.path.exists(CHROMIUM) or shutil.which("chromium") is None:
-        if IN_CI:
-            pytest.fail("Debian's chromium is not installed (apt-get install chromium)")
-        pytest.skip("Debian's chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
