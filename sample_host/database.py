@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
 from alembic import command
 from alembic.util.exc import CommandError
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DatabaseError, SQLAlchemyError
 
 from .config import HostConfigError, database_error, one_line
 from .demo import DemoLogin, load_demo_data
@@ -18,6 +21,8 @@ from .plugins import current_host
 
 #: The host's Alembic environment (version table: the default ``alembic_version``).
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+#: Name of the PostgreSQL advisory lock held around migrate + seed (hashed with the schema).
+SETUP_LOCK_NAME = "sample_host:setup"
 
 
 def init_database(app) -> None:
@@ -33,10 +38,30 @@ def init_database(app) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     with app.app_context():
         try:
-            with db.engine.connect():
-                pass
+            with db.engine.connect() as connection:
+                # Reads the catalog: a SQLite file that is not a database fails here, not
+                # with a traceback in the middle of the migrations.
+                sa.inspect(connection).get_table_names()
         except SQLAlchemyError as exc:
-            raise database_error(app, exc) from exc
+            raise unusable_database(app, exc) from exc
+
+
+def unusable_database(app, exc: SQLAlchemyError) -> HostConfigError:
+    """The one-line start-up error for ``exc``; a damaged SQLite file is named as such."""
+    url = db.engine.url
+    reason = one_line(exc)
+    if (
+        url.get_backend_name() == "sqlite"
+        and url.database not in (None, "", ":memory:")
+        and isinstance(exc, DatabaseError)
+        and ("not a database" in reason or "malformed" in reason)
+    ):
+        return HostConfigError(
+            f"sample_host: the SQLite file {url.database} is damaged or not a database "
+            f"({reason}); restore it from a backup, or move it away to start with a "
+            "new database"
+        )
+    return database_error(app, exc)
 
 
 def setup_database(app) -> None:
@@ -46,11 +71,13 @@ def setup_database(app) -> None:
     when the host has no user yet -- a new database, or one whose seeding failed -- in a
     single transaction, and the demo logins are printed.
     """
-    with app.app_context():
+    with app.app_context(), setup_lock(app):
         try:
             command.upgrade(migrate.get_config(str(MIGRATIONS_DIR)), "head")
         except CommandError as exc:
             raise HostConfigError(f"sample_host: cannot upgrade the host tables: {exc}") from exc
+        except SQLAlchemyError as exc:
+            raise unusable_database(app, exc) from exc
         try:
             current_host().pm.hook.casehost_upgrade_schema(app=app, db=db)
         except HostConfigError:
@@ -59,8 +86,70 @@ def setup_database(app) -> None:
             raise HostConfigError(
                 f"sample_host: a plug-in could not upgrade its tables: {one_line(exc)}"
             ) from exc
-        if db.session.scalar(sa.select(User.id).limit(1)) is None:
+        try:
+            empty = db.session.scalar(sa.select(User.id).limit(1)) is None
+        except SQLAlchemyError as exc:
+            raise unusable_database(app, exc) from exc
+        if empty:
             print_demo_logins(seed())
+
+
+@contextlib.contextmanager
+def setup_lock(app) -> Iterator[None]:
+    """Hold the start-up lock of this database: one process migrates and seeds at a time.
+
+    Several gunicorn workers, or several hosts, starting on the same database wait here for
+    each other; whoever comes second finds the tables upgraded and the demo data loaded.
+    PostgreSQL: a session-level advisory lock keyed by the schema the host uses, on a
+    connection of its own (the migrations use others). SQLite: an exclusive ``flock`` on
+    ``<database file>.lock`` (created 0600). An in-memory SQLite database is private to its
+    process and needs none.
+    """
+    engine = db.engine
+    backend = engine.url.get_backend_name()
+    if backend == "postgresql":
+        try:
+            connection = engine.connect()
+            connection.exec_driver_sql("SET LOCAL lock_timeout = 0")  # wait as long as it takes
+            connection.execute(
+                sa.text("SELECT pg_advisory_lock(hashtextextended(:name || current_schema(), 0))"),
+                {"name": SETUP_LOCK_NAME},
+            )
+            connection.commit()
+        except SQLAlchemyError as exc:
+            raise unusable_database(app, exc) from exc
+        try:
+            yield
+        finally:
+            try:
+                connection.execute(
+                    sa.text(
+                        "SELECT pg_advisory_unlock(hashtextextended(:name || current_schema(), 0))"
+                    ),
+                    {"name": SETUP_LOCK_NAME},
+                )
+                connection.commit()
+            finally:
+                connection.close()  # closing the session releases the lock in any case
+        return
+    database = engine.url.database if backend == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    import fcntl  # POSIX; the lock file sits next to the database
+
+    path = f"{database}.lock"
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise HostConfigError(
+            f"sample_host: cannot create the start-up lock file {path}: {exc.strerror or exc}"
+        ) from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the flock
 
 
 def seed() -> list[DemoLogin]:
