@@ -24,8 +24,20 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
 
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
-    """Upgrade appgov's tables on ``engine`` in one transaction (where the backend allows)."""
+    """Upgrade appgov's tables on ``engine`` in one transaction (where the backend allows).
+
+    On PostgreSQL the transaction first takes an advisory lock (per schema): several
+    processes starting at once upgrade one after the other, and the later ones find the
+    tables at ``revision`` already.
+    """
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                sa.text(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(:name || current_schema(), 0))"
+                ),
+                {"name": "appgov:upgrade"},
+            )
         command.upgrade(alembic_config(connection), revision)
 
 
