@@ -31,6 +31,9 @@ def init_database(app) -> None:
     A bad URL, a missing driver or an unreachable server becomes one
     :class:`~sample_host.config.HostConfigError` line naming the (password-masked) URL.
     """
+    # A connection that died while idle in the pool (database restarted, connections cut)
+    # is noticed and replaced before a request uses it: recovery without a restart.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("pool_pre_ping", True)
     try:
         db.init_app(app)
     except (ArgumentError, ImportError) as exc:

@@ -4,16 +4,26 @@ Every HTTP error (400, 403, 404, 405, 413, 500, ...) is answered with the site's
 a translated title and explanation, the error's own description when the code that raised it
 gave one (``abort(400, description=...)``), links back and the error's status code. Clients
 that prefer JSON (``Accept: application/json``) get ``{"status", "title", "detail"}``.
+
+While the database is away (PostgreSQL stopped or unreachable, connections cut, SQLite
+locked) every request is answered 503 with ``Retry-After`` -- "try again in a moment" -- and
+one log line naming the request and the driver's message, no traceback. Nothing needs a
+restart: the pool checks connections before use (``pool_pre_ping``) and reconnects.
 """
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
+
+from appgov_plugin.host.unavailable import DATABASE_ERRORS, database_unavailable, one_line
 
 from .extensions import db
+
+#: Seconds a client is asked to wait before trying again while the database is away.
+RETRY_AFTER_SECONDS = 30
 
 #: status code -> (title, explanation) for the errors a person meets on this site.
 MESSAGES = {
@@ -53,6 +63,17 @@ MESSAGES = {
             "Send a smaller file or a shorter text."
         ),
     ),
+    429: (
+        _l("Too many attempts"),
+        _l("This was tried too often in a short time. Wait a few minutes, then try again."),
+    ),
+    503: (
+        _l("The service is unavailable for a moment"),
+        _l(
+            "The system cannot reach its database right now. Nothing you did caused this. "
+            "Try again in a moment; if it lasts, tell the helpdesk."
+        ),
+    ),
     500: (
         _l("Something went wrong on our side"),
         _l(
@@ -73,8 +94,25 @@ CSRF_REFUSED = _l(
 
 
 def init_errors(app) -> None:
-    """Answer every HTTP error of ``app`` with :func:`handle_http_error`."""
+    """Answer every HTTP error of ``app`` with :func:`handle_http_error`, and a database
+    that is away with a 503 (:func:`handle_database_away`)."""
     app.register_error_handler(HTTPException, handle_http_error)
+    for error in DATABASE_ERRORS:
+        app.register_error_handler(error, handle_database_away)
+
+
+def handle_database_away(error: Exception):
+    """503 "try again in a moment" in the reader's language, and one log line; a driver
+    error that is not an outage (a bug, an input to refuse) stays a 500 with its traceback."""
+    if not database_unavailable(error):
+        raise error
+    current_app.logger.error(
+        "database unavailable: %s %s answered 503: %s",
+        request.method,
+        request.path,
+        one_line(error),
+    )
+    return handle_http_error(ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS))
 
 
 def describe(error: HTTPException) -> tuple[str, str, str | None]:
@@ -101,8 +139,14 @@ def handle_http_error(error: HTTPException):
         # The failing work may have left the session in a broken transaction.
         try:
             db.session.rollback()
+        except DATABASE_ERRORS as exc:  # no connection to roll back on: nothing to undo
+            current_app.logger.warning("rollback before the error page failed: %s", one_line(exc))
         except Exception:  # the page must still be shown
             current_app.logger.exception("rollback before the error page failed")
+    if code == 503:
+        # The database is away (nothing else answers 503 here): the user record cannot be
+        # read, so the page is drawn for a visitor -- navigation without the user's links.
+        g._login_user = current_app.login_manager.anonymous_user()
     title, explanation, own = describe(error)
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     if _wants_json():
@@ -111,8 +155,12 @@ def handle_http_error(error: HTTPException):
     context = {"code": code, "title": title, "explanation": explanation, "description": own}
     try:
         page = render_template("errors/error.html", **context)
+    except DATABASE_ERRORS as exc:
+        # The layout needs the database, which is away: a page without navigation.
+        current_app.logger.warning("the error page could not use the layout: %s", one_line(exc))
+        page = render_template("errors/plain.html", **context)
     except Exception:
-        # The layout itself failed (e.g. the database is gone): a page without navigation.
+        # The layout itself failed: a page without navigation.
         current_app.logger.exception("the error page could not use the layout")
         page = render_template("errors/plain.html", **context)
     return page, code, headers
@@ -124,4 +172,4 @@ def _wants_json() -> bool:
     return best == "application/json" and accept[best] > accept["text/html"]
 
 
-__all__ = ["describe", "handle_http_error", "init_errors"]
+__all__ = ["describe", "handle_database_away", "handle_http_error", "init_errors"]

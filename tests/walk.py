@@ -702,6 +702,8 @@ class WalkResult:
     locale: str
     pages: list[tuple[str, str, int]] = field(default_factory=list)  # method, url, status
     problems: list[Problem] = field(default_factory=list)
+    #: (local action, form) of every form seen, the skipped ones too (the fuzz test's input)
+    forms: list[tuple[str, Form]] = field(default_factory=list)
     seconds: float = 0.0
     cpu_seconds: float = 0.0
 
@@ -734,9 +736,12 @@ class Walker:
         self._urls = app.url_map.bind("localhost")
 
     # the crawl
-    def walk(self, role: str, locale: str, also: Iterable[str] = ()) -> WalkResult:
+    def walk(
+        self, role: str, locale: str, also: Iterable[str] = (), submit: bool = True
+    ) -> WalkResult:
         """Walk as ``role`` (a demo username or :data:`ANONYMOUS`) in ``locale``, starting
-        from :data:`START_PATHS`, :data:`ERROR_PATHS` and the paths in ``also``."""
+        from :data:`START_PATHS`, :data:`ERROR_PATHS` and the paths in ``also``; with
+        ``submit=False`` only crawl (GET) and collect the forms in ``result.forms``."""
         started, cpu = time.monotonic(), time.process_time()
         result = WalkResult(role, locale)
         client = self.app.test_client()
@@ -786,7 +791,9 @@ class Walker:
                     queue.append(target)
             for form in page.forms:
                 action = _local(form.action or url, url, allow_skipped=True)
-                if not action or SKIP_ACTION.search(urlsplit(action).path):
+                if action:
+                    result.forms.append((action, form))
+                if not submit or not action or SKIP_ACTION.search(urlsplit(action).path):
                     continue
                 signature = (
                     form.method,

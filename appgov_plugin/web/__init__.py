@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from flask_login import login_required
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.exceptions import ServiceUnavailable
 from wtforms.validators import InputRequired, Optional
 
 from ..access import agency_name, is_admin, visible_agency_codes
 from ..clock import today
 from ..forms.builder import AppGovForm, Bounds, DecimalNumberField, WholeNumberField
 from ..forms.fields import TaiwanDateField
+from ..host.unavailable import database_unavailable, one_line
 from ..i18n import (
     _,
     _l,
@@ -50,6 +54,39 @@ def appgov_template_helpers():
         "rule_title": lambda rule_id: rulebook.rule(rule_id).title,
         **parameter_template_helpers(),
     }
+
+
+#: Seconds a client is asked to wait before trying again while the database is away.
+RETRY_AFTER_SECONDS = 30
+
+
+@blueprint.errorhandler(OperationalError)
+@blueprint.errorhandler(InterfaceError)
+def database_away(error):
+    """appgov's pages while the database is away: 503 with ``Retry-After`` and one log line.
+
+    The 503 goes through the host's own error handling (``handle_http_exception``): its
+    error page in its layout and language where it has one, Werkzeug's plain 503 page with
+    the message below otherwise -- never a 500 or a traceback. Driver errors that are not an
+    outage (:func:`~appgov_plugin.host.unavailable.database_unavailable`) stay 500s.
+    """
+    if not database_unavailable(error):
+        raise error
+    with contextlib.suppress(OperationalError, InterfaceError):  # no connection: nothing to undo
+        get_state().session.rollback()
+    # The user record cannot be read now: the page (and the language choice) is a visitor's.
+    g._login_user = current_app.login_manager.anonymous_user()
+    current_app.logger.error(
+        "database unavailable: %s %s answered 503: %s",
+        request.method,
+        request.path,
+        one_line(error),
+    )
+    unavailable = ServiceUnavailable(
+        description=_l("The database cannot be reached right now. Try again in a moment."),
+        retry_after=RETRY_AFTER_SECONDS,
+    )
+    return current_app.handle_http_exception(unavailable)
 
 
 def request_as_of() -> dt.date | None:
