@@ -8,6 +8,7 @@ the only ``appgov_plugin`` it can import is the one pip just installed.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sysconfig
 import textwrap
@@ -46,10 +47,23 @@ PROBE = textwrap.dedent(
 )
 
 
+#: The oldest pip and setuptools without the advisories of the versions bundled with Python
+#: 3.11.7 (pip 23.2.1: CVE-2023-5752; setuptools 65.5.0: CVE-2022-40897, CVE-2024-6345).
+MIN_PIP = (23, 3)
+MIN_SETUPTOOLS = (70, 0)
+
+
 def _venv(tmp_path: Path) -> Path:
+    """A fresh environment with pip and setuptools upgraded (as .ci/run does)."""
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--upgrade", "pip", "setuptools"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     site = subprocess.run(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         check=True,
@@ -104,3 +118,41 @@ def test_pip_install_editable(tmp_path):
     assert "zh_Hant_TW/LC_MESSAGES/appgov.mo" in found["catalogs"]
     assert found["stray_top_level"] == []
     assert found["casehost"] == ["appgov_plugin.host.plugin"]
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:2])
+
+
+@pytest.mark.slow
+def test_the_packaging_environments_get_pip_and_setuptools_without_advisories(tmp_path):
+    python = _venv(tmp_path)
+    out = subprocess.run(
+        [
+            python,
+            "-c",
+            # setuptools first: pip imports the standard library's distutils
+            "import json, setuptools, pip; print(json.dumps([pip.__version__, pip.__file__, "
+            "setuptools.__version__, setuptools.__file__]))",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    pip_version, pip_file, setuptools_version, setuptools_file = json.loads(out)
+    # the environment's own copies, not the outer environment's seen through outer_deps.pth
+    assert pip_file.startswith(str(tmp_path / "venv"))
+    assert setuptools_file.startswith(str(tmp_path / "venv"))
+    assert _version(pip_version) >= MIN_PIP, pip_version
+    assert _version(setuptools_version) >= MIN_SETUPTOOLS, setuptools_version
+
+
+def test_ci_upgrades_pip_and_setuptools_in_its_environment():
+    script = (REPO / ".ci" / "run").read_text()
+    venv_at = script.index("python3 -m venv .venv-ci")
+    upgrade_at = script.index("python -m pip install --quiet --upgrade pip setuptools")
+    install_at = script.index('pip install --quiet -e ".[test]"')
+    assert venv_at < upgrade_at < install_at
+    pyproject = (REPO / "pyproject.toml").read_text()
+    build = re.search(r'requires = \["setuptools>=([0-9.]+)"', pyproject)
+    assert _version(build[1]) >= MIN_SETUPTOOLS
