@@ -11,6 +11,8 @@ import click
 import sqlalchemy as sa
 from alembic import command
 from alembic.util.exc import CommandError
+from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy.exc import ArgumentError, DatabaseError, SQLAlchemyError
 
 from .config import HostConfigError, database_error, one_line
@@ -153,6 +155,18 @@ def setup_lock(app) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the flock
+
+
+@click.command("setup")
+@with_appcontext
+def setup_command() -> None:
+    """Upgrade the host's and the plug-ins' tables; load the demo data into an empty database.
+
+    What every start does unless ``SAMPLE_HOST_AUTO_SETUP=0``, as a deployment step of its
+    own (under the same start-up lock, so it may also run while workers start).
+    """
+    setup_database(current_app)
+    click.echo("sample_host: the host's and the plug-ins' tables are up to date.")
 
 
 def seed() -> list[DemoLogin]:

@@ -139,3 +139,36 @@ def test_gunicorn_workers_start_together_on_an_empty_database(database_url, tmp_
     assert _count(database_url, "select count(*) from host_user where username = 'admin'") == 1
     assert _count(database_url, "select count(*) from alembic_version") == 1
     assert _count(database_url, "select count(*) from appgov_alembic_version") == 1
+
+
+def test_host_setup_is_a_deployment_step_of_its_own(database_url, tmp_path):
+    """``SAMPLE_HOST_AUTO_SETUP=0`` workers leave the database alone; ``flask host setup``
+    migrates and seeds it once, and is a no-op the second time."""
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env.update(DATABASE_URL=database_url, SAMPLE_HOST_AUTO_SETUP="0")
+    spec = f"sample_host:create_app({{'INSTANCE_PATH': {str(tmp_path / 'instance')!r}}})"
+
+    def flask(*args):
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", spec, *args],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    flask("routes")  # a start with AUTO_SETUP off creates nothing
+    engine = sa.create_engine(database_url)
+    try:
+        assert "host_user" not in sa.inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+    first = flask("host", "setup")
+    assert "demo data loaded" in first and "up to date" in first
+    second = flask("host", "setup")
+    assert "demo data loaded" not in second and "up to date" in second
+    assert _count(database_url, "select count(*) from host_user") == len(USERS)
+    assert _count(database_url, "select count(*) from appgov_alembic_version") == 1
