@@ -1,14 +1,20 @@
-"""``flask appgov ...``: schema, policy, deadlines and the working calendar."""
+"""``flask appgov ...``: schema, policy, deadlines, the working calendar and the audit of
+the rule-parameter history."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import click
+import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from .. import migrations
+from ..audit import first_broken_link
 from ..i18n import DEFAULT_LOCALE, format_date, parse_locale
+from ..models import ParameterChange
+from ..models.parameters import HASHED
 from ..policy import hook_modules
 from ..policy.changes import as_text, is_retroactive, parameter_overview
 from ..state import get_state
@@ -126,6 +132,42 @@ def calendar(year, locale):
     click.echo(f"make-up working days {year}:")
     for day, name in cal.make_up_days(year, locale):
         click.echo(f"  {day.isoformat()}  {name}")
+
+
+@appgov_group.group("audit")
+def audit_group():
+    """The tamper-evident history of rule-parameter changes."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify():
+    """Walk the hash chain of every parameter's changes (in id order): print "OK: N rows in M
+    chains" and a digest of the chains' last hashes (keep it elsewhere: a later rewrite or
+    removal of last rows changes it), or the first broken link and exit with status 1."""
+    with get_state().db.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(ParameterChange).order_by(ParameterChange.name, ParameterChange.id)
+        ).all()
+    broken = first_broken_link(
+        rows,
+        chain_of=lambda row: row.name,
+        content_of=lambda row: {column: getattr(row, column) for column in HASHED},
+        previous_of=lambda row: row.previous_hash,
+        hash_of=lambda row: row.row_hash,
+    )
+    if broken is not None:
+        click.echo(
+            f"BROKEN: parameter {broken.chain!r}, change #{broken.row_id}: {broken.problem}",
+            err=True,
+        )
+        raise SystemExit(1)
+    heads = {row.name: row.row_hash for row in rows}
+    digest = hashlib.sha256(
+        "\n".join(f"{name} {heads[name]}" for name in sorted(heads)).encode()
+    ).hexdigest()
+    click.echo(f"OK: {len(rows)} rows in {len(heads)} chains")
+    click.echo(f"heads: {digest}")
 
 
 __all__ = ["appgov_group"]

@@ -1,5 +1,13 @@
 """Administrators' changes of rule parameters and of the base profile: effective-dated,
-append-only, kept forever (who, when, why, old value, new value)."""
+append-only, kept forever (who, when, why, old value, new value).
+
+Append-only is enforced twice: here in the ORM (a changed or deleted object, a bulk
+``update()``/``delete()``), and in the database by the triggers of migration 0005, which
+refuse any UPDATE, DELETE (and, on PostgreSQL, TRUNCATE) whoever sends it. Each row is
+hash-chained to the row before it of the same parameter (``previous_hash``, ``row_hash``;
+see :mod:`appgov_plugin.audit`), so an edit made by someone who dropped the triggers shows
+up in ``flask appgov audit verify``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .base import Base, utcnow
 
@@ -18,6 +26,11 @@ BASE_PROFILE = "base_profile"
 
 class AppendOnlyError(RuntimeError):
     """History rows are never changed or removed; a correction is a new change."""
+
+
+#: The columns a row's hash covers, in :func:`appgov_plugin.audit.canonical` form; migration
+#: 0005 keeps its own copy (a revision never imports application code).
+HASHED = ("name", "value", "previous_value", "effective_from", "reason", "changed_by", "changed_at")
 
 
 class ParameterChange(Base):
@@ -32,6 +45,14 @@ class ParameterChange(Base):
     reason: Mapped[str] = mapped_column(sa.Text)
     changed_by: Mapped[str] = mapped_column(sa.String(100))
     changed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    #: ``row_hash`` of the row before this one of the same parameter; None for the first
+    previous_hash: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    #: ``audit.chain_hash(previous_hash, self.content())``
+    row_hash: Mapped[str] = mapped_column(sa.String(64))
+
+    def content(self) -> dict[str, Any]:
+        """What :attr:`row_hash` covers (every column but the id and the hashes)."""
+        return {column: getattr(self, column) for column in HASHED}
 
     __table_args__ = (sa.CheckConstraint("length(trim(reason)) > 0", name="reason"),)
 
@@ -42,3 +63,11 @@ def _refuse_rewriting_history(mapper, connection, target):
     raise AppendOnlyError(
         f"parameter change #{target.id} is history and cannot be changed or deleted"
     )
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_rewriting_history(state) -> None:
+    """Bulk ``update(ParameterChange)`` / ``delete(ParameterChange)`` skip the events above
+    (the database's triggers would refuse them too)."""
+    if (state.is_update or state.is_delete) and state.bind_mapper is sa.inspect(ParameterChange):
+        raise AppendOnlyError("parameter changes are history: bulk UPDATE/DELETE refused")

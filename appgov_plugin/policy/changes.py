@@ -3,6 +3,9 @@
 :func:`record_change` validates and stores one change (nothing is stored when anything is
 wrong): the value must pass the parameter's validator, differ from the value in force on
 its effective date, and a change dated before today (Taipei) needs ``confirm_retroactive``.
+It first takes the parameter's write lock (:func:`lock_parameter`), so two administrators
+changing one parameter at the same moment are serialised: the later one's
+``previous_value`` and ``previous_hash`` are those of the change committed a moment before.
 :func:`parameter_overview` gathers what the parameter pages and ``flask appgov policy show``
 print: rule ID, default, value in force, pending changes and history of every parameter.
 """
@@ -10,15 +13,19 @@ print: rule ID, default, value in force, pending changes and history of every pa
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
+from .. import safe_input
+from ..audit import chain_hash
 from ..clock import today
 from ..i18n import _, _l, format_date, local_datetime
 from ..models import BASE_PROFILE, ParameterChange
+from ..models.base import utcnow
 from .manager import PROFILES, check_profile, policy_with_layer
 from .parameters import (
     PARAMETERS,
@@ -70,14 +77,20 @@ def spec_of(name: str) -> Parameter:
     return BASE_PROFILE_SPEC if name == BASE_PROFILE else parameter(name)
 
 
+#: Limits of a typed parameter value (safe_input.loads: characters, nesting depth).
+VALUE_MAX_CHARS = 10_000
+VALUE_MAX_DEPTH = 8
+
+
 def parse_value(text: str) -> Any:
     """An administrator's typed value: JSON (``3.8``, ``[[0, 25], ...]``, ``true``), else
-    the trimmed text itself (``kaohsiung``)."""
+    the trimmed text itself (``kaohsiung``). At most :data:`VALUE_MAX_CHARS` characters
+    nested :data:`VALUE_MAX_DEPTH` deep (``safe_input.InputTooLarge``, a ``ValueError``)."""
     text = (text or "").strip()
     if not text:
         raise ValueError(_("the new value is empty"))
     try:
-        return json.loads(text)
+        return safe_input.loads(text, max_chars=VALUE_MAX_CHARS, max_depth=VALUE_MAX_DEPTH)
     except json.JSONDecodeError:
         return text
 
@@ -139,6 +152,9 @@ def record_change(
     if isinstance(value, float):
         value = str(value)  # keep decimals exact: 3.8, not 3.7999999999999998
     new = spec.normalise(value)
+    # Serialise per parameter before reading its predecessor (issue 8: without the lock,
+    # two changes recorded at the same moment both followed the same predecessor).
+    lock_parameter(state.session, name)
     previous = current_value(state, name, effective_from)
     if previous is not None and spec.normalise(previous) == new:
         raise ChangeRefused(
@@ -158,10 +174,52 @@ def record_change(
         effective_from=effective_from,
         reason=reason,
         changed_by=changed_by,
+        changed_at=utcnow(),
+        previous_hash=last_hash(state.session, name),
     )
+    change.row_hash = chain_hash(change.previous_hash, change.content())
     state.session.add(change)
     state.session.flush()
     return change
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory-lock key for parameter ``name``."""
+    digest = hashlib.sha256(f"appgov_parameter_change:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def lock_parameter(session, name: str) -> None:
+    """Hold the write lock of parameter ``name`` until the session's transaction ends.
+
+    PostgreSQL: ``pg_advisory_xact_lock`` keyed on the name (other parameters are not
+    held up; the predecessor is read afterwards, with the read-committed isolation
+    PostgreSQL defaults to). SQLite, which has one writer at a time anyway: the
+    transaction is begun ``IMMEDIATE``, taking the database's write lock now rather than at
+    the insert, so no other change can commit between the read of the predecessor and this
+    insert. (A transaction that already wrote holds that lock already; a host that begins
+    SQLite transactions itself, with the SQLAlchemy "BEGIN" recipe, should begin them
+    ``IMMEDIATE``.)
+    """
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(name)})
+    elif dialect == "sqlite":
+        if not connection.connection.driver_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        raise RuntimeError(f"appgov supports SQLite and PostgreSQL, not {dialect}")
+
+
+def last_hash(session, name: str) -> str | None:
+    """The ``row_hash`` of the last recorded change of ``name`` (the chain's head)."""
+    return session.scalar(
+        sa.select(ParameterChange.row_hash)
+        .where(ParameterChange.name == name)
+        .order_by(ParameterChange.id.desc())
+        .limit(1)
+    )
 
 
 def current_value(state, name: str, as_of: dt.date) -> Any:
@@ -209,6 +267,8 @@ __all__ = [
     "ChangeRefused",
     "as_text",
     "is_retroactive",
+    "last_hash",
+    "lock_parameter",
     "needs_confirmation",
     "parameter_overview",
     "parse_value",
