@@ -95,6 +95,8 @@ def proposal_workflow() -> Workflow:
                 guard_message=_NOT_TO_THE_HEAD,
             ),
         ]
+    # separation of duties: the decisions (decides=True) are never taken by whoever opened,
+    # edited or submitted the proposal, or took a step on it in another role
     transitions += [
         Transition(
             "head_approve",
@@ -102,6 +104,7 @@ def proposal_workflow() -> Workflow:
             "in_review",
             "agency_head",
             _l("Approve and submit (agency head)"),
+            decides=True,
         ),
         Transition(
             "head_return",
@@ -110,6 +113,7 @@ def proposal_workflow() -> Workflow:
             "agency_head",
             _l("Return to the staff (agency head)"),
             comment_required=True,
+            decides=True,
         ),
         Transition(
             "return",
@@ -118,10 +122,17 @@ def proposal_workflow() -> Workflow:
             "reviewer",
             _l("Return for revision"),
             comment_required=True,
+            decides=True,
         ),
-        Transition("approve", "in_review", "approved", "reviewer", _l("Approve")),
+        Transition("approve", "in_review", "approved", "reviewer", _l("Approve"), decides=True),
         Transition(
-            "reject", "in_review", "rejected", "reviewer", _l("Reject"), comment_required=True
+            "reject",
+            "in_review",
+            "rejected",
+            "reviewer",
+            _l("Reject"),
+            comment_required=True,
+            decides=True,
         ),
     ]
     # rule KH-EVAL-2: the agency may take a rejection to the mayor or a delegate, where the
@@ -136,7 +147,14 @@ def proposal_workflow() -> Workflow:
             comment_required=True,
             guard=escalation_allowed,
         ),
-        Transition("mayor_approve", "escalated", "approved", "mayor", _l("Approve (mayor)")),
+        Transition(
+            "mayor_approve",
+            "escalated",
+            "approved",
+            "mayor",
+            _l("Approve (mayor)"),
+            decides=True,
+        ),
         Transition(
             "mayor_reject",
             "escalated",
@@ -144,6 +162,7 @@ def proposal_workflow() -> Workflow:
             "mayor",
             _l("Reject (mayor)"),
             comment_required=True,
+            decides=True,
         ),
     ]
     return Workflow(

@@ -16,8 +16,11 @@ from .extensions import db, login_manager
 from .forms import HostForm
 from .models import User
 
-#: Roles that act only on cases of their own agency; every other role acts city-wide.
+#: Roles that act only on cases of their own agency; every other role but the administrator
+#: acts for the agencies of its city (the city of the user's own agency).
 AGENCY_SCOPED_ROLES = frozenset({"agency_staff", "agency_head"})
+#: Roles that read every case, whatever its agency or city (the deployment's administrator).
+ADMIN_ROLES = frozenset({"sysadmin"})
 
 bp = Blueprint("auth", __name__)
 
@@ -63,11 +66,22 @@ def is_admin(user) -> bool:
     )
 
 
+def user_city(user) -> str | None:
+    """The user's city: their agency's city (``None`` without an agency)."""
+    agency = getattr(user, "agency", None)
+    return agency.city if agency is not None else None
+
+
 def in_agency_scope(user, case) -> bool:
-    """Agency staff and heads see and act on their own agency's cases only."""
-    return user.role not in AGENCY_SCOPED_ROLES or (
-        user.agency_id is not None and user.agency_id == case.agency_id
-    )
+    """Agency staff and heads: their own agency's cases; the administrator: every case;
+    every other (city-wide) role: the cases of the agencies of its city. A city-wide user
+    without an agency has no city, so no case is in their scope."""
+    if user.role in ADMIN_ROLES:
+        return True
+    if user.role in AGENCY_SCOPED_ROLES:
+        return user.agency_id is not None and user.agency_id == case.agency_id
+    city = user_city(user)
+    return city is not None and case.agency.city == city
 
 
 def safe_next_url(target: str | None) -> str:

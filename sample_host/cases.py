@@ -13,7 +13,8 @@ read ``SELECT ... FOR UPDATE``:
   (with the same transition hooks).
 
 Who may read which case is decided in one place, :func:`readable_by` (a SQL condition the
-inbox, the search and :func:`may_read` all use):
+inbox, the search and :func:`may_read` all use). A user's city is their agency's city; a
+city-wide user without an agency reads no case through their role:
 
 ========================  ==========================================================
 role                      reads
@@ -21,10 +22,19 @@ role                      reads
 owner (any role)          always (a draft is visible to its owner only)
 sysadmin                  every case (administrator; corrections in Flask-Admin)
 agency_staff, agency_head their agency's cases, except other people's drafts
-reviewer, mayor, ...      cases that are or were in a state where the role acts
-it_department, helpdesk   (no workflow step today) only cases they acted on
+reviewer, mayor           cases of their city's agencies that are or were in a state
+                          where the role acts
+it_department             every submitted case of their city's agencies
+helpdesk                  every submitted case of their city's agencies, *status only*:
+                          number, type, agency, owner, state and the history's steps;
+                          no answers, no summary, no comments (:func:`reads_answers`)
 everyone                  cases they took a step on, except other people's drafts
 ========================  ==========================================================
+
+Acting follows the same scope (:func:`~sample_host.auth.in_agency_scope`), plus
+separation of duties: a decision (``Transition.decides``) is never taken by whoever opened,
+edited or submitted the case, or took a step on it in another role
+(:func:`took_another_part`), even after a change of role.
 
 A draft is a case that has never left its workflow's initial state through a workflow
 transition: a case in the initial state, or a draft its owner withdrew (discarded drafts
@@ -55,7 +65,7 @@ from appgov_plugin.host.contract import (
     Transition,
 )
 
-from .auth import AGENCY_SCOPED_ROLES, in_agency_scope
+from .auth import ADMIN_ROLES, AGENCY_SCOPED_ROLES, in_agency_scope, user_city
 from .extensions import db
 from .models import ROLE_LABELS, Agency, Case, CaseHistory, User, utcnow
 from .plugins import current_host
@@ -72,6 +82,7 @@ __all__ = [
     "may_read",
     "open_case",
     "readable_by",
+    "reads_answers",
     "search_cases",
     "take_transition",
     "withdraw_case",
@@ -81,8 +92,12 @@ __all__ = [
 OPEN_CASE_COMMENT = "Demo data"
 #: Longest comment a step takes, counted in characters (not bytes).
 COMMENT_MAX_LENGTH = 2000
-#: Roles that read every case.
-ADMIN_ROLES = frozenset({"sysadmin"})
+#: City-wide roles that read every submitted case of their city, not only the cases that
+#: reached a state where they act.
+CITY_READER_ROLES = frozenset({"it_department", "helpdesk"})
+#: Roles that read a case's status and history steps but not its answers (least privilege:
+#: the helpdesk supports users, it needs no budgets), except on cases they own.
+STATUS_ONLY_ROLES = frozenset({"helpdesk"})
 
 
 class TransitionRefused(Exception):
@@ -143,6 +158,19 @@ def history_label(case: Case, row: CaseHistory) -> Any:
 # -- who may read which case ----------------------------------------------------------------
 
 
+def in_scope(user) -> sa.ColumnElement[bool]:
+    """SQL: the case is in the user's agency scope (:func:`~sample_host.auth.in_agency_scope`:
+    own agency for agency roles, the agencies of the user's city for city-wide roles)."""
+    if user.role in ADMIN_ROLES:
+        return sa.true()
+    if user.role in AGENCY_SCOPED_ROLES:
+        return Case.agency_id == user.agency_id if user.agency_id is not None else sa.false()
+    city = user_city(user)
+    if city is None:
+        return sa.false()
+    return Case.agency_id.in_(sa.select(Agency.id).where(Agency.city == city))
+
+
 def readable_by(user) -> sa.ColumnElement[bool]:
     """The SQL condition "``user`` may read this case" (see the module's table)."""
     if user.role in ADMIN_ROLES:
@@ -153,18 +181,22 @@ def readable_by(user) -> sa.ColumnElement[bool]:
         .exists()
     )
     per_type = []
+    agency_scope = in_scope(user)
     for case_type in current_host().case_types:
         workflow = case_type.workflow
-        if user.role in AGENCY_SCOPED_ROLES:
-            scope = Case.agency_id == user.agency_id if user.agency_id is not None else sa.false()
+        if user.role in AGENCY_SCOPED_ROLES or user.role in CITY_READER_ROLES:
+            scope = agency_scope
         else:
             states = sorted(workflow.states_where_acts(user.role))
             scope = (
-                sa.or_(
-                    Case.status.in_(states),
-                    sa.select(CaseHistory.id)
-                    .where(CaseHistory.case_id == Case.id, CaseHistory.to_state.in_(states))
-                    .exists(),
+                sa.and_(
+                    agency_scope,
+                    sa.or_(
+                        Case.status.in_(states),
+                        sa.select(CaseHistory.id)
+                        .where(CaseHistory.case_id == Case.id, CaseHistory.to_state.in_(states))
+                        .exists(),
+                    ),
                 )
                 if states
                 else sa.false()
@@ -195,22 +227,86 @@ def may_read(user, case: Case) -> bool:
     )
 
 
+def reads_answers(user, case: Case) -> bool:
+    """Whether ``user`` sees the case's answers (its data, summary, history comments and
+    edits), not only its status: every reader but the status-only roles (the helpdesk),
+    who see the answers of their own cases only."""
+    return user.role not in STATUS_ONLY_ROLES or case.owner_id == user.id
+
+
 def is_draft(case: Case) -> bool:
     case_type = case_type_of(case)
     return case_type is not None and case.status == case_type.workflow.initial
 
 
-def _offered(user, case: Case) -> list[Transition]:
+def took_another_part(user) -> sa.ColumnElement[bool]:
+    """SQL: ``user`` took a part in the case that bars them from deciding it (separation of
+    duties): a host step (opened, edited, withdrew, corrected it) or a workflow step of a
+    role other than the user's current one (submitted it, approved it for review, escalated
+    it, decided it at another level). Steps are read from the history (who did what), so a
+    change of role does not lift it; a step the workflow no longer knows counts."""
+    per_type = []
+    for case_type in current_host().case_types:
+        own = [
+            sa.and_(CaseHistory.transition == t.name, CaseHistory.from_state == t.source)
+            for t in case_type.workflow.transitions
+            if t.role == user.role
+        ]
+        other = sa.not_(sa.or_(*own)) if own else sa.true()
+        per_type.append(
+            sa.and_(
+                Case.type_key == case_type.key,
+                sa.select(CaseHistory.id)
+                .where(
+                    CaseHistory.case_id == Case.id,
+                    CaseHistory.actor_id == user.id,
+                    sa.or_(CaseHistory.transition.in_(sorted(HOST_STEPS)), other),
+                )
+                .exists(),
+            )
+        )
+    return sa.or_(*per_type) if per_type else sa.false()
+
+
+def _took_another_part_in(user, case: Case) -> bool:
+    return (
+        db.session.scalar(sa.select(Case.id).where(Case.id == case.id, took_another_part(user)))
+        is not None
+    )
+
+
+def _offered(user, case: Case, barred: bool | None = None) -> list[Transition]:
     """Transitions of the user's role from the case's state, in scope, guards answering
-    true -- for a case the user may read."""
+    true, decisions left out where the user took another part in the case (``barred``,
+    asked when not given) -- for a case the user may read."""
     case_type = case_type_of(case)
     if case_type is None or not in_agency_scope(user, case):
         return []
-    return [
+    offered = [
         t
         for t in case_type.workflow.transitions_from(case.status)
         if t.role == user.role and t.available(case)
     ]
+    if any(t.decides for t in offered):
+        if barred is None:
+            barred = _took_another_part_in(user, case)
+        if barred:
+            offered = [t for t in offered if not t.decides]
+    return offered
+
+
+def barred_decisions(user, case: Case) -> list[Transition]:
+    """The decisions the user's role could take on the case now but may not, because the
+    user took another part in it (separation of duties): what the case page explains."""
+    case_type = case_type_of(case)
+    if case_type is None or not in_agency_scope(user, case) or not may_read(user, case):
+        return []
+    decisions = [
+        t
+        for t in case_type.workflow.transitions_from(case.status)
+        if t.role == user.role and t.decides and t.available(case)
+    ]
+    return decisions if decisions and _took_another_part_in(user, case) else []
 
 
 def available_transitions(user, case: Case) -> list[Transition]:
@@ -340,9 +436,20 @@ def take_transition(case: Case, transition_name: str, user, comment: str) -> Tra
             gettext("Only the role “%(role)s” may do this.", role=ROLE_LABELS[transition.role])
         )
     if not in_agency_scope(user, case):
-        raise TransitionRefused(gettext("This case belongs to another agency."))
+        raise TransitionRefused(
+            gettext("This case belongs to another agency.")
+            if user.role in AGENCY_SCOPED_ROLES
+            else gettext("This case belongs to an agency of another city.")
+        )
     if not may_read(user, case):
         raise TransitionRefused(gettext("Only the person who opened a draft may act on it."))
+    if transition.decides and _took_another_part_in(user, case):
+        raise TransitionRefused(
+            gettext(
+                "Separation of duties: you opened, edited or submitted this case, or took "
+                "part in it in another role, so someone else decides it."
+            )
+        )
     comment = clean_comment(comment)
     if transition.comment_required and not comment:
         raise TransitionRefused(
@@ -502,13 +609,20 @@ def _user_named(username: str) -> User:
 
 def _someone_who_may(transition: Transition, case: Case) -> User:
     """The owner when the owner's role takes ``transition``, else the first active user
-    allowed to take it on ``case``."""
-    if case.owner.role == transition.role and case.owner.active:
+    allowed to take it on ``case`` (in scope; for a decision, one who took no other part)."""
+    if case.owner.role == transition.role and case.owner.active and not transition.decides:
         return case.owner
     query = sa.select(User).where(User.role == transition.role, User.active.is_(True))
-    if transition.role in AGENCY_SCOPED_ROLES:
-        query = query.where(User.agency_id == case.agency_id)
-    user = db.session.scalars(query.order_by(User.id).limit(1)).first()
+    candidates = db.session.scalars(query.order_by(User.id)).all()
+    user = next(
+        (
+            candidate
+            for candidate in candidates
+            if in_agency_scope(candidate, case)
+            and not (transition.decides and _took_another_part_in(candidate, case))
+        ),
+        None,
+    )
     if user is None:
         raise ContractError(
             f"open_case: no user with role {transition.role!r} may take "
@@ -569,9 +683,7 @@ def _actionable_by(user) -> sa.ColumnElement[bool]:
         if states:
             actionable.append(sa.and_(Case.type_key == case_type.key, Case.status.in_(states)))
     can_act = sa.or_(*actionable) if actionable else sa.false()
-    if user.role in AGENCY_SCOPED_ROLES:
-        can_act = sa.and_(can_act, Case.agency_id == user.agency_id)
-    return can_act
+    return sa.and_(can_act, in_scope(user))
 
 
 def inbox(user) -> tuple[list[Case], list[Case]]:
@@ -581,14 +693,14 @@ def inbox(user) -> tuple[list[Case], list[Case]]:
     the workflows, the reading rule is part of the statement, agency and owner are loaded
     with it. Guards are then asked per case (plug-ins keep them cheap).
     """
-    cases = db.session.scalars(
-        sa.select(Case)
+    rows = db.session.execute(
+        sa.select(Case, took_another_part(user))
         .where(sa.or_(sa.and_(_actionable_by(user), readable_by(user)), Case.owner_id == user.id))
         .options(joinedload(Case.agency), joinedload(Case.owner))
         .order_by(Case.updated_at.desc(), Case.id.desc())
     ).all()
-    to_act = [case for case in cases if _offered(user, case)]
-    owned = [case for case in cases if case.owner_id == user.id]
+    to_act = [case for case, barred in rows if _offered(user, case, bool(barred))]
+    owned = [case for case, _barred in rows if case.owner_id == user.id]
     return to_act, owned
 
 
@@ -650,6 +762,8 @@ def search_cases(user, filters: SearchFilters, page: int = 1, per_page: int = 25
     text = filters.text.strip()
     if text:
         matches = [Case.search_text.contains(text.lower(), autoescape=True)]
+        if user.role in STATUS_ONLY_ROLES:  # the answers they may not read are not searched
+            matches = [sa.and_(Case.owner_id == user.id, *matches)]
         number = text.removeprefix("#").strip()
         if number.isascii() and number.isdigit() and len(number) < 10:
             matches.append(Case.id == int(number))

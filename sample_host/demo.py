@@ -19,6 +19,7 @@ from .plugins import current_host
 AGENCIES = (
     ("tainan-sdc", "臺南市政府智慧發展中心", "Tainan City Smart Development Center", "tainan"),
     ("tainan-tourism", "臺南市政府觀光旅遊局", "Tainan City Tourism Bureau", "tainan"),
+    ("tainan-secretariat", "臺南市政府秘書處", "Tainan City Government Secretariat", "tainan"),
     ("kaohsiung-ic", "高雄市政府資訊中心", "Kaohsiung City Information Center", "kaohsiung"),
     ("kaohsiung-tb", "高雄市政府交通局", "Kaohsiung City Transportation Bureau", "kaohsiung"),
     (
@@ -30,12 +31,14 @@ AGENCIES = (
     ("taipei-ca", "臺北市政府民政局", "Taipei City Department of Civil Affairs", "taipei"),
 )
 
-#: username, display name, role, agency code (None: city-wide)
+#: username, display name, role, agency code. A city-wide role (reviewer, mayor, IT
+#: department, helpdesk) acts for the agencies of its agency's city: every demo user but the
+#: administrator has an agency, all in Tainan.
 USERS = (
     ("staff", "王小明（觀光旅遊局承辦人）", "agency_staff", "tainan-tourism"),
     ("head", "陳美玲（觀光旅遊局局長）", "agency_head", "tainan-tourism"),
     ("reviewer", "林志豪（智慧發展中心審查）", "reviewer", "tainan-sdc"),
-    ("mayor", "市長室", "mayor", None),
+    ("mayor", "市長室（秘書處）", "mayor", "tainan-secretariat"),
     ("itdept", "張雅婷（智慧發展中心資訊）", "it_department", "tainan-sdc"),
     ("helpdesk", "服務台", "helpdesk", "tainan-sdc"),
     ("admin", "系統管理者", "sysadmin", None),

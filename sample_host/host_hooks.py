@@ -13,8 +13,11 @@ from .models import Agency
 
 @hookimpl
 def casehost_agencies(app):
-    """Every agency of the host, ``(code, name_zh, name_en)``, by city and code."""
+    """Every agency of the host, ``(code, name_zh, name_en, city)``, by city and code (the
+    city scopes what city-wide roles see in plug-ins)."""
     rows = db.session.execute(
-        sa.select(Agency.code, Agency.name_zh, Agency.name_en).order_by(Agency.city, Agency.code)
+        sa.select(Agency.code, Agency.name_zh, Agency.name_en, Agency.city).order_by(
+            Agency.city, Agency.code
+        )
     )
     return [tuple(row) for row in rows]

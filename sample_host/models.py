@@ -107,7 +107,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(20))
     active: Mapped[bool] = mapped_column(default=True)
 
-    agency: Mapped[Agency | None] = relationship()
+    #: joined: the reading rule needs the user's city on every request (no extra query)
+    agency: Mapped[Agency | None] = relationship(lazy="joined")
 
     @property
     def agency_code(self) -> str | None:

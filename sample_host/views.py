@@ -32,6 +32,7 @@ from .cases import (
     TransitionRefused,
     apply_transition,
     available_transitions,
+    barred_decisions,
     case_type_of,
     create_case,
     edit_case,
@@ -41,6 +42,7 @@ from .cases import (
     may_edit,
     may_read,
     may_withdraw,
+    reads_answers,
     search_cases,
     state_label,
     type_label,
@@ -63,6 +65,7 @@ def _case_helpers() -> dict:
         "type_label": type_label,
         "state_label": state_label,
         "history_label": history_label,
+        "reads_answers": lambda case: reads_answers(current_user, case),
         "role_labels": ROLE_LABELS,
         "host_is_admin": current_host().is_admin,
         "host_nav_links": lambda: current_host().contributions.nav_links,
@@ -223,7 +226,8 @@ def new_case(type_key: str):
 
 def _render_case(case: Case, *, comment: str = "", refusal: TransitionRefused | None = None):
     case_type = case_type_of(case)
-    form = case_type.form(data=dict(case.data)) if case_type else None
+    answers_shown = reads_answers(current_user, case)
+    form = case_type.form(data=dict(case.data)) if case_type and answers_shown else None
     history = db.session.scalars(
         sa.select(CaseHistory)
         .where(CaseHistory.case_id == case.id)
@@ -234,9 +238,10 @@ def _render_case(case: Case, *, comment: str = "", refusal: TransitionRefused | 
         "cases/detail.html",
         case=case,
         case_type=case_type,
-        answers=case_answers(case_type, case.data),
-        history=[(row, change_rows(form, row.changes)) for row in history],
+        answers=case_answers(case_type, case.data) if answers_shown else None,
+        history=[(row, change_rows(form, row.changes) if answers_shown else []) for row in history],
         transitions=available_transitions(current_user, case),
+        barred=barred_decisions(current_user, case),
         may_edit=may_edit(current_user, case),
         may_withdraw=may_withdraw(current_user, case),
         is_draft=is_draft(case),

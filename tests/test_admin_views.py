@@ -424,9 +424,10 @@ def test_casehost_agencies_is_answered_by_the_sample_host(host):
     app, _ = host
     with app.test_request_context():
         answer = app.extensions["casehost"].pm.hook.casehost_agencies(app=app)
-        codes = {code for code, _zh, _en in answer}
+        codes = {code for code, _zh, _en, _city in answer}
         assert codes == set(db.session.scalars(sa.select(Agency.code)))
-        assert ("tainan-tourism", "臺南市政府觀光旅遊局", "Tainan City Tourism Bureau") in answer
+        tourism = ("tainan-tourism", "臺南市政府觀光旅遊局", "Tainan City Tourism Bureau", "tainan")
+        assert tourism in answer
 
 
 def test_an_intranet_passes_its_agencies_to_appgov(database_url):

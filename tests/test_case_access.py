@@ -3,9 +3,11 @@ labels instead of keys, Taipei dates, money and the comment's upper bound -- in 
 host with the real appgov plug-in, on SQLite and PostgreSQL.
 
 The reading rule (sample_host/cases.py, ``readable_by``): the owner always; agency staff
-and heads their agency's cases except other people's drafts; city-wide roles the cases that
-are or were in a state where their role acts; everyone the cases they acted on; sysadmin
-everything. A case someone may not read answers 404, like a missing one.
+and heads their agency's cases except other people's drafts; the reviewer and the mayor the
+cases of their city's agencies that are or were in a state where their role acts; the IT
+department and the helpdesk (status only) their city's submitted cases; everyone the cases
+they acted on; sysadmin everything. A case someone may not read answers 404, like a missing
+one. Every role per row of the table: tests/test_roles_scope.py.
 """
 
 from __future__ import annotations
@@ -81,11 +83,12 @@ def expected_readers(ids) -> dict[str, set[int]]:
         "staff2": agency | {"draft2"},  # colleagues' cases, not their drafts
         "head": agency,  # no draft, not even a discarded one
         "ks": {"kaohsiung"},  # own agency only
-        # is or was in review (in_review is where the reviewer acts), any agency
-        "reviewer": {"demo", "review", "kaohsiung", "approved", "returned_withdrawn"},
+        # is or was in review (in_review is where the reviewer acts), agencies of Tainan
+        # (the reviewer's agency's city): not the Kaohsiung case
+        "reviewer": {"demo", "review", "approved", "returned_withdrawn"},
         "mayor": set(),  # Tainan: nothing was escalated
-        "itdept": set(),  # no workflow step, acted on nothing
-        "helpdesk": set(),
+        "itdept": agency,  # every submitted case of Tainan's agencies
+        "helpdesk": agency,  # the same, status only
         "admin": every,
     }
     return {user: {ids[name] for name in readable} for user, readable in names.items()}
@@ -147,12 +150,12 @@ def test_a_role_outside_every_workflow_reads_what_it_acted_on(world):
     app, ids = world
     client = app.test_client()
     login(client, "itdept")
-    assert client.get(f"/cases/{ids['review']}").status_code == 404
+    assert client.get(f"/cases/{ids['kaohsiung']}").status_code == 404  # another city's
     with app.app_context():
         # a step a (former) workflow gave the IT department: it may reread that case
         db.session.add(
             CaseHistory(
-                case_id=ids["review"],
+                case_id=ids["kaohsiung"],
                 actor=_user("itdept"),
                 transition="security_check",
                 from_state="in_review",
@@ -161,9 +164,9 @@ def test_a_role_outside_every_workflow_reads_what_it_acted_on(world):
             )
         )
         db.session.commit()
-    assert client.get(f"/cases/{ids['review']}").status_code == 200
+    assert client.get(f"/cases/{ids['kaohsiung']}").status_code == 200
     acted = client.get("/cases?tab=acted").text
-    assert linked_case_ids(acted) == {ids["review"]}
+    assert linked_case_ids(acted) == {ids["kaohsiung"]}
 
 
 def test_the_mayor_reads_what_was_escalated_kh_eval_2(make_host):
@@ -196,7 +199,9 @@ def _found(client, **query) -> set[int]:
 def test_search_filters_by_type_state_agency_dates_and_text(world):
     app, ids = world
     with app.app_context():
-        tourism = db.session.scalar(sa.text("SELECT id FROM host_agency WHERE code='kaohsiung-tb'"))
+        tourism = db.session.scalar(
+            sa.text("SELECT id FROM host_agency WHERE code='tainan-tourism'")
+        )
         renamed = new_proposal(steps=("submit",), app_name="安平古堡導覽 App")
         # opened on 115/11/22 in Taipei (23:30 on the 21st in UTC), the others today
         with db.engine.begin() as conn:
@@ -210,7 +215,12 @@ def test_search_filters_by_type_state_agency_dates_and_text(world):
     assert _found(client) == readable
     assert _found(client, type=PROPOSAL) == readable
     assert _found(client, state="approved") == {ids["approved"]}
-    assert _found(client, agency=str(tourism)) == {ids["kaohsiung"]}
+    assert _found(client, agency=str(tourism)) == readable  # every one is the tourism bureau's
+    with app.app_context():
+        transport = db.session.scalar(
+            sa.text("SELECT id FROM host_agency WHERE code='kaohsiung-tb'")
+        )
+    assert _found(client, agency=str(transport)) == set()  # another city's agency
     assert _found(client, q="安平古堡") == {renamed}
     assert _found(client, q="ANDROID") <= readable  # answers match whatever the case
     assert _found(client, q=f"#{ids['approved']}") == {ids["approved"]}

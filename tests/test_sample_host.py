@@ -277,7 +277,7 @@ def test_first_start_migrates_seeds_and_prints_logins_once(make_app, plugin, dat
     assert plugin.demo_usernames == [username for username, *_ in USERS]
     counts = row_counts(database_url)
     # 6 agencies, one user per role, the plug-in's demo case opened and submitted.
-    assert counts == {"host_agency": 6, "host_user": 7, "host_case": 1, "host_case_history": 2}
+    assert counts == {"host_agency": 7, "host_user": 7, "host_case": 1, "host_case_history": 2}
     engine = sa.create_engine(database_url)
     assert "alembic_version" in sa.inspect(engine).get_table_names()
     engine.dispose()

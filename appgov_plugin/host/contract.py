@@ -66,6 +66,11 @@ class Transition:
     the case's answers, e.g. KH-EVAL-2's escalation to the mayor, TN-EVAL-3's ground (4)).
     ``guard_message`` is what the host says when someone asks for the transition while the
     guard answers false (default: a generic "not available for this case").
+
+    ``decides`` marks a decision on the case (approve, return, reject...): separation of
+    duties, the host never lets a person decide a case they opened, edited or submitted, or
+    took any step on in another role (the case's history says who did what; a later role
+    change does not lift it).
     """
 
     name: str
@@ -76,6 +81,7 @@ class Transition:
     comment_required: bool = False
     guard: Callable[[Any], bool] | None = None
     guard_message: Any = None
+    decides: bool = False
 
     def available(self, case) -> bool:
         return self.guard is None or bool(self.guard(case))

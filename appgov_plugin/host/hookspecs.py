@@ -159,6 +159,9 @@ def casehost_agencies(app):
     application context, whenever they need the list (it is not cached across requests).
 
     :returns: a list of agencies, each an object or mapping with ``code``, ``name_zh`` and
-        ``name_en`` (Chinese and English names), or a tuple ``(code, name_zh, name_en)``;
-        ``None`` when the host keeps no agency list. The first non-``None`` answer wins.
+        ``name_en`` (Chinese and English names) and ``city`` (a key such as ``"tainan"``:
+        city-wide roles see the records of their own agency's city; without it they see
+        their own agency's only), or a tuple ``(code, name_zh, name_en, city)`` or
+        ``(code, name_zh, name_en)``; ``None`` when the host keeps no agency list. The
+        first non-``None`` answer wins.
     """
