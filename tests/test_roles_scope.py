@@ -438,7 +438,7 @@ def _case_routes(app) -> list[tuple[str, str]]:
 
 def _page(text: str, case_id: int) -> str:
     """A page without its case number and its per-request tokens (CSRF, nonces)."""
-    text = re.sub(rf"(#|/cases/|%2Fcases%2F|第 |case ){case_id}(?!\d)", r"\1N", text)
+    text = re.sub(rf"(#|/cases/|%2Fcases%2F|第 |case ){case_id}(?![0-9A-Za-z])", r"\1N", text)
     return re.sub(r"[A-Za-z0-9._\-+/=]{24,}", "TOKEN", text)
 
 
