@@ -6,7 +6,8 @@ plays the contract's ``casehost_agencies``: a list (or a callable returning one)
 intranet's agencies, each ``(code, name_zh, name_en)`` or an object with those attributes.
 The extension plays host for appgov alone, running the same case-host hook implementations a
 pluggy host runs, so both integration paths install the same blueprints, admin views, CLI and
-case types.
+case types, and the same refusal of control characters in appgov's pages and admin views
+(:mod:`appgov_plugin.safe_input`; the intranet's own pages are its own business).
 State lives in ``app.extensions["appgov"]``.
 """
 

@@ -68,6 +68,7 @@ from appgov_plugin.forms.fields import TaiwanDateField
 from appgov_plugin.i18n import _, format_number, wtforms_translations
 from appgov_plugin.i18n import lazy_gettext as translated
 from appgov_plugin.policy.rulebook import rule as known_rule
+from appgov_plugin.safe_input import FiniteNumbersMeta, is_finite, register_form_labels
 
 FIELD_TYPES = (
     "string",
@@ -104,11 +105,17 @@ _FIELD_KEYS = frozenset(
 
 
 class AppGovForm(FlaskForm):
-    """Base form: WTForms' own messages in Traditional Chinese for zh_Hant_TW."""
+    """Base form: WTForms' own messages in Traditional Chinese for zh_Hant_TW; NaN and
+    infinities refused in every decimal and float field
+    (:class:`appgov_plugin.safe_input.FiniteNumbersMeta`)."""
 
-    class Meta(FlaskForm.Meta):
+    class Meta(FiniteNumbersMeta, FlaskForm.Meta):
         def get_translations(self, form):
             return wtforms_translations()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        register_form_labels(cls)  # a refused control character is named by its label
 
 
 # -- fields -------------------------------------------------------------------------------
@@ -178,7 +185,8 @@ class DecimalNumberField(_NumberInText, wtforms.DecimalField):
                 value = Decimal(value)
             except InvalidOperation:
                 value = None
-        self.data = value
+        # a stored "NaN" or "Infinity" is no number (Bounds could not compare it)
+        self.data = value if is_finite(value) else None
 
     def process_formdata(self, valuelist):
         if not valuelist or not valuelist[0].strip():
@@ -189,7 +197,7 @@ class DecimalNumberField(_NumberInText, wtforms.DecimalField):
             number = Decimal(text) if re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text) else None
         except InvalidOperation:
             number = None
-        if number is None:
+        if number is None or not number.is_finite():  # never NaN, sNaN or an infinity
             self.data = None
             raise ValueError(_("Enter a number, e.g. 3.5."))
         self.data = number

@@ -8,17 +8,32 @@ maps the locale to WTForms' ``zh_TW`` catalog.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
+from appgov_plugin import safe_input
 from appgov_plugin.i18n import wtforms_translations
 
 
 class HostForm(FlaskForm):
-    """FlaskForm with WTForms' messages in the request's language, Traditional for zh."""
+    """FlaskForm with WTForms' messages in the request's language, Traditional for zh;
+    NaN and infinities refused in decimal and float fields."""
 
-    class Meta(FlaskForm.Meta):
+    class Meta(safe_input.FiniteNumbersMeta, FlaskForm.Meta):
         def get_translations(self, form):
             return wtforms_translations()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        safe_input.register_form_labels(cls)
+
+
+#: Labels of the request parameters that are no WTForms field (plain inputs of templates),
+#: naming a field refused for a control character (``appgov_plugin.safe_input``).
+PLAIN_FIELD_LABELS = {
+    "comment": _l("Comment"),
+    ("main.withdraw", "comment"): _l("Reason (optional)"),
+}
 
 
 #: WTForms field types ``_form.html`` renders as a hidden input only.
@@ -59,6 +74,8 @@ def first_input_id(field) -> str:
 
 
 def init_forms(app) -> None:
-    """Give the templates the helpers of ``_form.html``."""
+    """Give the templates the helpers of ``_form.html``; refuse control characters in
+    every request of the application (400 naming the field, issue 8)."""
+    safe_input.install(app, labels=PLAIN_FIELD_LABELS)
     app.add_template_global(field_kind, "form_field_kind")
     app.add_template_global(first_input_id, "form_first_input_id")

@@ -11,19 +11,28 @@
   ``115/11/22`` or ISO, :mod:`appgov_plugin.forms.fields`), and :class:`FilterConverter`
   date filters read the same;
 * :class:`LocalizedModelView` -- a ``ModelView`` mixin with all of the above, which also
-  names the fields to correct when a form is refused.
+  names the fields to correct when a form is refused, reads ``?id=`` and the selected rows
+  of an action as the primary key's type (``abc`` for an integer key is no record, not a
+  PostgreSQL error) and keeps ``?page=`` within 0..:data:`MAX_PAGE`; JSON columns are
+  parsed within :func:`appgov_plugin.safe_input.loads`' limits, decimal and float inputs
+  refuse NaN and infinities.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
+import uuid
 from enum import Enum
 
 import flask_admin.babel
+import sqlalchemy as sa
 from flask import flash, has_request_context
+from flask_admin import tools
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.contrib.sqla.form import AdminModelConverter
-from flask_admin.form import BaseForm
+from flask_admin.form import BaseForm, JSONField
 from flask_admin.helpers import is_form_submitted
 from flask_admin.model import filters as base_filters
 from flask_admin.model import typefmt
@@ -32,6 +41,7 @@ from wtforms.validators import StopValidation
 
 from ..forms.fields import TaiwanDateField
 from ..i18n import _, format_date, format_datetime, parse_date, wtforms_translations
+from ..safe_input import FiniteNumbersMeta, InputTooLarge, loads
 
 
 def _admin_translations():
@@ -61,11 +71,33 @@ ADMIN_FORM_TRANSLATIONS = AdminFormTranslations()
 
 
 class AdminForm(BaseForm):
-    """``form_base_class`` of every Flask-Admin view: messages in the reader's language."""
+    """``form_base_class`` of every Flask-Admin view: messages in the reader's language;
+    NaN and infinities refused in decimal and float fields."""
 
-    class Meta:
+    class Meta(FiniteNumbersMeta):
         def get_translations(self, form):
             return ADMIN_FORM_TRANSLATIONS
+
+
+#: Flask-Admin's own messages, translated by its catalog (not extracted into appgov's)
+_INVALID_JSON = "Invalid JSON"
+_NO_RECORD = "Record does not exist."
+
+
+class BoundedJSONField(JSONField):
+    """Flask-Admin's JSON input, parsed within :func:`appgov_plugin.safe_input.loads`'
+    size and depth limits (``json.loads`` of ``"[" * 100000`` is a ``RecursionError``)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0]:
+            self.data = None  # a blank input is saved as None, as Flask-Admin does
+            return
+        try:
+            self.data = loads(valuelist[0])
+        except InputTooLarge:
+            raise
+        except ValueError as err:
+            raise ValueError(self.gettext(_INVALID_JSON)) from err
 
 
 # -- list and detail values --------------------------------------------------------------
@@ -120,6 +152,10 @@ class AdminConverter(AdminModelConverter):
     def convert_date(self, field_args, **extra):
         field_args.pop("widget", None)
         return TaiwanDateField(**field_args)
+
+    @converts("JSON")
+    def convert_JSON(self, field_args, **extra):
+        return BoundedJSONField(**field_args)
 
 
 class _TaiwanDateFilterMixin:
@@ -177,6 +213,44 @@ class OptionsFilterEqual(sqla_filters.FilterEqual):
 
 # -- the view mixin ----------------------------------------------------------------------
 
+#: The highest list page asked for (0-based); beyond the last page the list is empty.
+MAX_PAGE = 1_000_000
+#: The longest list search kept (characters); SQLite's LIKE pattern limit is 50,000 bytes.
+MAX_SEARCH = 200
+#: The largest value of PostgreSQL's integer types (a larger literal is an error there).
+_SMALLINT, _INTEGER, _BIGINT = 2**15 - 1, 2**31 - 1, 2**63 - 1
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
+def _key_value(column, text: str):
+    """``text`` as a value of primary-key column ``column``, or ``None``."""
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return text
+    if python_type is int:
+        if not _WHOLE_NUMBER.fullmatch(text) or len(text) > 20:
+            return None
+        number = int(text)
+        if isinstance(column.type, sa.BigInteger):
+            largest = _BIGINT
+        elif isinstance(column.type, sa.SmallInteger):
+            largest = _SMALLINT
+        else:
+            largest = _INTEGER
+        return number if -largest <= number <= largest else None
+    if python_type is str:
+        return text
+    if python_type is uuid.UUID:
+        try:
+            return uuid.UUID(text)
+        except ValueError:
+            return None
+    try:
+        return python_type(text)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+
 
 class LocalizedModelView:
     """Mixin for ``flask_admin.contrib.sqla.ModelView`` subclasses (put it first)."""
@@ -195,6 +269,68 @@ class LocalizedModelView:
                 # Flask-Admin adds its own "Failed to save record."; this says what to fix
                 flash(_("Please correct: %(fields)s.", fields=_(", ").join(fields)), "danger")
         return valid
+
+    # -- ids and pages from the request (never a database error, issue 8) -------------
+    def coerce_id(self, raw) -> tuple | None:
+        """The primary key named by ``raw`` (``?id=``, a ``rowid``) as values of the key
+        columns' types, or ``None`` when it cannot name a record: ``abc`` or ``1.5`` for an
+        integer key, too many parts, a number beyond the column's integer type. PostgreSQL
+        refuses such a comparison with an error; here it is simply no record."""
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            raw = str(raw)  # an action handler handing a typed id on
+        if not isinstance(raw, str):
+            return None
+        columns = sa.inspect(self.model).primary_key
+        parts = tools.iterdecode(raw)
+        if len(parts) != len(columns):
+            return None
+        key = []
+        for column, part in zip(columns, parts, strict=True):
+            value = _key_value(column, part)
+            if value is None:
+                return None
+            key.append(value)
+        return tuple(key)
+
+    def get_one(self, id):
+        """The record ``?id=`` names, or ``None`` (Flask-Admin then flashes "Record does
+        not exist." and goes back to the list) when it names none."""
+        if self.coerce_id(id) is None:
+            return None
+        return super().get_one(str(id))
+
+    def init_actions(self):
+        """Every list action (Delete selected, and a view's own) gets only the ``rowid``
+        values that can name a record, as values of the key's type (Flask-Admin would
+        compare an integer key with text, an error on PostgreSQL)."""
+        super().init_actions()
+        for name, (handler, text, description) in list(self._actions_data.items()):
+            self._actions_data[name] = (self._with_valid_ids(handler), text, description)
+
+    def _with_valid_ids(self, handler):
+        @functools.wraps(handler)
+        def run(ids):
+            keys = [(raw, self.coerce_id(raw)) for raw in ids]
+            # one-column keys typed (5, not "5"); several columns stay encoded "1,2"
+            valid = [key[0] if len(key) == 1 else raw for raw, key in keys if key is not None]
+            if len(valid) < len(ids):
+                flash(flask_admin.babel.gettext(_NO_RECORD), "danger")
+            if not valid:
+                return None
+            return handler(valid)
+
+        return run
+
+    def _get_list_extra_args(self):
+        """``?page=`` within 0..:data:`MAX_PAGE` (Flask-Admin counts from 0): a negative
+        page is an SQL error on PostgreSQL, a huge one overflows the offset. ``?search=``
+        cut to :data:`MAX_SEARCH` characters: SQLite refuses a longer ``LIKE`` pattern
+        ("LIKE or GLOB pattern too complex") and no one searches for more."""
+        args = super()._get_list_extra_args()
+        args.page = min(max(args.page or 0, 0), MAX_PAGE)
+        if args.search and len(args.search) > MAX_SEARCH:
+            args.search = args.search[:MAX_SEARCH]
+        return args
 
     def _get_filter_groups(self):
         groups = super()._get_filter_groups()
@@ -222,8 +358,10 @@ __all__ = [
     "AdminConverter",
     "AdminForm",
     "AdminFormTranslations",
+    "BoundedJSONField",
     "FilterConverter",
     "LocalizedModelView",
+    "MAX_PAGE",
     "OptionsFilterEqual",
     "TYPE_FORMATTERS",
     "date_formatter",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import admin, case_types, cli, demo, migrations, web, workflows
+from .. import admin, case_types, cli, demo, migrations, safe_input, web, workflows
 from ..i18n import DOMAIN, _l, translations_dir
 from ..state import get_state, setup_state
 from .hookspecs import hookimpl
@@ -27,6 +27,8 @@ def casehost_case_types(app, register):
 @hookimpl
 def casehost_blueprints(app, register):
     register(web.blueprint, url_prefix=app.config["APPGOV_URL_PREFIX"])
+    # control characters refused in appgov's pages (a no-op where the host guards them all)
+    safe_input.install(app, blueprints=[web.blueprint.name])
 
 
 @hookimpl
@@ -39,6 +41,7 @@ def casehost_nav_links(app, register):
 def casehost_admin_views(app, db, register):
     for view in admin.views(db):
         register(view)
+        safe_input.install(app, blueprints=[view.endpoint])
 
 
 @hookimpl

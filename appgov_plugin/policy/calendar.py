@@ -6,9 +6,12 @@ the ``holidays`` package (country TW), the shipped table ``data/tw_calendar.toml
 days and holiday changes announced by the DGPA), and a deployment's own overrides (typhoon
 days off, a city holiday, an extra working day).
 
-Working days are kept as a sorted array of date ordinals per covered year range, so
-:meth:`WorkingCalendar.add_working_days` is a binary search plus an index: its cost does not
-depend on the distance between start and deadline.
+Working days are kept as a sorted array of date ordinals per year, each year computed on
+its own when first asked (never the years between), so
+:meth:`WorkingCalendar.add_working_days` is a binary search plus one step per year crossed:
+no loop over days. Only the years whose holidays are known are answered: the ``holidays``
+package's range for Taiwan (1998-2100), widened to the shipped table's years
+(:attr:`WorkingCalendar.years`); other years are a ``ValueError``.
 
 Every named day has a Chinese and an English name (``holidays`` in ``zh_TW`` and ``en_US``,
 ``name``/``name_en`` in the shipped table and in overrides); the questions that return names
@@ -27,9 +30,6 @@ from dataclasses import dataclass
 from importlib import resources
 
 import holidays
-
-#: Years computed around the first year asked for; more are added on demand.
-_SPAN = 6
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,32 @@ def load_shipped_changes() -> dict[dt.date, DayChange]:
     return changes
 
 
+def _supported_years(shipped: Mapping[dt.date, DayChange]) -> range:
+    """The years whose national holidays are known: the ``holidays`` package's range for
+    Taiwan (1998-2100 in holidays 0.109; earlier years have no holiday table there, later
+    ones no lunar dates), widened to any year of the shipped DGPA table."""
+    taiwan = holidays.country_holidays("TW").__class__
+    first, last = taiwan.start_year, taiwan.end_year
+    years = {day.year for day in shipped}
+    return range(min([first, *years]), max([last, *years]) + 1)
+
+
+@dataclass(frozen=True)
+class _Year:
+    """One computed year: its working days (sorted ordinals, and as a set) and named days."""
+
+    ordinals: list[int]
+    working: frozenset[int]
+    names: dict[dt.date, DayName]
+
+
 class WorkingCalendar:
-    """Working days from national holidays + shipped changes + overrides (overrides win)."""
+    """Working days from national holidays + shipped changes + overrides (overrides win).
+
+    Only the years of :attr:`years` are answered (``ValueError`` naming the range outside
+    them); each year is computed on its own the first time it is asked, never the years
+    between it and the ones already known.
+    """
 
     def __init__(
         self,
@@ -90,26 +114,27 @@ class WorkingCalendar:
         self._shipped = dict(load_shipped_changes() if shipped is None else shipped)
         self._overrides = {c.day: c for c in overrides}
         self._lock = threading.Lock()
-        self._first_year: int | None = None
-        self._last_year: int | None = None
-        self._ordinals: list[int] = []
-        self._working: set[int] = set()
-        self._names: dict[dt.date, DayName] = {}
+        self._years: dict[int, _Year] = {}
+        #: the years this calendar answers for (see :func:`_supported_years`)
+        self.years: range = _supported_years(self._shipped)
 
     # -- building -----------------------------------------------------------------------
-    def _national(self, years: range, language: str = "zh_TW") -> holidays.HolidayBase:
-        return holidays.country_holidays("TW", years=years, language=language)
+    def _national(self, year: int, language: str = "zh_TW") -> holidays.HolidayBase:
+        return holidays.country_holidays("TW", years=year, language=language)
 
-    def _compute_years(self, years: range) -> tuple[list[int], dict[dt.date, DayName]]:
-        national = self._national(years)
-        national_en = self._national(years, "en_US")
+    def _compute_year(self, year: int) -> _Year:
+        national = self._national(year)
+        national_en = self._national(year, "en_US")
         make_up = set(getattr(national, "weekend_workdays", ()))
-        names = {day: DayName(name, national_en.get(day, "")) for day, name in national.items()}
+        names = {
+            day: DayName(name, national_en.get(day, ""))
+            for day, name in national.items()
+            if day.year == year
+        }
         ordinals = []
-        day = dt.date(years.start, 1, 1)
-        end = dt.date(years.stop, 1, 1)
+        day = dt.date(year, 1, 1)
         one = dt.timedelta(days=1)
-        while day < end:
+        while day.year == year:
             working = day.weekday() < 5 and day not in national
             if day in make_up:
                 working = True
@@ -119,49 +144,56 @@ class WorkingCalendar:
                 names[day] = DayName(change.name, change.name_en)
             if working:
                 ordinals.append(day.toordinal())
+            if day.month == 12 and day.day == 31:
+                break
             day += one
-        return ordinals, names
+        return _Year(ordinals, frozenset(ordinals), names)
 
-    def _ensure(self, year: int) -> None:
-        if self._first_year is not None and self._first_year <= year <= self._last_year:
-            return
+    def _year(self, year: int) -> _Year:
+        computed = self._years.get(year)
+        if computed is not None:
+            return computed
+        if year not in self.years:
+            raise ValueError(
+                f"year {year} is outside the supported calendar "
+                f"({self.years.start}-{self.years.stop - 1})"
+            )
         with self._lock:
-            if self._first_year is None:
-                first, last = year - _SPAN // 2, year + _SPAN // 2
-            else:
-                first = min(self._first_year, year - 1)
-                last = max(self._last_year, year + 1)
-            if first < dt.MINYEAR + 1 or last > dt.MAXYEAR - 1:
-                raise ValueError(f"year {year} is outside the supported calendar")
-            ordinals, names = self._compute_years(range(first, last + 1))
-            self._ordinals = ordinals
-            self._working = set(ordinals)
-            self._names = names
-            self._first_year, self._last_year = first, last
+            computed = self._years.get(year)
+            if computed is None:
+                computed = self._years[year] = self._compute_year(year)
+        return computed
+
+    def computed_years(self) -> list[int]:
+        """The years computed so far (ascending)."""
+        return sorted(self._years)
 
     # -- questions ----------------------------------------------------------------------
     def is_working_day(self, day: dt.date) -> bool:
         """TIME-1."""
-        self._ensure(day.year)
-        return day.toordinal() in self._working
+        return day.toordinal() in self._year(day.year).working
 
     def day_name(self, day: dt.date, locale: str | None = None) -> str | None:
         """Holiday, make-up day or override name of ``day`` in ``locale``, if any."""
-        self._ensure(day.year)
-        name = self._names.get(day)
+        name = self._year(day.year).names.get(day)
         return name(locale) if name else None
 
     def add_working_days(self, start: dt.date, n: int) -> dt.date:
-        """TIME-2: the ``n``-th working day after ``start``; ``start`` itself never counts."""
+        """TIME-2: the ``n``-th working day after ``start``; ``start`` itself never counts.
+
+        A binary search in the start's year, then whole years skipped by their number of
+        working days: no loop over days."""
         if n < 1:
             raise ValueError(f"number of working days must be at least 1, not {n!r}")
-        self._ensure(start.year)
-        while True:
-            ordinals = self._ordinals
-            index = bisect_right(ordinals, start.toordinal()) + n - 1
-            if index < len(ordinals):
-                return dt.date.fromordinal(ordinals[index])
-            self._ensure(self._last_year + 1)
+        year = start.year
+        ordinals = self._year(year).ordinals
+        index = bisect_right(ordinals, start.toordinal())
+        remaining = n
+        while remaining > len(ordinals) - index:
+            remaining -= len(ordinals) - index
+            year += 1
+            ordinals, index = self._year(year).ordinals, 0
+        return dt.date.fromordinal(ordinals[index + remaining - 1])
 
     def next_working_day_on_or_after(self, day: dt.date) -> dt.date:
         """TIME-3: ``day`` itself when it is a working day, else the next working day."""
@@ -176,24 +208,28 @@ class WorkingCalendar:
     def non_working_days(self, year: int, locale: str | None = None) -> list[tuple[dt.date, str]]:
         """Weekday days off and their names in ``locale`` in ``year`` (weekends only when
         named)."""
-        self._ensure(year)
+        computed = self._year(year)
         result = []
         day = dt.date(year, 1, 1)
         while day.year == year:
-            if not self.is_working_day(day) and (day.weekday() < 5 or day in self._names):
-                result.append((day, self.day_name(day, locale) or ""))
+            ordinal = day.toordinal()
+            if ordinal not in computed.working and (day.weekday() < 5 or day in computed.names):
+                name = computed.names.get(day)
+                result.append((day, name(locale) if name else ""))
+            if day.month == 12 and day.day == 31:
+                break
             day += dt.timedelta(days=1)
         return result
 
     def make_up_days(self, year: int, locale: str | None = None) -> list[tuple[dt.date, str]]:
         """Saturdays and Sundays that are working days in ``year`` (補班 and overrides), with
         their names in ``locale``."""
-        self._ensure(year)
-        days = (dt.date.fromordinal(o) for o in self._ordinals)
+        computed = self._year(year)
+        days = (dt.date.fromordinal(o) for o in computed.ordinals)
         return [
-            (day, self.day_name(day, locale) or "")
+            (day, computed.names[day](locale) if day in computed.names else "")
             for day in days
-            if day.year == year and day.weekday() >= 5
+            if day.weekday() >= 5
         ]
 
 

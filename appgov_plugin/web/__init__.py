@@ -141,12 +141,13 @@ def policy():
 @blueprint.get("/calendar/<int:year>")
 @login_required
 def calendar(year):
-    """TIME-1: the year's days off and make-up working days, overrides included."""
+    """TIME-1: the year's days off and make-up working days, overrides included; only the
+    years the calendar knows the holidays of (``WorkingCalendar.years``), 404 otherwise."""
     current = get_state().policy()
-    year = year or current.as_of.year
-    if not 1912 <= year <= 9998:
-        abort(404)
     cal = current.calendar
+    year = current.as_of.year if year is None else year
+    if year not in getattr(cal, "years", ()):
+        abort(404)
     locale = current_locale()  # holiday names in the reader's language
     return render_template(
         "appgov/calendar.html",
