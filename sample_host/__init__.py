@@ -17,7 +17,7 @@ from appgov_plugin.host.manager import (
     install_plugins,
 )
 
-from . import auth, errors, forms, host_hooks, i18n, views
+from . import auth, errors, forms, host_hooks, i18n, security, views
 from .admin import init_admin
 from .config import HostConfigError, configure, ensure_instance_folder
 from .database import init_database, setup_database
@@ -59,6 +59,7 @@ def create_app(
     errors.init_errors(app)
     app.register_blueprint(views.bp)
     admin = init_admin(app)
+    security.init_security(app, admin)
     # Published before the start-up hooks run, so plug-ins may read pm and is_admin there.
     host = CaseHost(pm=pm, contributions=Contributions(), is_admin=auth.is_admin)
     app.extensions["casehost"] = host

@@ -24,7 +24,7 @@ from flask_admin.menu import MenuLink
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_user
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -206,10 +206,17 @@ class UserView(HostModelView):
         return form
 
     def on_model_change(self, form, model: User, is_created: bool) -> None:
+        # A new password ends the user's sessions (User.set_password raises session_version).
         if form.new_password.data:
             model.set_password(form.new_password.data)
         elif is_created:
             raise ValidationError(gettext("A new user needs a password."))
+
+    def after_model_change(self, form, model: User, is_created: bool) -> None:
+        # Administrators changing their own password stay logged in here (a new session);
+        # their other sessions end.
+        if form.new_password.data and model.id == current_user.id:
+            login_user(model)
 
 
 def _case_type_label(view, context, model, name) -> object:

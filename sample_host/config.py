@@ -23,6 +23,37 @@ DEFAULTS = {
     "PASSWORD_HASH_METHOD": "scrypt",
     # The appgov plug-in's pages extend the host's layout (it defines the block "content").
     "APPGOV_BASE_TEMPLATE": "base.html",
+    # Cookies scripts cannot read (Flask's and Flask-Login's defaults, stated).
+    "SESSION_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    # Served over HTTPS: Secure cookies, https URLs, HSTS (sample_host.security).
+    "HOST_HTTPS": False,
+    # Reverse proxies in front of the host whose X-Forwarded-* headers are trusted.
+    "HOST_PROXIES": 0,
+    # Log-in throttling (Flask-Limiter, sample_host.auth): failed attempts per account
+    # (the typed username) and per client address. Memory storage counts per process: with
+    # several workers or hosts use a shared one, e.g. redis://127.0.0.1:6379/0.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_STRATEGY": "moving-window",
+    "RATELIMIT_KEY_PREFIX": "sample_host",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "HOST_LOGIN_LIMIT_PER_ACCOUNT": "5 per minute; 20 per hour",
+    "HOST_LOGIN_LIMIT_PER_ADDRESS": "30 per minute; 200 per hour",
+}
+
+#: Settings read from environment variables of the same name (after DEFAULTS, before
+#: ``test_config``): name -> parser.
+_FALSE = {"0", "false", "no", "off", ""}
+ENVIRONMENT_SETTINGS = {
+    "HOST_HTTPS": lambda value: value.strip().lower() not in _FALSE,
+    "HOST_PROXIES": int,
+    "RATELIMIT_ENABLED": lambda value: value.strip().lower() not in _FALSE,
+    "RATELIMIT_STORAGE_URI": str,
+    "HOST_LOGIN_LIMIT_PER_ACCOUNT": str,
+    "HOST_LOGIN_LIMIT_PER_ADDRESS": str,
 }
 
 #: Seconds PostgreSQL connection attempts may take before start-up gives up.
@@ -63,9 +94,10 @@ def database_error(app, reason: BaseException | str) -> HostConfigError:
 
 
 def ensure_instance_folder(app) -> None:
-    """Create ``app.instance_path`` (SQLite file and secret key live there)."""
+    """Create ``app.instance_path`` (SQLite file and secret key live there; a new folder is
+    created 0700: only the account running the host may look inside)."""
     try:
-        os.makedirs(app.instance_path, exist_ok=True)
+        os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
     except OSError as exc:
         raise HostConfigError(
             f"sample_host: cannot create the instance folder {app.instance_path}: "
@@ -141,6 +173,36 @@ def configure_database(app, test_config: Mapping) -> None:
             "connect_timeout", POSTGRES_CONNECT_TIMEOUT
         )
     app.config["SQLALCHEMY_DATABASE_URI"] = parsed.render_as_string(hide_password=False)
+    if parsed.drivername.startswith("sqlite"):
+        create_private_sqlite_file(parsed.database)
+
+
+def create_private_sqlite_file(database: str | None) -> None:
+    """Create a new SQLite database file with mode 0600 before SQLite creates it 0644.
+
+    The file holds the password hashes, like the secret key it is readable by its owner
+    only; SQLite gives its journal and WAL files the mode of the database file. An existing
+    file is left as it is; ``:memory:`` and ``file:`` URIs are SQLite's business.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        fd = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # a missing folder or no permission: connecting reports it in one line
+    os.close(fd)
+
+
+def configure_https(app, test_config: Mapping) -> None:
+    """``HOST_HTTPS`` sets the cookies' ``Secure`` flag and the URL scheme (unless given)."""
+    https = bool(app.config["HOST_HTTPS"])
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if key not in test_config:
+            app.config[key] = https
+    if "PREFERRED_URL_SCHEME" not in test_config:
+        app.config["PREFERRED_URL_SCHEME"] = "https" if https else "http"
 
 
 def configure(app, test_config: Mapping) -> None:
@@ -151,6 +213,13 @@ def configure(app, test_config: Mapping) -> None:
         "false",
         "no",
     }
+    for name, parse in ENVIRONMENT_SETTINGS.items():
+        if name in os.environ:
+            try:
+                app.config[name] = parse(os.environ[name])
+            except ValueError as exc:
+                raise HostConfigError(f"sample_host: {name}={os.environ[name]!r}: {exc}") from exc
     app.config.from_mapping(test_config)
+    configure_https(app, test_config)
     app.config["SECRET_KEY"] = test_config.get("SECRET_KEY") or load_secret_key(app)
     configure_database(app, test_config)

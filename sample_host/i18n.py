@@ -1,4 +1,4 @@
-"""Languages: Flask-Babel set-up, the locale selector and the ``/locale/<code>`` switch.
+"""Languages: Flask-Babel set-up, the locale selector and the ``POST /locale/<code>`` switch.
 
 Traditional Chinese (Taiwan) is the default; English is the second language. The choice is
 kept in the session and, for a logged-in user, on the user.
@@ -69,9 +69,13 @@ def _language_context() -> dict:
     return {"host_locale": str(get_locale()), "host_locale_names": LOCALE_NAMES}
 
 
-@bp.route("/locale/<code>")
+@bp.route("/locale/<code>", methods=["POST"])
 def switch_locale(code: str):
-    """Switch the language, then go back to the local ``next`` page (or home)."""
+    """Switch the language, then go back to the local ``next`` page (or home).
+
+    POST only, with the CSRF token of the layout's language form: the choice is stored (in
+    the session and on the user), so another site must not make it with a link or an image.
+    """
     if code not in SUPPORTED_LOCALES:
         abort(
             400,
@@ -86,4 +90,4 @@ def switch_locale(code: str):
         current_user.locale = code
         db.session.commit()
     flask_babel.refresh()
-    return redirect(safe_next_url(request.args.get("next")))
+    return redirect(safe_next_url(request.form.get("next") or request.args.get("next")))

@@ -106,6 +106,9 @@ class User(UserMixin, db.Model):
     agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("host_agency.id"), index=True)
     locale: Mapped[str | None] = mapped_column(sa.String(20))
     active: Mapped[bool] = mapped_column(default=True)
+    #: Part of the session's user id (:meth:`get_id`): raised on log-out and on a password
+    #: change, which ends every session (cookie) issued before (sample_host.auth).
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     #: joined: the reading rule needs the user's city on every request (no extra query)
     agency: Mapped[Agency | None] = relationship(lazy="joined")
@@ -122,7 +125,17 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str) -> None:
         """Store a salted hash (method from ``PASSWORD_HASH_METHOD``), never the password."""
         method = current_app.config["PASSWORD_HASH_METHOD"]
+        if self.password_hash is not None:
+            self.end_sessions()  # a changed password ends the sessions opened with the old one
         self.password_hash = generate_password_hash(password, method=method)
+
+    def end_sessions(self) -> None:
+        """Revoke every session of this user: their cookies no longer identify anyone."""
+        self.session_version = (self.session_version or 1) + 1
+
+    def get_id(self) -> str:
+        """Flask-Login's session value: ``"<id>:<session version>"`` (see :meth:`end_sessions`)."""
+        return f"{self.id}:{self.session_version or 1}"
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

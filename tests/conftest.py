@@ -119,7 +119,8 @@ def server(database_url, tmp_path):
 @pytest.fixture
 def sample_host_factory(database_url, tmp_path, monkeypatch):
     """``make(plugins=(), load_entrypoints=True, **config)``: a sample host on the test
-    database (cheap password hashes, instance folder in tmp); engines disposed after."""
+    database (cheap password hashes, instance folder in tmp, no log-in throttling);
+    engines disposed after."""
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("SECRET_KEY", raising=False)
     apps = []
@@ -132,6 +133,9 @@ def sample_host_factory(database_url, tmp_path, monkeypatch):
             "WTF_CSRF_ENABLED": False,
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            # Log-in throttling off: tests log in (and fail to) many times from 127.0.0.1;
+            # tests/test_security.py turns it on (RATELIMIT_ENABLED=True).
+            "RATELIMIT_ENABLED": False,
             **config,
         }
         app = create_app(test_config, plugins=plugins, load_entrypoints=load_entrypoints)

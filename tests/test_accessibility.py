@@ -8,7 +8,7 @@ cover the start of the content. One ``flask run`` per language, one browser for 
 from __future__ import annotations
 
 import pytest
-from test_browser import chromium, log_in
+from test_browser import chromium, log_in, switch_language
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -165,13 +165,13 @@ def test_pages_pass_axe_and_fit_a_phone(server, browser, locale):
     context = browser.new_context(locale="zh-TW" if locale != "en" else "en-US")
     page = context.new_page()
     try:
-        page.goto(f"{base}/locale/{locale}")
+        switch_language(page, base, locale)
         current_user = None
         for label, path, who in PAGES:
             if who != current_user:
                 if who is None:
                     context.clear_cookies()
-                    page.goto(f"{base}/locale/{locale}")
+                    switch_language(page, base, locale)
                 else:
                     log_in(page, base, who)
                     page.wait_for_load_state()

@@ -55,7 +55,7 @@ def host(make_host):
 
 
 def speak(client, locale):
-    assert client.get(f"/locale/{locale}").status_code == 302
+    assert client.post(f"/locale/{locale}").status_code == 302
 
 
 def post(client, url, data):
@@ -399,8 +399,11 @@ def test_admin_home_says_what_is_there_in_both_languages(host):
     assert simplified(seen) == set()
     for view in ("host_agency", "host_user", "host_case", "appgov_app", "appgov_parameters"):
         assert f'href="/admin/{view}/"' in page, view
-    # the language switch comes back to this page; log-out is a POST with a CSRF token
-    assert 'href="/locale/en?next=/admin/"' in page
+    # the language switch (a POST with a CSRF token) comes back to this page; so does log-out
+    switch = re.search(r'<form method="post" class="admin-languages-form".*?</form>', page, re.S)
+    assert switch and 'name="csrf_token"' in switch.group(0)
+    assert 'name="next" value="/admin/"' in switch.group(0)
+    assert 'formaction="/locale/en"' in switch.group(0)
     logout = re.search(r'<form method="post" action="/logout"[^>]*>(.*?)</form>', page, re.S)
     assert logout and 'name="csrf_token"' in logout.group(1)
 

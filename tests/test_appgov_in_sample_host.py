@@ -95,7 +95,7 @@ def test_proposal_form_errors_are_named_in_the_users_language(make_host):
     page = client.post(f"/cases/new/{PROPOSAL}", data=bad).get_data(as_text=True)
     assert "TN-EVAL-4：App 之意見回饋功能須介接市長信箱。" in page
     assert "此欄位是必需的。" in page  # TN-EVAL-2: the reason is now mandatory
-    client.get("/locale/en")
+    client.post("/locale/en")
     page = client.post(f"/cases/new/{PROPOSAL}", data=bad).get_data(as_text=True)
     assert "TN-EVAL-4: the app must link its feedback function to the mayor mailbox." in page
     with app.app_context():

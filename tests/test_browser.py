@@ -54,6 +54,13 @@ def database_url(tmp_path):
     return f"sqlite:///{tmp_path / 'browser.sqlite'}"
 
 
+def switch_language(page, base, locale, path="/"):
+    """Open ``path`` and press the layout's language button (a POST form with CSRF)."""
+    page.goto(base + path)
+    page.click(f'header button[lang="{locale.replace("_", "-")}"]')
+    page.wait_for_load_state()
+
+
 def log_in(page, base, username):
     page.goto(base + "/login")
     page.fill("input[name=username]", username)
@@ -73,7 +80,7 @@ def test_staff_files_a_proposal_and_sees_errors_in_their_language(server, page, 
     assert "TN-EVAL-4：App 之意見回饋功能須介接市長信箱。" in body
     page.screenshot(path=str(tmp_path / "proposal-errors.png"), full_page=True)
 
-    page.goto(base + "/locale/en?next=/cases/new/appgov_app_proposal")
+    switch_language(page, base, "en", "/cases/new/appgov_app_proposal")
     page.click("main form button[type=submit]")
     assert "TN-EVAL-4: the app must link its feedback function" in page.content()
 

@@ -245,7 +245,7 @@ def test_a_bad_search_date_is_named_and_kept(world, locale, message):
     app, _ids = world
     client = app.test_client()
     login(client, "reviewer")
-    client.get(f"/locale/{locale}")
+    client.post(f"/locale/{locale}")
     page = client.get("/cases", query_string={"opened_from": "115/13/01"}).text
     assert message in page
     assert 'value="115/13/01"' in page  # as typed
@@ -319,7 +319,7 @@ def test_host_pages_show_labels_never_keys(world, locale):
     app, ids = world
     client = app.test_client()
     login(client, "staff")
-    client.get(f"/locale/{locale}")
+    client.post(f"/locale/{locale}")
     pages = {
         "inbox": client.get("/inbox").text,
         "search": client.get("/cases").text,
@@ -335,7 +335,7 @@ def test_host_pages_show_labels_never_keys(world, locale):
         f"/cases/{ids['draft']}/transition", data={"name": "submit_to_head"}
     ).text
     login(client, "reviewer")
-    client.get(f"/locale/{locale}")
+    client.post(f"/locale/{locale}")
     pages["role refused"] = client.post(
         f"/cases/{ids['review']}/transition", data={"name": "head_approve"}
     ).text
@@ -376,7 +376,7 @@ def test_case_times_are_taipei_time_short_in_tables_long_in_text(world, locale, 
         )
     client = app.test_client()
     login(client, "staff")
-    client.get(f"/locale/{locale}")
+    client.post(f"/locale/{locale}")
     page = visible_text(client.get(f"/cases/{case_id}").text)
     assert long in page  # "opened by ... on <long date>"
     history_table = page.split("歷程" if locale == "zh_Hant_TW" else "History", 1)[1]
@@ -391,7 +391,7 @@ def test_money_and_numbers_are_formatted_from_the_field(world, locale):
     app, ids = world
     client = app.test_client()
     login(client, "staff")
-    client.get(f"/locale/{locale}")
+    client.post(f"/locale/{locale}")
     # a case that answered Kaohsiung's target population too (a case keeps its questions)
     page = visible_text(client.get(f"/cases/{ids['review']}").text)
     assert "NT$3,200,000" in page  # budget: a money field
@@ -410,7 +410,7 @@ def test_a_comment_over_2000_characters_is_refused_and_kept(world, locale, messa
     case_id = ids["review"]
     client = app.test_client()
     login(client, "reviewer")
-    client.get(f"/locale/{locale}")
+    client.post(f"/locale/{locale}")
     too_long = "審" * (COMMENT_MAX_LENGTH + 1)  # characters, not bytes
     page = client.post(
         f"/cases/{case_id}/transition", data={"name": "return", "comment": too_long}

@@ -58,7 +58,7 @@ def test_the_owner_edits_a_draft_and_the_history_shows_what_changed(app, locale,
         case_id = new_proposal()
     client = app.test_client()
     login(client, "staff")
-    client.get(f"/locale/{locale}")
+    client.post(f"/locale/{locale}")
     assert f'href="/cases/{case_id}/edit"' in client.get(f"/cases/{case_id}").text
     form = client.get(f"/cases/{case_id}/edit").text
     assert 'value="府城好停車"' in form  # prefilled with the stored answers
@@ -205,7 +205,7 @@ def test_the_owner_withdraws_a_draft_instead_of_deleting_it(app, locale):
         case_id = new_proposal()
     client = app.test_client()
     login(client, "staff")
-    client.get(f"/locale/{locale}")
+    client.post(f"/locale/{locale}")
     confirm = text_of(client.get(f"/cases/{case_id}/withdraw").text)
     assert ("草稿無法刪除" if locale == "zh_Hant_TW" else "A draft cannot be deleted") in confirm
     done = client.post(f"/cases/{case_id}/withdraw", data={"comment": "重複建立"})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html as htmllib
 import json
 import re
+from pathlib import Path
 
 import hanzidentifier
 import pytest
@@ -42,7 +43,7 @@ def client(app):
 
 
 def in_english(client):
-    assert client.get("/locale/en").status_code == 302
+    assert client.post("/locale/en").status_code == 302
 
 
 # --- reading pages -----------------------------------------------------------------------
@@ -140,7 +141,7 @@ def test_every_host_form_speaks_traditional_chinese(app):
 def assert_site_layout(page: str, logged_in: bool):
     assert 'class="skip-link" href="#main"' in page
     assert re.search(r'<nav [^>]*class="navbar[^"]*host-nav', page)
-    assert 'hreflang="en"' in page and 'hreflang="zh-Hant-TW"' in page
+    assert 'formaction="/locale/en"' in page and 'formaction="/locale/zh_Hant_TW"' in page
     main = main_of(page)
     assert 'href="/"' in main  # a way back
     assert ('href="/inbox"' in main) is logged_in
@@ -169,7 +170,7 @@ ERRORS = [
         NO_ACCESS,
     ),
     (None, "get", "/logout", 405, "這裡無法執行這項操作", "This action is not possible here"),
-    (None, "get", "/locale/xx-evil", 400, "無法處理這項請求", "The request could not be handled"),
+    (None, "post", "/locale/xx-evil", 400, "無法處理這項請求", "The request could not be handled"),
 ]
 
 
@@ -204,12 +205,12 @@ def test_a_405_keeps_its_allow_header(client):
 
 
 def test_the_error_own_description_is_shown_in_the_reader_language(client):
-    page = client.get("/locale/xx-evil").text
+    page = client.post("/locale/xx-evil").text
     description = re.search(r'<p class="alert alert-warning error-description">(.*?)</p>', page)
     assert "xx-evil" in htmllib.unescape(description[1])
     assert "zh_Hant_TW, en" in description[1] and "不支援" in description[1]
     in_english(client)
-    page = client.get("/locale/xx-evil").text
+    page = client.post("/locale/xx-evil").text
     assert "Unknown language code" in page and "xx-evil" in htmllib.unescape(page)
 
 
@@ -274,7 +275,7 @@ def test_json_clients_get_json_errors(client):
         "title": "找不到這個頁面",
         "detail": "這個網址沒有對應的頁面。請檢查網址，或從首頁重新開始。",
     }
-    response = client.get("/locale/xx", headers={"Accept": "application/json"})
+    response = client.post("/locale/xx", headers={"Accept": "application/json"})
     assert response.status_code == 400 and "'xx'" in response.get_json()["detail"]
     # a browser (Accept: text/html, */*) still gets the page
     page = client.get("/no/such/page", headers={"Accept": "text/html,*/*;q=0.8"})
@@ -286,14 +287,17 @@ def test_json_clients_get_json_errors(client):
 
 def test_the_language_switch_marks_the_current_language(client):
     page = client.get("/").text
-    links = re.findall(r'<a class="nav-link" lang="([^"]+)" hreflang="([^"]+)"[^>]*>', page)
-    assert links == [("zh-Hant-TW", "zh-Hant-TW"), ("en", "en")]
-    current = re.findall(r'<a [^>]*hreflang="([^"]+)"[^>]*aria-current="true"', page)
+    # buttons of one POST form (the switch stores the choice): each names its language in it
+    buttons = re.findall(
+        r'<button type="submit" class="nav-link" lang="([^"]+)" formaction="([^"]+)"', page
+    )
+    assert buttons == [("zh-Hant-TW", "/locale/zh_Hant_TW"), ("en", "/locale/en")]
+    current = re.findall(r'<button [^>]*lang="([^"]+)"[^>]*aria-current="true"', page)
     assert current == ["zh-Hant-TW"]
     in_english(client)
     page = client.get("/").text
     assert '<html lang="en">' in page
-    assert re.findall(r'<a [^>]*hreflang="([^"]+)"[^>]*aria-current="true"', page) == ["en"]
+    assert re.findall(r'<button [^>]*lang="([^"]+)"[^>]*aria-current="true"', page) == ["en"]
 
 
 def test_the_navigation_is_in_the_page_flow_with_a_skip_link(client):
@@ -413,8 +417,11 @@ def test_a_failed_form_has_an_error_summary_linking_to_each_field(app):
     assert targets == ["title", "days", "start", "kind-0", "channels-0"]
     assert set(targets) <= ids_in(page)
     assert '<a href="#days">Days：' in summary  # zh punctuation
-    # the page moves to the summary
-    assert 'getElementById("error-summary");\n      summary.focus();' in page
+    # the page moves to the summary (static/host.js: the CSP runs no inline script)
+    assert "<script" not in page
+    host_js = (Path(__file__).parents[1] / "sample_host/static/host.js").read_text()
+    assert 'document.querySelectorAll(".error-summary[tabindex]")' in host_js
+    assert "summaries[0].focus();" in host_js
     # each error is tied to its input, and the typed value is kept
     for name, typed in (("title", ""), ("days", "abc"), ("start", "115/13/40")):
         tag = re.search(rf'<input [^>]*\bname="{name}"[^>]*>', page)[0]
@@ -483,7 +490,7 @@ def test_werkzeug_boilerplate_is_never_shown_as_the_description(client, app):
 
     with app.test_request_context("/"):
         assert describe(BadRequestKeyError("username"))[2] is None
-    page = client.get("/locale/xx").text
+    page = client.post("/locale/xx").text
     assert "The browser (or proxy)" not in page
 
 

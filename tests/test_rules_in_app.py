@@ -57,7 +57,7 @@ def _adopt(app, rules, effective=None):
 
 
 def _english(client):
-    client.get("/locale/en")
+    client.post("/locale/en")
 
 
 # -- the proposal form ----------------------------------------------------------------------

@@ -436,7 +436,7 @@ def test_login_and_logout_with_messages_in_both_languages(client):
     assert refused.status_code == 200
     assert "帳號或密碼錯誤。" in refused.get_data(as_text=True)
 
-    assert client.get("/locale/en").status_code == 302
+    assert client.post("/locale/en").status_code == 302
     refused = login(client, "admin", "wrong")
     assert "Wrong username or password." in refused.get_data(as_text=True)
 
@@ -498,7 +498,7 @@ def test_admin_user_form_hashes_a_new_password(app, client):
 
 
 def test_unknown_locale_is_a_400_naming_it(client):
-    response = client.get("/locale/xx-evil")
+    response = client.post("/locale/xx-evil")
     assert response.status_code == 400
     text = response.get_data(as_text=True)
     assert "xx-evil" in text and "zh_Hant_TW, en" in text
@@ -509,7 +509,7 @@ def test_locale_follows_accept_language_then_the_user_choice(app, client):
     assert "登入" in client.get("/", headers={"Accept-Language": "zh-TW"}).text
     assert "登入" in client.get("/").text  # default: zh_Hant_TW
     login(client, "staff")
-    client.get("/locale/en")
+    client.post("/locale/en")
     with app.app_context():
         assert user("staff").locale == "en"
     fresh = app.test_client()

@@ -7,7 +7,7 @@ A reusable library for the tests (``tests/test_page_walk.py``) and a command-lin
 
 It drives a sample-host Flask app through its test client (no browser, CSRF off):
 
-* log in as a demo role, switch the language with ``/locale/<code>``;
+* log in as a demo role, switch the language with ``POST /locale/<code>``;
 * start from ``/``, ``/inbox``, ``/appgov/``, ``/admin/``, a few error pages (404, 400, 405)
   and, for an administrator, every Flask-Admin view (list, create form, edit form and details
   of an existing row);
@@ -58,7 +58,7 @@ LOCALES = ("zh_Hant_TW", "en")
 HTML_LANG = {"zh_Hant_TW": "zh-Hant-TW", "en": "en"}
 START_PATHS = ("/", "/inbox", "/appgov/", "/admin/")
 #: Error pages, asked for on purpose: 404, 404 of a record, 400 of a bad parameter, 405 (a
-#: GET of the POST-only logout logs nobody out) and 400 of an unknown language code.
+#: GET of the POST-only logout logs nobody out, nor does one of the POST-only language switch).
 ERROR_PATHS = (
     "/no-such-page",
     "/cases/999999",
@@ -72,7 +72,7 @@ ERROR_PATHS = (
 SKIP_PATH = re.compile(r"^/(logout|locale/|static/|admin/static/)|/static/")
 #: Never submitted: irreversible or state-changing forms (validation is not what they test).
 SKIP_ACTION = re.compile(
-    r"^/logout\b|/(?:transition|withdraw|cancel|revoke|archive|delete)\b|/action/|/ajax/"
+    r"^/logout\b|^/locale/|/(?:transition|withdraw|cancel|revoke|archive|delete)\b|/action/|/ajax/"
 )
 
 BAD_NUMBER = "abc"
@@ -746,7 +746,7 @@ class Walker:
         result = WalkResult(role, locale)
         client = self.app.test_client()
         # the language first, so that the welcome message is in it too
-        client.get(f"/locale/{locale}")
+        client.post(f"/locale/{locale}")
         if role != ANONYMOUS:
             response = client.post("/login", data={"username": role, "password": f"demo-{role}"})
             if response.status_code != 302:

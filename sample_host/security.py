@@ -1,0 +1,93 @@
+"""Security headers on every response, the CSP nonce, HTTPS cookies and trusted proxies.
+
+Installed by :func:`sample_host.create_app` for the host's pages, appgov's pages and
+Flask-Admin's alike:
+
+* ``Content-Security-Policy``: scripts and style sheets only from this site (no inline
+  ``<script>``, no ``on*=`` handler, no ``javascript:`` URL runs), except the ``<script>`` and
+  ``<style>`` elements that carry this response's nonce (Flask-Admin's, through
+  ``Admin.csp_nonce_generator``; templates call ``csp_nonce()``). ``style="..."`` attributes
+  stay allowed (``style-src-attr``): Flask-Admin's widgets and a few layout widths use them and
+  they cannot run code. Nothing may frame a page (``frame-ancestors 'none'``).
+* ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY`` (browsers without CSP 2),
+  ``Referrer-Policy: same-origin`` (case numbers in addresses never leave the site),
+  ``Cross-Origin-Opener-Policy: same-origin`` and a ``Permissions-Policy`` that turns off
+  devices no page uses.
+* ``HOST_HTTPS`` (env ``HOST_HTTPS=1``): the site is served over HTTPS, so the session and
+  remember-me cookies are ``Secure``, URLs built outside a request use ``https`` and
+  responses carry ``Strict-Transport-Security`` (set in :func:`sample_host.config.configure`).
+* ``HOST_PROXIES`` (env ``HOST_PROXIES=1``): the number of reverse proxies in front of the
+  host; their ``X-Forwarded-For``/``-Proto`` headers are then trusted, so log-in throttling
+  counts per client address (not per proxy) and HTTPS is recognised.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app, g
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+#: Headers every response carries (a view may set its own value first).
+STATIC_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+#: One year, the usual HSTS lifetime (sent only with ``HOST_HTTPS``).
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def csp_nonce() -> str:
+    """This response's CSP nonce (made on first use, one per request)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
+
+def content_security_policy(nonce: str | None) -> str:
+    """The policy; ``nonce`` admits the inline elements that carry it (``None``: none)."""
+    elements = f" 'nonce-{nonce}'" if nonce else ""
+    return "; ".join(
+        (
+            "default-src 'self'",
+            f"script-src 'self'{elements}",
+            f"style-src 'self'{elements}",
+            "style-src-attr 'unsafe-inline'",
+            # Bootstrap draws select arrows and the menu icon with data: SVG images.
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
+
+
+def add_security_headers(response):
+    """``after_request``: the CSP (with the nonce if the page used one) and the fixed headers."""
+    policy = content_security_policy(g.get("csp_nonce"))
+    response.headers.setdefault("Content-Security-Policy", policy)
+    for name, value in STATIC_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if current_app.config.get("HOST_HTTPS"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+def init_security(app, admin=None) -> None:
+    """Install the headers on ``app``, the nonce for templates and Flask-Admin, the proxies."""
+    app.after_request(add_security_headers)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    if admin is not None:
+        admin.csp_nonce_generator = csp_nonce
+    proxies = int(app.config.get("HOST_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+
+__all__ = ["add_security_headers", "content_security_policy", "csp_nonce", "init_security"]
