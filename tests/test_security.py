@@ -23,6 +23,7 @@ import sqlalchemy as sa
 import werkzeug.security
 from alembic import command
 from conftest import IN_CI
+from flask import render_template
 from test_browser import chromium, log_in
 
 from sample_host import create_app
@@ -377,6 +378,17 @@ def test_flask_admin_scripts_carry_the_responses_nonce(app):
         client.get("/admin/host_user/").headers["Content-Security-Policy"]
         != response.headers["Content-Security-Policy"]
     )  # a new nonce per response
+
+
+def test_the_plain_error_page_styles_itself_with_the_nonce(sample_host_factory):
+    """The page shown when the layout cannot be (the database is away) keeps its style."""
+    app = sample_host_factory(AUTO_SETUP=False, **THROTTLED)
+    context = {"code": 503, "title": "T", "explanation": "E", "description": None}
+    app.add_url_rule("/plain", "plain", lambda: render_template("errors/plain.html", **context))
+    response = app.test_client().get("/plain")
+    directives = _security_headers(response)
+    assert "<style nonce=" in response.get_data(as_text=True)
+    assert _inline_code_problems(response.get_data(as_text=True), directives) == []
 
 
 def test_cookies_are_http_only_and_secure_when_served_over_https(sample_host_factory, monkeypatch):
