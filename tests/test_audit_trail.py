@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 from decimal import Decimal
 
@@ -55,6 +56,7 @@ def verify(app):
 
 def drop_triggers(db):
     """What an attacker with the database's rights does first."""
+    db.session.rollback()  # PostgreSQL's DROP TRIGGER waits for the session's open reads
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text(f"DROP TRIGGER {TABLE}_no_update_delete ON {TABLE}"))
@@ -235,24 +237,61 @@ def test_appgov_audit_verify_heads_digest_changes_when_the_last_row_is_rewritten
 # --- the policy cache notices an in-place edit ------------------------------------------
 
 
-def test_appgov_policy_cache_refuses_a_row_edited_in_place(intranet, caplog):
-    app, db, state = intranet
-    made = change(state, "rating_bar", "3.8")
-    assert state.policy().param("rating_bar") == Decimal("3.8")
-    drop_triggers(db)
-    raw(db, f"UPDATE {TABLE} SET value = '\"1.0\"' WHERE id = :id", id=made.id)
+def in_force(client, name, language="en"):
+    """The "in force" cell of parameter ``name`` on the policy page (a request)."""
+    page = client.get("/appgov/policy", headers={"Accept-Language": language})
+    assert page.status_code == 200
+    row = re.search(rf'<tr id="param-{name}">(.*?)</tr>', page.get_data(as_text=True), re.S)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    return " ".join(cells[3].split())
+
+
+def test_appgov_policy_cache_refuses_a_row_edited_in_place(intranet_app, caplog):
+    app, db = intranet_app
+    client = app.test_client()
+    client.get("/_login/clerk")
+    with app.app_context():
+        state = app.extensions["appgov"]
+        made = change(state, "rating_bar", "3.8").id
+    assert in_force(client, "rating_bar") == "3.8 stars"
+    with app.app_context():
+        drop_triggers(db)
+        raw(db, f"UPDATE {TABLE} SET value = '\"1.0\"' WHERE id = :id", id=made)
     with caplog.at_level(logging.ERROR, logger="appgov_plugin.policy.database"):
-        # the next request, no restart: the edited row is not used, the code value is
-        client = app.test_client()
-        client.get("/_login/clerk")
-        page = client.get("/appgov/policy", headers={"Accept-Language": "en"})
-        assert page.status_code == 200
-        assert state.policy().param("rating_bar") == Decimal("3.5")  # KH-KPI-2's default
+        # the next request, no restart: the edited row is refused, the code value is used
+        assert in_force(client, "rating_bar") == "3.5 stars"  # KH-KPI-2's default
+        assert in_force(client, "rating_bar") == "3.5 stars"
     assert [str(link) for link in state.database_layer.broken] == [
-        f"chain rating_bar: row {made.id}: its content does not match its hash: refused"
+        f"chain rating_bar: row {made}: its content does not match its hash: refused"
     ]
-    assert f"rule parameter 'rating_bar' is broken at change #{made.id}" in caplog.text
+    assert f"rule parameter 'rating_bar' is broken at change #{made}" in caplog.text
     assert len(caplog.records) == 1  # logged at the reload, not at every request
+
+    # and administrators are told, in their language
+    client.get("/_login/root")
+    page = client.get("/admin/appgov_parameters/").get_data(as_text=True)
+    assert f"「須超過之評分」的第 {made} 號變更已在 appgov 之外遭到修改" in page
+    assert "請以 flask appgov audit verify 檢查完整的變更紀錄。" in page
+    page = client.get("/admin/appgov_parameters/", headers={"Accept-Language": "en"})
+    assert f"Change #{made} of Star rating to exceed was altered outside appgov" in page.get_data(
+        as_text=True
+    )
+
+
+def test_appgov_the_admin_page_names_a_removed_row(intranet_app):
+    app, db = intranet_app
+    with app.app_context():
+        state = app.extensions["appgov"]
+        change(state, "rating_bar", "3.8")
+        removed = change(state, "rating_bar", "3.9", reason="second thoughts").id
+        after = change(state, "rating_bar", "4.0", reason="third thoughts").id
+        drop_triggers(db)
+        raw(db, f"DELETE FROM {TABLE} WHERE id = :id", id=removed)
+    client = app.test_client()
+    client.get("/_login/root")
+    page = client.get("/admin/appgov_parameters/", headers={"Accept-Language": "en"})
+    assert f"rows before change #{after} were removed or added" in page.get_data(as_text=True)
+    assert in_force(client, "rating_bar") == "4 stars"  # the later row (4.0) is genuine
 
 
 def test_appgov_policy_cache_sees_an_in_place_edit_with_a_recomputed_hash(intranet):

@@ -23,9 +23,37 @@ from ..policy.changes import (
     retroactive_refusal,
     spec_of,
 )
+from ..policy.database import REFUSED
 from ..policy.display import template_helpers, value_text
 from ..state import get_state
 from .parameter_forms import change_form
+
+
+def history_warnings(state) -> list[str]:
+    """What the last policy reload found wrong in the parameter history (tampering with the
+    database: see ``policy.database``), in the administrator's language."""
+    warnings = []
+    for link in state.database_layer.broken:
+        try:
+            label = str(spec_of(link.chain).label)
+        except ValueError:
+            label = link.chain
+        if link.problem == REFUSED:
+            text = _(
+                "Change #%(id)s of %(label)s was altered outside appgov (it no longer "
+                "matches its hash) and is not applied.",
+                id=link.row_id,
+                label=label,
+            )
+        else:
+            text = _(
+                "The history of %(label)s was altered outside appgov: rows before change "
+                "#%(id)s were removed or added.",
+                id=link.row_id,
+                label=label,
+            )
+        warnings.append(text)
+    return warnings
 
 
 class RuleParametersView(AdminOnly, BaseView):
@@ -42,9 +70,11 @@ class RuleParametersView(AdminOnly, BaseView):
                 as_of = parse_date(typed)
             except ValueError as exc:
                 as_of_error = str(exc)
+        rows = parameter_overview(get_state(), as_of)
         return self._render(
             "appgov/admin/parameters.html",
-            rows=parameter_overview(get_state(), as_of),
+            rows=rows,
+            history_warnings=history_warnings(get_state()),
             as_of=as_of,
             as_of_text=typed if as_of_error else format_date(as_of, style="short"),
             as_of_error=as_of_error,

@@ -82,6 +82,10 @@ _CHANGES = sa.select(
 ).order_by(ParameterChange.name, ParameterChange.id)
 
 
+#: the problem of a row left out of the policy: edited in place
+REFUSED = "its content does not match its hash: refused"
+
+
 def checked_changes(rows) -> tuple[list, list[BrokenLink]]:
     """The rows (ordered by name, then id) that may be used, and every break found.
 
@@ -100,9 +104,7 @@ def checked_changes(rows) -> tuple[list, list[BrokenLink]]:
             )
         content = {column: getattr(row, column) for column in HASHED}
         if row.row_hash != chain_hash(previous, content):
-            broken.append(
-                BrokenLink(row.name, row.id, "its content does not match its hash: refused")
-            )
+            broken.append(BrokenLink(row.name, row.id, REFUSED))
         else:
             kept.append(row)
         last[row.name] = row.row_hash or GENESIS
