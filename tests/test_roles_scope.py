@@ -42,7 +42,7 @@ from appgov_plugin import migrations
 from appgov_plugin.case_types import PROPOSAL
 from appgov_plugin.models import App
 from appgov_plugin.state import get_state
-from sample_host.cases import TransitionRefused, apply_transition
+from sample_host.cases import TransitionRefused, apply_transition, edit_case
 from sample_host.demo import AGENCIES, USERS
 from sample_host.extensions import db
 from sample_host.models import Agency, Case, User
@@ -180,6 +180,8 @@ def test_the_helpdesk_sees_status_and_steps_not_answers_comments_or_summaries(wo
     """Least privilege: the helpdesk supports users (where is my case, who has it), it
     needs no budget, no answers and no reviewer's comment, not even through the search."""
     app, ids = world
+    with app.app_context():  # the owner's edit of the returned proposal: old -> new budget
+        edit_case(db.session.get(Case, ids["tn_returned"]), _user("staff"), {"budget": 4_100_000})
     client = app.test_client()
     login(client, "helpdesk")
     returned = client.get(f"/cases/{ids['tn_returned']}")
@@ -187,6 +189,7 @@ def test_the_helpdesk_sees_status_and_steps_not_answers_comments_or_summaries(wo
     assert "退回補正" in text  # the state (Returned for revision)
     assert "林志豪" in text  # who took the step
     assert RETURN_COMMENT not in text and BUDGET not in text and APP_NAME not in text
+    assert "4,100,000" not in text  # nor the edit's old and new answers
     assert 'id="answers-withheld"' in returned.text
     # the search matches the answers only for readers of the answers: a budget or a name
     # typed in finds nothing; the case number finds the case
@@ -198,7 +201,7 @@ def test_the_helpdesk_sees_status_and_steps_not_answers_comments_or_summaries(wo
     # the IT department reads the same case in full
     login(client, "itdept")
     text = visible_text(client.get(f"/cases/{ids['tn_returned']}").text)
-    assert RETURN_COMMENT in text and BUDGET in text
+    assert RETURN_COMMENT in text and BUDGET in text and "4,100,000" in text
 
 
 # -- acting: city-wide roles act for their own city ---------------------------------------
