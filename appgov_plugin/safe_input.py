@@ -8,7 +8,8 @@ Three classes of input never reach the database or a parser that could fail on t
   replacement). PostgreSQL cannot store a NUL and answers 500; the others are never typed by
   a person. :func:`install` adds a ``before_request`` check over the query string, the form
   (names and values), uploaded files' names, the URL's own variables and JSON bodies
-  (keys and strings, parsed within :func:`loads`' limits), answering **400** with a
+  (keys and strings, parsed within :func:`loads`' limits; at most the ``MAX_JSON_BODY``
+  setting's characters, default 100,000), answering **400** with a
   translated message naming the field (its form label when known, else its name).
 * **Unbounded JSON** -- :func:`loads` parses a JSON text of at most ``max_chars``
   characters nested at most ``max_depth`` deep, without NaN or infinities and without
@@ -330,9 +331,12 @@ def refused_parameter() -> str | None:
         if isinstance(value, str) and has_control_character(value):
             return key
     if request.is_json:
+        limit = current_app.config.get("MAX_JSON_BODY", MAX_JSON_CHARS)
+        if (request.content_length or 0) > 4 * limit:  # at most 4 bytes a character
+            abort(413)
         text = request.get_data(cache=True, as_text=True)
         try:
-            body = loads(text, max_chars=current_app.config.get("MAX_JSON_BODY", MAX_JSON_CHARS))
+            body = loads(text, max_chars=limit)
         except InputTooLarge as exc:
             abort(400, description=str(exc))
         except ValueError:

@@ -22,7 +22,7 @@ from appgov_plugin import migrations, safe_input
 from appgov_plugin.admin.base import MAX_PAGE, AdminConverter, AdminForm, BoundedJSONField
 from appgov_plugin.forms.builder import AppGovForm, Bounds, DecimalNumberField
 from appgov_plugin.models import App, ParameterChange
-from appgov_plugin.policy.calendar import WorkingCalendar
+from appgov_plugin.policy.calendar import WorkingCalendar, supported_years
 from appgov_plugin.safe_input import InputTooLarge, loads
 from appgov_plugin.state import get_state
 from sample_host.extensions import db
@@ -266,7 +266,7 @@ def test_calendar_pages_serve_the_supported_years_only(host):
     for year in (0, 1, first - 1, 1912, last + 1, 9997, 9998, 9999, 10**20):
         assert client.get(f"/appgov/calendar/{year}").status_code == 404, year
     assert client.get("/appgov/calendar/").status_code == 200  # this year
-    assert WorkingCalendar().years == range(first, last + 1)
+    assert WorkingCalendar().years == supported_years() == range(first, last + 1)
     with app.test_request_context():
         computed = get_state(app).policy().calendar.computed_years()
     # the edges and this year, never the years between
@@ -351,6 +351,8 @@ def test_json_bodies_are_bounded(make_host):
     client = make_host().test_client()
     response = client.post("/login", data="[" * 100_000, content_type="application/json")
     assert response.status_code == 400
+    huge = json.dumps({"x": "a" * 500_000})  # beyond MAX_JSON_BODY: refused unread
+    assert client.post("/login", data=huge, content_type="application/json").status_code == 413
 
 
 # -- 5. Flask-Admin: ids and pages that name no record -----------------------------------

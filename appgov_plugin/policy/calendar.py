@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import calendar as _stdlib_calendar
 import datetime as dt
+import functools
 import threading
 import tomllib
 from bisect import bisect_right
@@ -87,6 +88,13 @@ def _supported_years(shipped: Mapping[dt.date, DayChange]) -> range:
     first, last = taiwan.start_year, taiwan.end_year
     years = {day.year for day in shipped}
     return range(min([first, *years]), max([last, *years]) + 1)
+
+
+@functools.cache
+def supported_years() -> range:
+    """The years the shipped calendar answers for (:attr:`WorkingCalendar.years` of a
+    calendar without deployment-specific shipped changes)."""
+    return _supported_years(load_shipped_changes())
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from ..i18n import (
 from ..kpi import EVALUATIONS, MAX_COUNT, MAX_POPULATION, evaluate, evaluate_targets, evaluations
 from ..models import APP_STATUSES, App
 from ..policy import PARAMETERS, rulebook
+from ..policy.calendar import supported_years
 from ..policy.changes import parameter_overview
 from ..policy.display import template_helpers as parameter_template_helpers
 from ..policy.manager import hook_module_labels
@@ -146,7 +147,7 @@ def calendar(year):
     current = get_state().policy()
     cal = current.calendar
     year = current.as_of.year if year is None else year
-    if year not in getattr(cal, "years", ()):
+    if year not in (getattr(cal, "years", None) or supported_years()):
         abort(404)
     locale = current_locale()  # holiday names in the reader's language
     return render_template(
