@@ -21,14 +21,16 @@ from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.helpers import get_current_view
 from flask_admin.menu import MenuLink
+from flask_admin.model.template import LinkRowAction
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
+from markupsafe import Markup
 from wtforms import PasswordField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from appgov_plugin.admin.base import LocalizedModelView, OptionsFilterEqual, labels, readable
+from appgov_plugin.admin.base import LocalizedModelView, OptionsFilterEqual, labels
 from appgov_plugin.host.contract import STANDARD_ROLES
 
 from .auth import is_admin
@@ -240,12 +242,49 @@ def case_state_options() -> list[tuple[str, str]]:
     return list(states.items())
 
 
-class CaseView(HostModelView):
-    """Cases: corrections only; states change through workflow transitions, never here."""
+def _case_answers(view, context, model, name) -> Markup:
+    """The case's answers as the case page shows them (labels, readable values)."""
+    from .views import case_answers
 
-    description = _l("Cases: correct a case's agency, owner or data; states change only by steps.")
+    items = Markup("").join(
+        Markup("<dt>{}</dt><dd>{}</dd>").format(label, answer)
+        for label, answer in case_answers(case_type_of(model), model.data)
+    )
+    return Markup('<dl class="mb-0">{}</dl>').format(items)
+
+
+def _correction_url(action, row_id, row) -> str:
+    return url_for("corrections.correct", case_id=row_id)
+
+
+class CaseView(HostModelView):
+    """Cases, read-only: a correction of a case's agency, owner or answers is a recorded step
+    with a reason (``/cases/<id>/correct``, linked from the list and the details); states
+    change through workflow transitions, never here."""
+
+    description = _l(
+        "Cases: read a case; correct its agency, owner or answers with a recorded reason; "
+        "states change only by steps."
+    )
     can_create = False
+    can_edit = False
     can_delete = False
+    can_view_details = True
+    details_template = "admin/host_case_details.html"
+    column_extra_row_actions = [
+        LinkRowAction("fa fa-wrench", _correction_url, title=_l("Correct the case"))
+    ]
+    column_details_list = (
+        "id",
+        "type_key",
+        "status",
+        "agency",
+        "owner",
+        "created_at",
+        "updated_at",
+        "form_version",
+        "data",
+    )
     column_list = ("id", "type_key", "status", "agency", "owner", "created_at", "updated_at")
     column_labels = {
         "id": _l("Case number"),
@@ -263,18 +302,13 @@ class CaseView(HostModelView):
         "status": _case_state_label,
         "agency": _agency_name,
         "owner": _display_name,
+        "data": _case_answers,
     }
     column_default_sort = ("id", True)
     column_filters = (
         OptionsFilterEqual(Case.type_key, _l("Case type"), options=case_type_options),
         OptionsFilterEqual(Case.status, _l("Status"), options=case_state_options),
     )
-    form_columns = ("agency", "owner", "data", "form_version")
-    form_args = {
-        "agency": {"get_label": lambda agency: f"{agency.name} ({agency.code})"},
-        "owner": {"get_label": lambda user: f"{user.display_name} ({user.username})"},
-        "form_version": {"validators": [readable, Optional(), NumberRange(min=1, max=1_000_000)]},
-    }
 
 
 def _history_case(view, context, model, name) -> str:

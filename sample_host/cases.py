@@ -20,7 +20,7 @@ city-wide user without an agency reads no case through their role:
 role                      reads
 ========================  ==========================================================
 owner (any role)          always (a draft is visible to its owner only)
-sysadmin                  every case (administrator; corrections in Flask-Admin)
+sysadmin                  every case (administrator; recorded corrections)
 agency_staff, agency_head their agency's cases, except other people's drafts
 reviewer, mayor           cases of their city's agencies that are or were in a state
                           where the role acts
@@ -56,6 +56,7 @@ from sqlalchemy.orm import joinedload
 
 from appgov_plugin.clock import TAIPEI
 from appgov_plugin.host.contract import (
+    CORRECTED,
     EDITED,
     HOST_STEPS,
     OPENED,
@@ -67,7 +68,7 @@ from appgov_plugin.host.contract import (
 
 from .auth import ADMIN_ROLES, AGENCY_SCOPED_ROLES, in_agency_scope, user_city
 from .extensions import db
-from .models import ROLE_LABELS, Agency, Case, CaseHistory, User, utcnow
+from .models import ROLE_LABELS, Agency, Case, CaseHistory, User, lock_case, utcnow
 from .plugins import current_host
 
 __all__ = [
@@ -86,6 +87,7 @@ __all__ = [
     "search_cases",
     "take_transition",
     "withdraw_case",
+    "correct_case",
 ]
 
 #: Comment ``open_case`` records for transitions that require one.
@@ -141,7 +143,10 @@ def state_label(case: Case, state: str | None = None) -> Any:
 
 
 def history_label(case: Case, row: CaseHistory) -> Any:
-    """What a history row records: "Opened", "Edited", "Withdrawn" or the transition's label."""
+    """What a history row records: "Opened", "Edited", "Withdrawn", "Corrected" or the
+    transition's label."""
+    if row.transition == CORRECTED:
+        return gettext("Corrected by an administrator")
     if row.from_state is None:
         return gettext("Opened")
     if row.transition == EDITED:
@@ -460,7 +465,10 @@ def take_transition(case: Case, transition_name: str, user, comment: str) -> Tra
 
 
 def _locked(case: Case) -> Case:
-    """``case`` re-read with ``SELECT ... FOR UPDATE``: concurrent steps are serialised."""
+    """``case`` re-read under its write lock (:func:`~sample_host.models.lock_case`:
+    ``SELECT ... FOR UPDATE`` on PostgreSQL, the database's write lock on SQLite): concurrent
+    steps are serialised, and each history row follows the case's last one."""
+    lock_case(db.session.connection(), case.id)
     return db.session.scalars(
         sa.select(Case)
         .where(Case.id == case.id)
@@ -595,6 +603,137 @@ def withdraw_case(case: Case, user, comment: str = "") -> Case:
         db.session.rollback()
         raise
     return locked
+
+
+# -- corrections by the administrator ---------------------------------------------------------
+
+#: Keys of a correction's ``changes`` for the case's agency (agency codes) and owner
+#: (usernames); answers keep their field names (a form field's name has no dot).
+AGENCY_CHANGE, OWNER_CHANGE = "case.agency", "case.owner"
+
+
+def agency_label(agency: Agency) -> str:
+    return f"{agency.name} ({agency.code})"
+
+
+def user_label(user: User) -> str:
+    return f"{user.display_name} ({user.username})"
+
+
+def case_field_change(name: str, old: Any, new: Any) -> tuple[Any, str, str] | None:
+    """(label, old, new) of a correction's agency or owner change (:data:`AGENCY_CHANGE`,
+    :data:`OWNER_CHANGE`), named as they are today; None for an answer."""
+    if name == AGENCY_CHANGE:
+        found = db.session.scalars(sa.select(Agency).where(Agency.code.in_([old, new])))
+        agencies = {agency.code: agency_label(agency) for agency in found}
+        return gettext("Agency"), agencies.get(old, old), agencies.get(new, new)
+    if name == OWNER_CHANGE:
+        found = db.session.scalars(sa.select(User).where(User.username.in_([old, new])))
+        users = {user.username: user_label(user) for user in found}
+        return gettext("Owner"), users.get(old, old), users.get(new, new)
+    return None
+
+
+def clean_reason(reason: str | None) -> str:
+    """A correction's reason as stored (like :func:`clean_comment`); required."""
+    reason = (reason or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not reason:
+        raise CaseRefused(
+            gettext("Reason: say why the case is corrected. Nothing was saved."), field="reason"
+        )
+    if len(reason) > COMMENT_MAX_LENGTH:
+        raise CaseRefused(
+            gettext(
+                "Reason: at most %(max)s characters, this one has %(length)s. Nothing was saved.",
+                max=f"{COMMENT_MAX_LENGTH:,}",
+                length=f"{len(reason):,}",
+            ),
+            field="reason",
+        )
+    return reason
+
+
+@dataclass(frozen=True)
+class CorrectionResult:
+    """What :func:`correct_case` recorded: ``{field: [old, new]}`` (never empty)."""
+
+    case: Case
+    changes: dict[str, list]
+
+
+def correct_case(
+    case: Case,
+    user,
+    reason: str,
+    *,
+    agency: Agency | None = None,
+    owner: User | None = None,
+    answers: Mapping[str, Any] | None = None,
+    decimal_fields: Collection[str] = (),
+) -> CorrectionResult:
+    """An administrator corrects the case's agency, owner and/or answers, in any state, and
+    commits once, or writes nothing (:class:`CaseRefused`, naming the field at fault).
+
+    ``answers`` are validated by the case type's form (the caller's part, see
+    :meth:`CaseType.data_from`); ``None`` leaves the answers alone. The reason is required.
+    A new agency or owner: the owner must be active and of the case's agency. One history row
+    ``correct`` records ``{field: [old, new]}`` -- the agency as :data:`AGENCY_CHANGE`
+    (agency codes), the owner as :data:`OWNER_CHANGE` (usernames) -- with the reason as its
+    comment; the state does not change and no transition hook runs (a correction is not a
+    workflow step). Nothing changed: refused, nothing written.
+    """
+    try:
+        if user.role not in ADMIN_ROLES:
+            raise CaseRefused(gettext("Only a system administrator may correct a case."))
+        reason = clean_reason(reason)
+        locked = _locked(case)
+        new_agency = agency if agency is not None else locked.agency
+        new_owner = owner if owner is not None else locked.owner
+        if new_owner.id != locked.owner_id and not new_owner.active:
+            raise CaseRefused(
+                gettext("Owner: %(name)s is not an active user.", name=new_owner.display_name),
+                field="owner",
+            )
+        moved = new_agency.id != locked.agency_id or new_owner.id != locked.owner_id
+        if moved and new_owner.agency_id != new_agency.id:
+            raise CaseRefused(
+                gettext(
+                    "Owner: %(name)s does not belong to the case's agency %(agency)s.",
+                    name=new_owner.display_name,
+                    agency=new_agency.name,
+                ),
+                field="owner",
+            )
+        changes: dict[str, list] = {}
+        if new_agency.id != locked.agency_id:
+            changes[AGENCY_CHANGE] = [locked.agency.code, new_agency.code]
+        if new_owner.id != locked.owner_id:
+            changes[OWNER_CHANGE] = [locked.owner.username, new_owner.username]
+        answer_changed = answer_changes(locked.data, answers or {}, decimal_fields)
+        changes.update(answer_changed)
+        if not changes:
+            raise CaseRefused(gettext("Nothing was changed, so nothing was recorded."))
+        locked.agency = new_agency
+        locked.owner = new_owner
+        if answer_changed:
+            locked.data = {**locked.data, **answers}
+        locked.updated_at = utcnow()
+        db.session.add(
+            CaseHistory(
+                case=locked,
+                actor=user,
+                transition=CORRECTED,
+                from_state=locked.status,
+                to_state=locked.status,
+                comment=reason,
+                changes=changes,
+            )
+        )
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return CorrectionResult(locked, changes)
 
 
 # -- demo data ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from sqlalchemy.ext.mutable import MutableDict
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from appgov_plugin.audit import GENESIS, chain_hash
 from appgov_plugin.host.contract import STANDARD_ROLES
 
 from .extensions import db
@@ -179,9 +180,23 @@ class Case(db.Model):
 
 
 class CaseHistory(db.Model):
-    """One step a case took. Rows are append-only: updates and deletes are refused."""
+    """One step a case took. Rows are append-only: updates and deletes are refused by the
+    ORM (below) and by the database (triggers of migration a7c3e1f09d21).
+
+    Rows are hash-chained per case, in ``id`` order (:mod:`appgov_plugin.audit`):
+    ``row_hash`` covers the row's content (:func:`history_content`) and ``previous_hash``,
+    the hash of the case's row before it (``""`` for the first row). Both are set on insert
+    (:func:`_chain_history_row`) under the case's write lock; the unique index on
+    ``(case_id, previous_hash)`` refuses a second row after the same one (a forked chain).
+    ``flask host audit verify`` walks the chains.
+    """
 
     __tablename__ = "host_case_history"
+    __table_args__ = (
+        sa.Index(
+            "uq_host_case_history_case_id_previous_hash", "case_id", "previous_hash", unique=True
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("host_case.id"), index=True)
@@ -191,8 +206,12 @@ class CaseHistory(db.Model):
     from_state: Mapped[str | None] = mapped_column(sa.String(80))
     to_state: Mapped[str] = mapped_column(sa.String(80))
     comment: Mapped[str] = mapped_column(sa.Text, default="")
-    #: An owner's edit: {field: [old, new]} for every answer that changed; NULL otherwise.
+    #: An owner's edit or an administrator's correction: {field: [old, new]} for every
+    #: answer that changed (a correction's agency and owner: ``case.agency``, ``case.owner``,
+    #: as agency code and username); NULL otherwise.
     changes: Mapped[dict | None] = mapped_column(sa.JSON)
+    previous_hash: Mapped[str] = mapped_column(sa.String(64))
+    row_hash: Mapped[str] = mapped_column(sa.String(64))
 
     case: Mapped[Case] = relationship(back_populates="history")
     actor: Mapped[User] = relationship()
@@ -246,3 +265,68 @@ def _refuse_bulk_history_changes(state) -> None:
     """Bulk ``update(CaseHistory)`` / ``delete(CaseHistory)`` skip the mapper events above."""
     if (state.is_update or state.is_delete) and state.bind_mapper is sa.inspect(CaseHistory):
         raise AppendOnlyError("case history is append-only: bulk UPDATE/DELETE refused")
+
+
+# -- the hash chain of each case's history ----------------------------------------------------
+
+#: ``session.info`` key: the hash of each case's last history row inserted by the flush
+#: under way (rows of one flush are inserted after all their ``before_insert`` events ran).
+_CHAIN_HEADS = "host_case_history_chain_heads"
+
+
+def history_content(row: CaseHistory) -> dict[str, Any]:
+    """What a history row's ``row_hash`` covers (with its ``previous_hash``)."""
+    return {
+        "case_id": row.case_id,
+        "actor_id": row.actor_id,
+        "at": row.at,
+        "transition": row.transition,
+        "from_state": row.from_state,
+        "to_state": row.to_state,
+        "comment": row.comment,
+        "changes": row.changes,
+    }
+
+
+def lock_case(connection: sa.Connection, case_id: int) -> None:
+    """Hold the write lock of case ``case_id`` until the transaction ends, so that steps on
+    one case are serialised: PostgreSQL locks the case row (``SELECT ... FOR UPDATE``);
+    SQLite has no row locks, so a no-op write takes the database's write lock now (a
+    transaction that starts with a write waits for the other writers, then reads what they
+    committed, instead of reading a state they are about to change)."""
+    if connection.dialect.name == "sqlite":
+        connection.execute(sa.text("UPDATE host_case SET id = id WHERE id = :id"), {"id": case_id})
+    else:
+        connection.execute(sa.select(Case.id).where(Case.id == case_id).with_for_update())
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_chain_heads(session, flush_context, instances) -> None:
+    session.info.pop(_CHAIN_HEADS, None)
+
+
+@event.listens_for(CaseHistory, "before_insert")
+def _chain_history_row(mapper, connection, target: CaseHistory) -> None:
+    """Link a new row to its case's last row: every way of adding history goes through here.
+
+    The case is locked first (:func:`lock_case`; callers that changed the case already hold
+    the lock), so two concurrent steps on one case cannot both follow the same row.
+    """
+    if target.at is None:
+        target.at = utcnow()
+    if target.comment is None:
+        target.comment = ""
+    session = object_session(target)
+    heads: dict[int, str] = session.info.setdefault(_CHAIN_HEADS, {}) if session else {}
+    previous = heads.get(target.case_id)
+    if previous is None:
+        lock_case(connection, target.case_id)
+        previous = connection.scalar(
+            sa.select(CaseHistory.row_hash)
+            .where(CaseHistory.case_id == target.case_id)
+            .order_by(CaseHistory.id.desc())
+            .limit(1)
+        )
+    target.previous_hash = previous or GENESIS
+    target.row_hash = chain_hash(target.previous_hash, history_content(target))
+    heads[target.case_id] = target.row_hash

@@ -33,6 +33,7 @@ from .cases import (
     apply_transition,
     available_transitions,
     barred_decisions,
+    case_field_change,
     case_type_of,
     create_case,
     edit_case,
@@ -148,15 +149,21 @@ def case_answers(case_type, data) -> list[tuple[Any, Any]]:
 
 
 def change_rows(form, changes: dict | None) -> list[tuple[Any, Any, Any]]:
-    """(label, old, new) for an edit's recorded changes, readable, in the form's order."""
+    """(label, old, new) for an edit's or a correction's recorded changes, readable: a
+    correction's agency and owner first, then the answers in the form's order."""
     if not changes:
         return []
     fields = {f.name: f for f in _answer_fields(form)}
     order = list(fields)
     names = sorted(changes, key=lambda n: (order.index(n) if n in fields else len(order), n))
-    rows = []
-    for name in names:
+    rows, case_fields = [], 0
+    for name in names:  # "case.agency" sorts before "case.owner"
         old, new = changes[name]
+        case_field = case_field_change(name, old, new)
+        if case_field is not None:
+            rows.insert(case_fields, case_field)
+            case_fields += 1
+            continue
         field = fields.get(name)
         label = field.label.text if field else name
         rows.append((label, display_answer(field, old), display_answer(field, new)))

@@ -22,6 +22,8 @@ from intranet import AGENCIES, make_intranet
 from appgov_plugin import migrations
 from appgov_plugin.admin.base import TYPE_FORMATTERS, AdminForm
 from appgov_plugin.models import App, CalendarOverride
+from sample_host import models
+from sample_host.cases import open_case
 from sample_host.extensions import db
 from sample_host.models import Agency, Case, CaseHistory, User
 
@@ -229,20 +231,15 @@ def test_host_forms_speak_the_readers_language(host):
     seen = text_of(post(client, "/admin/host_agency/new/", {"code": "c" * 41, "city": "tainan"}))
     assert "欄位長度不能超過 40 個字元。" in seen and simplified(seen) == set()
 
+    # case data is read-only in Flask-Admin (corrections are recorded steps, tests/
+    # test_host_audit.py): the case edit URL offers no form and saves nothing
     case = case_id(app)
     with app.app_context():
         agency_id, owner_id = db.session.execute(sa.select(Case.agency_id, Case.owner_id)).one()
     bad_case = {"agency": agency_id, "owner": owner_id, "data": "{bad", "form_version": "abc"}
-    seen = text_of(post(client, f"/admin/host_case/edit/?id={case}", bad_case))
-    assert "不是有效的 JSON 格式。" in seen and "不是有效的整數值。" in seen
-    assert "數字必須介於" not in seen  # no second message for a value that is no number
-    assert "資料未儲存。" in seen and "請修正這些欄位：案件內容、表單版本。" in seen
-    assert simplified(seen) == set()
+    assert client.post(f"/admin/host_case/edit/?id={case}", data=bad_case).status_code == 302
 
     speak(client, "en")
-    seen = text_of(post(client, f"/admin/host_case/edit/?id={case}", bad_case))
-    assert "Invalid JSON" in seen and "Not a valid integer value." in seen
-    assert "Failed to save record." in seen
     seen = text_of(post(client, "/admin/host_user/new/", {"username": "", "role": "x"}))
     assert "This field is required." in seen and "Not a valid choice" in seen
     assert (count(app, User), count(app, Agency)) == (users, agencies)
@@ -294,6 +291,13 @@ def test_flask_admin_texts_are_taiwan_usage_and_never_simplified(host, database_
 
 
 def _stamp_rows(app):
+    # history is append-only (the database refuses UPDATE): a case opened and submitted at
+    # STAMP (the history rows' clock, sample_host.models.utcnow), then every row stamped
+    with pytest.MonkeyPatch.context() as clock, app.app_context():
+        clock.setattr(models, "utcnow", lambda: STAMP)
+        demo = db.session.scalars(sa.select(Case).order_by(Case.id)).first()
+        open_case(demo.type_key, demo.agency.code, demo.owner.username, dict(demo.data), ["submit"])
+        db.session.commit()
     with app.app_context():
         db.session.execute(sa.update(App).values(updated_at=STAMP))
         db.session.add(
@@ -306,7 +310,6 @@ def _stamp_rows(app):
             )
         )
         db.session.execute(sa.update(Case).values(created_at=STAMP, updated_at=STAMP))
-        db.session.execute(sa.text("UPDATE host_case_history SET at = :at"), {"at": STAMP})
         db.session.commit()
 
 

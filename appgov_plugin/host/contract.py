@@ -30,9 +30,10 @@ STANDARD_ROLES: tuple[str, ...] = (
 
 
 #: History steps the host records itself, never the name of a workflow transition: a case
-#: was opened, its owner edited its answers, its owner withdrew it.
-OPENED, EDITED, WITHDRAWN = "open", "edit", "withdraw"
-HOST_STEPS: frozenset[str] = frozenset({OPENED, EDITED, WITHDRAWN})
+#: was opened, its owner edited its answers, its owner withdrew it, an administrator
+#: corrected it (agency, owner or answers, with a reason).
+OPENED, EDITED, WITHDRAWN, CORRECTED = "open", "edit", "withdraw", "correct"
+HOST_STEPS: frozenset[str] = frozenset({OPENED, EDITED, WITHDRAWN, CORRECTED})
 
 
 class ContractError(ValueError):
