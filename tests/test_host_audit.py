@@ -32,6 +32,7 @@ from sample_host.cases import (
     AGENCY_CHANGE,
     OWNER_CHANGE,
     CaseRefused,
+    TransitionRefused,
     apply_transition,
     correct_case,
     edit_case,
@@ -304,6 +305,44 @@ def test_concurrent_edits_of_one_case_are_serialised_and_never_fork_the_chain(ap
             assert after.changes["app_name"][0] == before.changes["app_name"][1]
     result = app.test_cli_runner().invoke(args=VERIFY)
     assert result.exit_code == 0, result.output
+
+
+def test_two_reviewers_deciding_at_once_one_wins_the_other_is_refused(app):
+    """Approve and return at the same moment: one decision is recorded, the other is refused
+    as the case is no longer in review (never a database error), the chain verifies."""
+    with app.app_context():
+        add_user("reviewer2", "reviewer", "tainan-sdc")
+        case_id = new_proposal(steps=("submit",))
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def decide(username: str, step: str, comment: str) -> None:
+        try:
+            with app.app_context():
+                case = db.session.get(Case, case_id)
+                reviewer = _user(username)
+                barrier.wait(timeout=30)
+                apply_transition(case, step, reviewer, comment)
+            outcomes[step] = "taken"
+        except TransitionRefused:
+            outcomes[step] = "refused"
+        except Exception as exc:  # a database error is the failure this test is about
+            outcomes[step] = repr(exc)
+
+    threads = [
+        threading.Thread(target=decide, args=("reviewer", "approve", "")),
+        threading.Thread(target=decide, args=("reviewer2", "return", "請補充預算說明。")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(outcomes.values()) == ["refused", "taken"], outcomes
+    with app.app_context():
+        rows = history(case_id)
+        assert [r.transition for r in rows][:2] == ["open", "submit"] and len(rows) == 3
+        assert db.session.get(Case, case_id).status == rows[-1].to_state
+    assert app.test_cli_runner().invoke(args=VERIFY).exit_code == 0
 
 
 def test_a_fork_of_the_chain_is_refused_by_the_database(app):
