@@ -116,8 +116,10 @@ def verify() -> None:
     """Check the hash chain of every case's history; exit 1 at the first broken link."""
     report = verify_history()
     if report.broken is None:
+        cases = f"{report.cases} case{'' if report.cases == 1 else 's'}"
+        rows = f"{report.rows} history row{'' if report.rows == 1 else 's'}"
         click.echo(
-            f"OK: {report.cases} cases, {report.rows} history rows; every chain holds "
+            f"OK: {cases}, {rows}; every chain holds "
             "and every case is in the state its history leads to."
         )
         return
