@@ -153,7 +153,13 @@ class AgencyView(HostModelView):
 class UserView(HostModelView):
     """Users; the password hash is never shown, a new password is hashed on save."""
 
-    description = _l("Users: who logs in, their role, agency and language.")
+    description = _l(
+        "Users: who logs in, their role, agency and language. Users are never deleted (the "
+        "case history names them): untick Active to end someone's access."
+    )
+    # The case history and the rule-parameter history name the people who acted: a user is
+    # deactivated, never deleted.
+    can_delete = False
     column_list = ("username", "display_name", "role", "agency", "locale", "active")
     column_searchable_list = ("username", "display_name")
     column_labels = {
@@ -190,7 +196,7 @@ class UserView(HostModelView):
     form_args = {
         "agency": {
             "get_label": lambda agency: f"{agency.name} ({agency.code})",
-            "blank_text": _l("No agency (city-wide roles)"),
+            "blank_text": _l("No agency (system administrators only)"),
         },
         "locale": {"blank_text": _l("The browser's language")},
     }

@@ -13,6 +13,8 @@ Flask-Admin's alike:
   ``Referrer-Policy: same-origin`` (case numbers in addresses never leave the site),
   ``Cross-Origin-Opener-Policy: same-origin`` and a ``Permissions-Policy`` that turns off
   devices no page uses.
+* ``Cache-Control: no-store`` on every page shown to a logged-in user: after log-out the
+  browser's back button cannot bring a case back from its cache.
 * ``HOST_HTTPS`` (env ``HOST_HTTPS=1``): the site is served over HTTPS, so the session and
   remember-me cookies are ``Secure``, URLs built outside a request use ``https`` and
   responses carry ``Strict-Transport-Security`` (set in :func:`sample_host.config.configure`).
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, g
+from flask import current_app, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 #: Headers every response carries (a view may set its own value first).
@@ -76,6 +78,11 @@ def add_security_headers(response):
         response.headers.setdefault(name, value)
     if current_app.config.get("HOST_HTTPS"):
         response.headers.setdefault("Strict-Transport-Security", HSTS)
+    # The user Flask-Login loaded for this request, if any: never load one here (the
+    # database may be away, see errors.py).
+    user = g.get("_login_user")
+    if user is not None and user.is_authenticated and request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

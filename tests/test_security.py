@@ -365,6 +365,32 @@ def test_every_page_carries_the_security_headers_and_no_inline_script(app):
         assert _inline_code_problems(response.get_data(as_text=True), directives) == []
 
 
+def test_pages_for_a_logged_in_user_are_never_cached(app):
+    """After log-out the back button must not bring a case page back from the cache."""
+    client = app.test_client()
+    assert "no-store" not in client.get("/login").headers.get("Cache-Control", "")
+    login(client, "staff")
+    for path in ("/inbox", "/cases", "/appgov/", "/appgov/policy"):
+        assert client.get(path).headers.get("Cache-Control") == "no-store", path
+    login(client, "admin")
+    assert client.get("/admin/host_user/").headers.get("Cache-Control") == "no-store"
+    static = client.get("/static/host.css")
+    assert static.status_code == 200
+    assert "no-store" not in static.headers.get("Cache-Control", "")
+
+
+def test_users_are_deactivated_never_deleted(app):
+    """The case history names the people who acted: Flask-Admin offers no delete of users."""
+    client = app.test_client()
+    login(client, "admin")
+    staff = user_row(app, "staff")
+    listing = client.get("/admin/host_user/").get_data(as_text=True)
+    assert "/admin/host_user/delete/" not in listing
+    response = client.post("/admin/host_user/delete/", data={"id": str(staff.id)})
+    assert response.status_code in (302, 403, 404)
+    assert user_row(app, "staff") is not None
+
+
 def test_flask_admin_scripts_carry_the_responses_nonce(app):
     client = app.test_client()
     login(client, "admin")
