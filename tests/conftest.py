@@ -173,3 +173,15 @@ def intranet_app(database_url):
     yield app, db
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def appgov_context(database_url):
+    """(app, db, appgov state) of the test intranet, migrated, inside an app context: for
+    tests that call appgov's functions without requests."""
+    app, db, _ = make_intranet(database_url)
+    with app.app_context():
+        migrations.upgrade(db.engine)
+        yield app, db, app.extensions["appgov"]
+        db.session.remove()
+        db.engine.dispose()

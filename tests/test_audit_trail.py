@@ -27,17 +27,6 @@ TODAY = today()
 TABLE = "appgov_parameter_change"
 
 
-@pytest.fixture
-def intranet(database_url):
-    """(app, db, appgov state) inside an app context."""
-    app, db, _ = make_intranet(database_url)
-    with app.app_context():
-        migrations.upgrade(db.engine)
-        yield app, db, app.extensions["appgov"]
-        db.session.remove()
-        db.engine.dispose()
-
-
 def change(state, name, value, effective=TODAY, reason="council decision", who="root"):
     made = record_change(state, name, value, effective, reason, who, confirm_retroactive=True)
     state.session.commit()
@@ -100,8 +89,8 @@ ATTEMPTS = {
 
 
 @pytest.mark.parametrize("attempt", list(ATTEMPTS))
-def test_appgov_history_cannot_be_rewritten_by_any_route(intranet, attempt):
-    app, db, state = intranet
+def test_appgov_history_cannot_be_rewritten_by_any_route(appgov_context, attempt):
+    app, db, state = appgov_context
     made = change(state, "rating_bar", "3.8")
     change(state, "rating_bar", "3.9", reason="second thoughts")
     before = history(db)
@@ -113,8 +102,8 @@ def test_appgov_history_cannot_be_rewritten_by_any_route(intranet, attempt):
     assert verify(app).exit_code == 0
 
 
-def test_appgov_postgresql_refuses_truncate(intranet):
-    app, db, state = intranet
+def test_appgov_postgresql_refuses_truncate(appgov_context):
+    app, db, state = appgov_context
     if db.engine.dialect.name != "postgresql":
         pytest.skip("TRUNCATE is PostgreSQL's; SQLite runs `DELETE FROM` (refused above)")
     change(state, "rating_bar", "3.8")
@@ -123,8 +112,8 @@ def test_appgov_postgresql_refuses_truncate(intranet):
     assert len(history(db)) == 1
 
 
-def test_appgov_downgrade_drops_the_triggers_and_upgrade_restores_them(intranet):
-    app, db, state = intranet
+def test_appgov_downgrade_drops_the_triggers_and_upgrade_restores_them(appgov_context):
+    app, db, state = appgov_context
     change(state, "rating_bar", "3.8")
     migrations.downgrade(db.engine, "0004")
     raw(db, f"UPDATE {TABLE} SET reason = 'edited while downgraded'")
@@ -139,8 +128,8 @@ def test_appgov_downgrade_drops_the_triggers_and_upgrade_restores_them(intranet)
 # --- the hash chain ----------------------------------------------------------------------
 
 
-def test_appgov_each_change_is_chained_to_the_previous_change_of_its_parameter(intranet):
-    app, db, state = intranet
+def test_appgov_each_change_is_chained_to_the_previous_change_of_its_parameter(appgov_context):
+    app, db, state = appgov_context
     first = change(state, "rating_bar", "3.8")
     other = change(state, "seed_user_min", 3)
     second = change(state, "rating_bar", "3.9", reason="second thoughts")
@@ -185,8 +174,8 @@ def test_appgov_the_migration_backfills_existing_rows_per_parameter(database_url
         db.engine.dispose()
 
 
-def test_appgov_audit_verify_reports_a_value_edited_with_raw_sql(intranet):
-    app, db, state = intranet
+def test_appgov_audit_verify_reports_a_value_edited_with_raw_sql(appgov_context):
+    app, db, state = appgov_context
     change(state, "rating_bar", "3.8")
     edited = change(state, "rating_bar", "3.9", reason="second thoughts")
     change(state, "rating_bar", "4.0", reason="third thoughts")
@@ -199,8 +188,8 @@ def test_appgov_audit_verify_reports_a_value_edited_with_raw_sql(intranet):
     ) in result.output
 
 
-def test_appgov_audit_verify_reports_a_row_deleted_with_raw_sql(intranet):
-    app, db, state = intranet
+def test_appgov_audit_verify_reports_a_row_deleted_with_raw_sql(appgov_context):
+    app, db, state = appgov_context
     change(state, "rating_bar", "3.8")
     removed = change(state, "rating_bar", "3.9", reason="second thoughts")
     after = change(state, "rating_bar", "4.0", reason="third thoughts")
@@ -214,10 +203,10 @@ def test_appgov_audit_verify_reports_a_row_deleted_with_raw_sql(intranet):
     ) in result.output
 
 
-def test_appgov_audit_verify_heads_digest_changes_when_the_last_row_is_rewritten(intranet):
+def test_appgov_audit_verify_heads_digest_changes_when_the_last_row_is_rewritten(appgov_context):
     """A rewrite of a chain's last row with a recomputed hash leaves every link intact;
     only the digest of the chain heads (kept elsewhere) tells."""
-    app, db, state = intranet
+    app, db, state = appgov_context
     change(state, "rating_bar", "3.8")
     last = change(state, "rating_bar", "3.9", reason="second thoughts")
     before = verify(app).output.splitlines()
@@ -294,8 +283,8 @@ def test_appgov_the_admin_page_names_a_removed_row(intranet_app):
     assert in_force(client, "rating_bar") == "4 stars"  # the later row (4.0) is genuine
 
 
-def test_appgov_policy_cache_sees_an_in_place_edit_with_a_recomputed_hash(intranet):
-    app, db, state = intranet
+def test_appgov_policy_cache_sees_an_in_place_edit_with_a_recomputed_hash(appgov_context):
+    app, db, state = appgov_context
     made = change(state, "rating_bar", "3.8")
     assert state.policy().param("rating_bar") == Decimal("3.8")
     drop_triggers(db)
@@ -311,8 +300,8 @@ def test_appgov_policy_cache_sees_an_in_place_edit_with_a_recomputed_hash(intran
     assert state.database_layer.broken == []
 
 
-def test_appgov_policy_cache_sees_a_change_of_the_effective_date(intranet):
-    app, db, state = intranet
+def test_appgov_policy_cache_sees_a_change_of_the_effective_date(appgov_context):
+    app, db, state = appgov_context
     made = change(state, "rating_bar", "3.8", TODAY + dt.timedelta(days=30))
     assert state.policy().param("rating_bar") == Decimal("3.5")
     drop_triggers(db)
@@ -326,10 +315,10 @@ def test_appgov_policy_cache_sees_a_change_of_the_effective_date(intranet):
 RACES = 25
 
 
-def test_appgov_concurrent_changes_of_one_parameter_are_serialised(intranet):
+def test_appgov_concurrent_changes_of_one_parameter_are_serialised(appgov_context):
     """2 x 25 races: both administrators' threads record a change of the same parameter at
     the same moment; each row's previous value is the row before it, and the chain holds."""
-    app, db, state = intranet
+    app, db, state = appgov_context
     day = TODAY + dt.timedelta(days=1)
     errors = []
 

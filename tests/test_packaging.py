@@ -32,7 +32,10 @@ PROBE = textwrap.dedent(
         for p in __import__("pathlib").Path(str(translations)).rglob("*.mo")
     )
     from appgov_plugin.i18n import domain
+    web = __import__("pathlib").Path(str(resources.files("appgov_plugin.web")))
+    templates = sorted(str(p.relative_to(web)) for p in web.rglob("*.html"))
     print(json.dumps({
+        "templates": templates,
         "package": appgov_plugin.__file__,
         "forms": builder.available(),
         "form_module": builder.__file__,
@@ -106,6 +109,9 @@ def test_pip_install_from_outside_the_repository(tmp_path):
     assert found["stray_top_level"] == []
     assert found["casehost"] == ["appgov_plugin.host.plugin"]
     assert found["proposal_fields"] >= 10
+    # every template, those of the Flask-Admin views in templates/appgov/admin/ included
+    web = REPO / "appgov_plugin" / "web"
+    assert found["templates"] == sorted(str(p.relative_to(web)) for p in web.rglob("*.html"))
 
 
 @pytest.mark.slow

@@ -14,10 +14,8 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 from hosting import login
-from intranet import make_intranet
 
 import appgov_plugin
-from appgov_plugin import migrations
 from appgov_plugin.clock import today
 from appgov_plugin.models import AppendOnlyError, ParameterChange
 from appgov_plugin.policy.changes import ChangeRefused, is_retroactive, record_change
@@ -27,16 +25,6 @@ from sample_host.extensions import db as host_db
 TODAY = today()  # Taipei's date (TIME-5), not the server's
 NEXT_MONTH = (TODAY.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 LAST_WEEK = TODAY - dt.timedelta(days=7)
-
-
-@pytest.fixture
-def intranet(database_url):
-    """(app, db, appgov state) inside an app context, for tests without requests."""
-    app, db, _ = make_intranet(database_url)
-    with app.app_context():
-        migrations.upgrade(db.engine)
-        yield app, db, app.extensions["appgov"]
-        db.engine.dispose()
 
 
 def change(state, name, value, effective, reason="council decision", who="root"):
@@ -96,8 +84,8 @@ def test_rating_bar_raised_next_month_in_the_sample_host(make_host):
         assert (row.previous_value, row.value, row.changed_by) == ("3.5", "3.8", "admin")
 
 
-def test_effective_dating_at_the_boundary_day(intranet):
-    app, db, state = intranet
+def test_effective_dating_at_the_boundary_day(appgov_context):
+    app, db, state = appgov_context
     day = dt.date(2027, 3, 1)
     change(state, "rating_bar", "3.8", day)
     assert state.policy(as_of=day - dt.timedelta(days=1)).param("rating_bar") == Decimal("3.5")
@@ -107,8 +95,8 @@ def test_effective_dating_at_the_boundary_day(intranet):
     assert state.policy(as_of=day).rating_passes(ios=(3.7, 10)) is False
 
 
-def test_a_deadline_uses_the_parameters_in_force_on_its_start_date(intranet):
-    app, db, state = intranet
+def test_a_deadline_uses_the_parameters_in_force_on_its_start_date(appgov_context):
+    app, db, state = appgov_context
     day = dt.date(2027, 3, 8)  # a Monday
     change(state, "deadline.minutes", {"length": 3, "mode": "working_days"}, day)
     policy = state.policy()  # today's policy, asked about both start dates
@@ -116,8 +104,8 @@ def test_a_deadline_uses_the_parameters_in_force_on_its_start_date(intranet):
     assert policy.deadline("minutes", day) == dt.date(2027, 3, 11)  # 3 days from the change
 
 
-def test_same_day_changes_the_latest_recorded_wins(intranet):
-    app, db, state = intranet
+def test_same_day_changes_the_latest_recorded_wins(appgov_context):
+    app, db, state = appgov_context
     change(state, "system_admin_min", 3, dt.date(2027, 1, 1))
     second = change(state, "system_admin_min", 4, dt.date(2027, 1, 1), "corrected")
     assert second.previous_value == 3
@@ -165,8 +153,8 @@ def test_same_day_changes_the_latest_recorded_wins(intranet):
         ("base_profile", "gotham", "Base city profile: unknown profile “gotham”"),
     ],
 )
-def test_invalid_values_are_refused_and_nothing_saved(intranet, name, value, message):
-    app, db, state = intranet
+def test_invalid_values_are_refused_and_nothing_saved(appgov_context, name, value, message):
+    app, db, state = appgov_context
     with (
         app.test_request_context(),
         force_locale("en"),
@@ -177,8 +165,8 @@ def test_invalid_values_are_refused_and_nothing_saved(intranet, name, value, mes
     assert db.session.query(ParameterChange).count() == 0
 
 
-def test_a_change_needs_a_reason(intranet):
-    app, db, state = intranet
+def test_a_change_needs_a_reason(appgov_context):
+    app, db, state = appgov_context
     with pytest.raises(ValueError, match="變更須說明理由"):  # zh_Hant_TW outside requests
         record_change(state, "rating_bar", "3.8", TODAY, "   ", "root")
 
@@ -206,8 +194,8 @@ def test_refusals_in_flask_admin_name_the_problem_in_the_users_language(intranet
         assert db.session.query(ParameterChange).count() == 0
 
 
-def test_history_is_append_only(intranet):
-    app, db, state = intranet
+def test_history_is_append_only(appgov_context):
+    app, db, state = appgov_context
     made = change(state, "rating_bar", "3.8", TODAY)
     made.reason = "rewritten"
     with pytest.raises(AppendOnlyError):
@@ -220,8 +208,8 @@ def test_history_is_append_only(intranet):
     assert db.session.get(ParameterChange, made.id).reason == "council decision"
 
 
-def test_priority_code_default_city_module_hook_package_database(intranet, monkeypatch):
-    app, db, state = intranet
+def test_priority_code_default_city_module_hook_package_database(appgov_context, monkeypatch):
+    app, db, state = appgov_context
     name = "proposal_escalation_to_mayor"
     # code default (parameters.py: no) < city module (kaohsiung.py: yes, rule KH-EVAL-2)
     assert appgov_plugin.get_policy("taipei", database=False).param(name) is False
@@ -238,16 +226,16 @@ def test_priority_code_default_city_module_hook_package_database(intranet, monke
     assert state.policy().param(name) is True
 
 
-def test_base_profile_is_chosen_in_the_database(intranet):
-    app, db, state = intranet
+def test_base_profile_is_chosen_in_the_database(appgov_context):
+    app, db, state = appgov_context
     assert state.policy().profile == "kaohsiung"
     change(state, "base_profile", "taipei", dt.date(2027, 1, 1), "移轉至臺北市設定")
     assert state.policy(as_of=dt.date(2026, 12, 31)).profile == "kaohsiung"
     assert state.policy(as_of=dt.date(2027, 1, 1)).profile == "taipei"
 
 
-def test_policy_show_as_of_prints_pending_changes_and_history(intranet):
-    app, db, state = intranet
+def test_policy_show_as_of_prints_pending_changes_and_history(appgov_context):
+    app, db, state = appgov_context
     change(state, "rating_bar", "3.8", dt.date(2027, 3, 1), "council")
     runner = app.test_cli_runner()
     before = runner.invoke(args=["appgov", "policy", "show", "--as-of", "2027-02-28"]).output
@@ -269,8 +257,8 @@ def test_policy_show_as_of_prints_pending_changes_and_history(intranet):
         ("zh_Hant_TW", "此變更將追溯生效，並改變過去的評核結果"),
     ],
 )
-def test_a_past_dated_change_needs_an_explicit_confirmation(intranet, language, message):
-    app, db, state = intranet
+def test_a_past_dated_change_needs_an_explicit_confirmation(appgov_context, language, message):
+    app, db, state = appgov_context
     with app.test_request_context(), force_locale(language):
         with pytest.raises(ChangeRefused, match=message) as refused:
             record_change(state, "rating_bar", "3.8", LAST_WEEK, "late entry", "root")
@@ -335,8 +323,8 @@ def test_the_history_marks_retroactive_changes(intranet_app, language, mark):
         ("base_profile", "kaohsiung"),
     ],
 )
-def test_a_change_to_the_value_in_force_is_refused_as_no_change(intranet, name, value):
-    app, db, state = intranet
+def test_a_change_to_the_value_in_force_is_refused_as_no_change(appgov_context, name, value):
+    app, db, state = appgov_context
     with (
         app.test_request_context(),
         force_locale("en"),
@@ -346,8 +334,8 @@ def test_a_change_to_the_value_in_force_is_refused_as_no_change(intranet, name, 
     assert count(db) == 0
 
 
-def test_no_change_compares_with_the_value_in_force_on_the_effective_date(intranet):
-    app, db, state = intranet
+def test_no_change_compares_with_the_value_in_force_on_the_effective_date(appgov_context):
+    app, db, state = appgov_context
     change(state, "rating_bar", "3.8", dt.date(2027, 3, 1))
     with pytest.raises(
         ChangeRefused, match="無變更：「須超過之評分」於 民國 116 年 4 月 1 日 已是此值"
@@ -362,8 +350,8 @@ def test_no_change_compares_with_the_value_in_force_on_the_effective_date(intran
 # -- issue 7: labels and the base profile's refusal in Traditional Chinese ----------------
 
 
-def test_plan_text_length_names_the_whole_plan(intranet):
-    app, db, state = intranet
+def test_plan_text_length_names_the_whole_plan(appgov_context):
+    app, db, state = appgov_context
     label = PARAMETERS["plan_text_length"].label
     with app.test_request_context(), force_locale("en"):
         assert "whole" in str(label) and "each part" not in str(label)  # rule KH-KPI-3
@@ -371,8 +359,8 @@ def test_plan_text_length_names_the_whole_plan(intranet):
         assert str(label) == "改善及行銷方案全文字數"
 
 
-def test_an_unknown_base_profile_is_refused_in_traditional_chinese(intranet):
-    app, db, state = intranet
+def test_an_unknown_base_profile_is_refused_in_traditional_chinese(appgov_context):
+    app, db, state = appgov_context
     with pytest.raises(ValueError) as refused:  # zh_Hant_TW outside requests
         record_change(state, "base_profile", "gotham", NEXT_MONTH, "try", "root")
     assert str(refused.value).startswith(

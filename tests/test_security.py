@@ -394,14 +394,14 @@ def test_users_are_deactivated_never_deleted(app):
 def test_flask_admin_scripts_carry_the_responses_nonce(app):
     client = app.test_client()
     login(client, "admin")
-    response = client.get("/admin/host_user/")
+    response = client.get("/admin/host_agency/")
     directives = _security_headers(response)
     nonce = re.search(r"'nonce-([^']+)'", directives["script-src"])[1]
     page = response.get_data(as_text=True)
     assert page.count(f'nonce="{nonce}"') >= 5  # Flask-Admin's own script and style elements
     assert "data-model-action=" in page and "data-confirm=" in page  # the host's overrides
     assert (
-        client.get("/admin/host_user/").headers["Content-Security-Policy"]
+        client.get("/admin/host_agency/").headers["Content-Security-Policy"]
         != response.headers["Content-Security-Policy"]
     )  # a new nonce per response
 
