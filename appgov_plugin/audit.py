@@ -52,6 +52,17 @@ def chain_hash(previous_hash: str | None, content: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def heads_digest(heads: Mapping[Hashable, str]) -> str:
+    """One hash over every chain's last row hash (``{chain: row_hash}``).
+
+    A chain cannot show that its last rows were removed or rewritten together with their
+    hashes; an operator who keeps this digest outside the database (a ticket, the log
+    server) and compares it with the next verification can.
+    """
+    lines = sorted(f"{chain} {row_hash}" for chain, row_hash in heads.items())
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
 @dataclass(frozen=True)
 class BrokenLink:
     """The first row whose stored hashes do not match its content or its predecessor."""
@@ -95,4 +106,4 @@ def first_broken_link(
     return None
 
 
-__all__ = ["GENESIS", "BrokenLink", "canonical", "chain_hash", "first_broken_link"]
+__all__ = ["GENESIS", "BrokenLink", "canonical", "chain_hash", "first_broken_link", "heads_digest"]

@@ -15,7 +15,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from appgov_plugin.audit import BrokenLink, first_broken_link
+from appgov_plugin.audit import BrokenLink, first_broken_link, heads_digest
 
 from .database import setup_command
 from .extensions import db
@@ -34,15 +34,20 @@ class HistoryReport:
     cases: int
     rows: int
     broken: BrokenLink | None
+    #: :func:`appgov_plugin.audit.heads_digest` of every case's last history row
+    heads: str = ""
 
 
 class _Counted:
+    """The rows as they stream past: how many, and each case's last row hash."""
+
     def __init__(self, rows: Iterable):
-        self.rows, self.count = rows, 0
+        self.rows, self.count, self.heads = rows, 0, {}
 
     def __iter__(self) -> Iterator:
         for row in self.rows:
             self.count += 1
+            self.heads[row.case_id] = row.row_hash
             yield row
 
 
@@ -108,7 +113,7 @@ def verify_history() -> HistoryReport:
         total = db.session.scalar(sa.select(sa.func.count(CaseHistory.id)))
     # the lowest case first; in one case, a broken link before a state that does not follow
     broken = min(found, key=lambda link: link.chain) if found else None
-    return HistoryReport(cases, total, broken)
+    return HistoryReport(cases, total, broken, heads_digest(rows.heads))
 
 
 @audit.command("verify")
@@ -122,6 +127,7 @@ def verify() -> None:
             f"OK: {cases}, {rows}; every chain holds "
             "and every case is in the state its history leads to."
         )
+        click.echo(f"heads: {report.heads}")
         return
     link = report.broken
     row = f"history row {link.row_id}" if link.row_id is not None else "no history row"

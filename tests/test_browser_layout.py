@@ -6,6 +6,7 @@ layout. Debian's Chromium driven by Playwright against ``flask run`` (issue 7)."
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from test_browser import chromium, log_in, switch_language
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -167,7 +168,8 @@ def test_a_failed_login_moves_to_the_error_summary(server, phone):
     page.click("main form button[type=submit]")
     summary = page.locator(".error-summary")
     assert summary.get_attribute("role") == "alert"
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    # host.js moves the focus once it has loaded: wait for it (Playwright retries), no sleep
+    expect(summary).to_be_focused()
     assert "有 2 個欄位需要修正" in summary.inner_text()
     summary.locator("a").first.click()
     assert page.evaluate("document.activeElement.id") == "username"

@@ -225,6 +225,36 @@ def test_verify_reports_ok_with_the_counts(app):
     assert result.output.startswith(f"OK: {cases} cases, {rows} history rows;")
 
 
+def _heads(output: str) -> str:
+    line = [line for line in output.splitlines() if line.startswith("heads: ")]
+    assert len(line) == 1, output
+    return line[0].removeprefix("heads: ")
+
+
+def test_verify_heads_digest_shows_a_last_row_rewritten_with_its_hash(app):
+    """An attacker who rewrites a case's last row and recomputes its hash keeps the chain
+    whole; the digest of the chains' heads, kept outside the database, changes."""
+    with app.app_context():
+        case_id = _approved_proposal()
+    before = app.test_cli_runner().invoke(args=VERIFY)
+    assert before.exit_code == 0, before.output
+    with app.app_context():
+        last_id = _raw_rows(case_id)[-1].id
+        last = db.session.get(CaseHistory, last_id)
+        forged = chain_hash(last.previous_hash, {**history_content(last), "comment": "forged"})
+        with _attacker() as conn:
+            _drop_history_triggers(conn)
+            conn.execute(
+                sa.text(
+                    "UPDATE host_case_history SET comment = 'forged', row_hash = :h WHERE id = :id"
+                ),
+                {"h": forged, "id": last_id},
+            )
+    after = app.test_cli_runner().invoke(args=VERIFY)
+    assert after.exit_code == 0, after.output  # the chain alone cannot tell
+    assert _heads(after.output) != _heads(before.output)
+
+
 def test_verify_reports_a_comment_edited_behind_the_triggers(app):
     with app.app_context():
         case_id = _approved_proposal()

@@ -4,14 +4,13 @@ the rule-parameter history."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from .. import migrations
-from ..audit import first_broken_link
+from ..audit import first_broken_link, heads_digest
 from ..i18n import DEFAULT_LOCALE, format_date, parse_locale
 from ..models import ParameterChange
 from ..models.parameters import HASHED
@@ -163,11 +162,8 @@ def audit_verify():
         )
         raise SystemExit(1)
     heads = {row.name: row.row_hash for row in rows}
-    digest = hashlib.sha256(
-        "\n".join(f"{name} {heads[name]}" for name in sorted(heads)).encode()
-    ).hexdigest()
     click.echo(f"OK: {len(rows)} rows in {len(heads)} chains")
-    click.echo(f"heads: {digest}")
+    click.echo(f"heads: {heads_digest(heads)}")
 
 
 __all__ = ["appgov_group"]
