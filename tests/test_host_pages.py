@@ -477,7 +477,12 @@ def test_appgov_own_layout_speaks_the_page_language_and_fits_a_phone(database_ur
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert '<a class="appgov-skip" href="#main">跳到主要內容</a>' in page
     assert '<main id="main" tabindex="-1">' in page
-    assert "position: fixed" not in page
+    # no inline style or script (a strict CSP allows the page); the style sheet is served
+    assert "<style" not in page and "<script" not in page and " style=" not in page
+    assert '<link rel="stylesheet" href="/appgov/static/appgov.css">' in page
+    css = client.get("/appgov/static/appgov.css")
+    assert css.status_code == 200 and css.mimetype == "text/css"
+    assert "position: fixed" not in css.text and ".appgov-skip" in css.text
     assert simplified_characters(visible_text(page)) == set()
     page = client.get("/appgov/", headers={"Accept-Language": "en"}).text
     assert '<html lang="en">' in page and "Skip to main content" in page

@@ -33,7 +33,10 @@ PROBE = textwrap.dedent(
     )
     from appgov_plugin.i18n import domain
     web = __import__("pathlib").Path(str(resources.files("appgov_plugin.web")))
-    templates = sorted(str(p.relative_to(web)) for p in web.rglob("*.html"))
+    templates = [
+        str(p.relative_to(web)) for pattern in ("*.html", "*.css")
+        for p in sorted(web.rglob(pattern))
+    ]
     print(json.dumps({
         "templates": templates,
         "package": appgov_plugin.__file__,
@@ -109,9 +112,14 @@ def test_pip_install_from_outside_the_repository(tmp_path):
     assert found["stray_top_level"] == []
     assert found["casehost"] == ["appgov_plugin.host.plugin"]
     assert found["proposal_fields"] >= 10
-    # every template, those of the Flask-Admin views in templates/appgov/admin/ included
+    # every template, those of the Flask-Admin views in templates/appgov/admin/ included,
+    # and the own layout's style sheet
     web = REPO / "appgov_plugin" / "web"
-    assert found["templates"] == sorted(str(p.relative_to(web)) for p in web.rglob("*.html"))
+    assert found["templates"] == [
+        str(p.relative_to(web))
+        for pattern in ("*.html", "*.css")
+        for p in sorted(web.rglob(pattern))
+    ]
 
 
 @pytest.mark.slow

@@ -36,7 +36,7 @@ from ..policy.display import template_helpers as parameter_template_helpers
 from ..policy.manager import hook_module_labels
 from ..state import get_state
 
-blueprint = Blueprint("appgov", __name__, template_folder="templates")
+blueprint = Blueprint("appgov", __name__, template_folder="templates", static_folder="static")
 
 
 @blueprint.context_processor
