@@ -34,7 +34,7 @@ from appgov_plugin.admin.base import LocalizedModelView, OptionsFilterEqual, lab
 from appgov_plugin.host.contract import STANDARD_ROLES
 
 from .auth import is_admin
-from .cases import case_type_of, history_label, state_label
+from .cases import agency_label, case_type_of, history_label, state_label
 from .extensions import db
 from .i18n import SUPPORTED_LOCALES
 from .models import CITIES, ROLE_LABELS, Agency, Case, CaseHistory, User
@@ -195,7 +195,7 @@ class UserView(HostModelView):
     }
     form_args = {
         "agency": {
-            "get_label": lambda agency: f"{agency.name} ({agency.code})",
+            "get_label": agency_label,
             "blank_text": _l("No agency (system administrators only)"),
         },
         "locale": {"blank_text": _l("The browser's language")},

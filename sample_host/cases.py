@@ -366,10 +366,15 @@ def create_case(
     return case
 
 
+def as_stored(text: str | None) -> str:
+    """Typed text as history keeps it: line breaks as ``\n``, no surrounding blanks."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def clean_comment(comment: str | None) -> str:
     """The comment as stored: line breaks as ``\\n``, no surrounding blanks, at most
     :data:`COMMENT_MAX_LENGTH` characters (else :class:`TransitionRefused` naming it)."""
-    comment = (comment or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    comment = as_stored(comment)
     if len(comment) > COMMENT_MAX_LENGTH:
         raise TransitionRefused(
             gettext(
@@ -636,7 +641,7 @@ def case_field_change(name: str, old: Any, new: Any) -> tuple[Any, str, str] | N
 
 def clean_reason(reason: str | None) -> str:
     """A correction's reason as stored (like :func:`clean_comment`); required."""
-    reason = (reason or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    reason = as_stored(reason)
     if not reason:
         raise CaseRefused(
             gettext("Reason: say why the case is corrected. Nothing was saved."), field="reason"
