@@ -66,6 +66,7 @@ def log_in(page, base, username):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", f"demo-{username}")
     page.click("main button[type=submit]")
+    page.wait_for_load_state()  # logged in (the session cookie set) before the next page
 
 
 def test_staff_files_a_proposal_and_sees_errors_in_their_language(server, page, tmp_path):
