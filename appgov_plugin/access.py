@@ -21,6 +21,7 @@ from flask import abort, current_app, g, has_request_context
 from flask_login import current_user
 
 from .i18n import current_locale
+from .state import get_state
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +124,14 @@ def _ask_host(app):
     hook = getattr(getattr(pm, "hook", None), "casehost_agencies", None)
     if hook is not None:
         return hook(app=app)
-    from .host.plugin import casehost_agencies
+    return given_agencies(app)
 
-    return casehost_agencies(app=app)
+
+def given_agencies(app):
+    """The agencies given as ``AppGov(app, agencies=...)`` (a list, or a callable returning
+    one), or ``None``: appgov's own answer to ``casehost_agencies``."""
+    source = get_state(app).agency_source
+    return source() if callable(source) else source
 
 
 def host_agencies() -> list[HostAgency] | None:

@@ -4,7 +4,7 @@ Plug-in admin views join the same ``Admin`` (``install_plugins``); they check ac
 ``app.extensions["casehost"].is_admin`` (:func:`sample_host.auth.is_admin`).
 
 Officials read it in Traditional Chinese or English: form messages come from WTForms' own
-Traditional catalog (:class:`appgov_plugin.admin.base.AdminForm`), Flask-Admin's texts from
+Traditional catalog (:class:`appgov_plugin.admin.AdminForm`), Flask-Admin's texts from
 its catalog completed and reworded by the host's (``translations_admin/``, domain ``admin``),
 dates in Taipei time in the reader's convention, keys as labels.
 """
@@ -30,7 +30,7 @@ from markupsafe import Markup
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from appgov_plugin.admin.base import LocalizedModelView, OptionsFilterEqual, labels
+from appgov_plugin.admin import LocalizedModelView, OptionsFilterEqual, labels
 from appgov_plugin.host.contract import STANDARD_ROLES
 
 from .auth import is_admin

@@ -8,7 +8,7 @@ import re
 
 import sqlalchemy as sa
 
-from appgov_plugin.case_types import PROPOSAL
+from appgov_plugin.apps.case_types import PROPOSAL
 from sample_host.cases import open_case
 from sample_host.extensions import db
 from sample_host.models import Agency, Case, CaseHistory, User

@@ -20,8 +20,9 @@ from hosting import login
 from intranet import AGENCIES, make_intranet
 
 from appgov_plugin import migrations
-from appgov_plugin.admin.base import TYPE_FORMATTERS, AdminForm
-from appgov_plugin.models import App, CalendarOverride
+from appgov_plugin.admin import TYPE_FORMATTERS, AdminForm
+from appgov_plugin.apps.models import App
+from appgov_plugin.policy.models import CalendarOverride
 from sample_host import models
 from sample_host.cases import open_case
 from sample_host.extensions import db

@@ -7,8 +7,8 @@ import re
 import sqlalchemy as sa
 from hosting import login
 
-from appgov_plugin.case_types import PROPOSAL
-from appgov_plugin.models import App
+from appgov_plugin.apps.case_types import PROPOSAL
+from appgov_plugin.apps.models import App
 from sample_host.extensions import db
 from sample_host.models import Case, CaseHistory
 

@@ -20,8 +20,8 @@ from intranet import make_intranet
 from appgov_plugin import migrations
 from appgov_plugin.audit import chain_hash
 from appgov_plugin.clock import today
-from appgov_plugin.models import AppendOnlyError, ParameterChange
 from appgov_plugin.policy.changes import record_change
+from appgov_plugin.policy.models import AppendOnlyError, ParameterChange
 
 TODAY = today()
 TABLE = "appgov_parameter_change"

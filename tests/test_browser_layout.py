@@ -181,7 +181,7 @@ def test_appgov_own_layout_fits_a_phone(phone, database_url):
     """The AppGov(app) path: appgov's own base template, served by the Flask test client."""
     from intranet import make_intranet
 
-    from appgov_plugin.models import App
+    from appgov_plugin.apps.models import App
 
     app, db, _ = make_intranet(database_url, APPGOV_AUTO_UPGRADE=True)
     with app.app_context():

@@ -12,13 +12,13 @@ from intranet import make_intranet
 
 import appgov_plugin
 from appgov_plugin import migrations
-from appgov_plugin.models import CalendarOverride
 from appgov_plugin.policy.calendar import (
     DayChange,
     WorkingCalendar,
     add_months,
     load_shipped_changes,
 )
+from appgov_plugin.policy.models import CalendarOverride
 
 policy = appgov_plugin.get_policy("taipei")
 # build the years the examples reach (2023-2030) once here: the first build loads the

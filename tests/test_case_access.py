@@ -29,7 +29,7 @@ from casework import (
 )
 from hosting import login
 
-from appgov_plugin.case_types import PROPOSAL
+from appgov_plugin.apps.case_types import PROPOSAL
 from sample_host import models
 from sample_host.cases import COMMENT_MAX_LENGTH, withdraw_case
 from sample_host.extensions import db

@@ -9,8 +9,8 @@ from flask_sqlalchemy import SQLAlchemy
 from intranet import make_intranet
 
 from appgov_plugin import AppGov
-from appgov_plugin.case_types import PROPOSAL
-from appgov_plugin.models import App
+from appgov_plugin.apps.case_types import PROPOSAL
+from appgov_plugin.apps.models import App
 
 
 def test_extension_installs_pages_admin_cli_and_case_types(database_url):

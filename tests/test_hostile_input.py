@@ -19,10 +19,11 @@ from intranet import make_intranet
 from wtforms.validators import NumberRange, Optional
 
 from appgov_plugin import migrations, safe_input
-from appgov_plugin.admin.base import MAX_PAGE, AdminConverter, AdminForm, BoundedJSONField
+from appgov_plugin.admin import MAX_PAGE, AdminConverter, AdminForm, BoundedJSONField
+from appgov_plugin.apps.models import App
 from appgov_plugin.forms.builder import AppGovForm, Bounds, DecimalNumberField
-from appgov_plugin.models import App, ParameterChange
 from appgov_plugin.policy.calendar import WorkingCalendar, supported_years
+from appgov_plugin.policy.models import ParameterChange
 from appgov_plugin.safe_input import InputTooLarge, loads
 from appgov_plugin.state import get_state
 from sample_host.extensions import db

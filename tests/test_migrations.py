@@ -7,8 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from appgov_plugin import migrations
+from appgov_plugin.db import TABLE_PREFIX, metadata
 from appgov_plugin.migrations import VERSION_TABLE
-from appgov_plugin.models import TABLE_PREFIX, metadata
 
 
 def _host_table(engine):

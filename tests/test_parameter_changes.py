@@ -17,8 +17,8 @@ from hosting import login
 
 import appgov_plugin
 from appgov_plugin.clock import today
-from appgov_plugin.models import AppendOnlyError, ParameterChange
 from appgov_plugin.policy.changes import ChangeRefused, is_retroactive, record_change
+from appgov_plugin.policy.models import AppendOnlyError, ParameterChange
 from appgov_plugin.policy.parameters import PARAMETERS
 from sample_host.extensions import db as host_db
 

@@ -15,9 +15,9 @@ from flask_babel import force_locale
 
 import appgov_plugin
 from appgov_plugin.clock import today
-from appgov_plugin.models import ParameterChange
 from appgov_plugin.policy.changes import record_change
 from appgov_plugin.policy.display import value_html, value_text
+from appgov_plugin.policy.models import ParameterChange
 from appgov_plugin.policy.parameters import KINDS, PARAMETERS
 
 TODAY = today()

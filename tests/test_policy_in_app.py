@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from intranet import make_intranet
 
 from appgov_plugin import migrations
-from appgov_plugin.models import CalendarOverride
 from appgov_plugin.policy import PARAMETERS
+from appgov_plugin.policy.models import CalendarOverride
 
 MONDAY = dt.date(2026, 11, 23)
 

@@ -39,8 +39,8 @@ from hosting import login
 from intranet import make_intranet
 
 from appgov_plugin import migrations
-from appgov_plugin.case_types import PROPOSAL
-from appgov_plugin.models import App
+from appgov_plugin.apps.case_types import PROPOSAL
+from appgov_plugin.apps.models import App
 from appgov_plugin.state import get_state
 from sample_host.cases import TransitionRefused, apply_transition, edit_case
 from sample_host.demo import AGENCIES, USERS

@@ -11,7 +11,7 @@ import pytest
 from flask_babel import force_locale
 from hosting import login
 
-from appgov_plugin.case_types import PROPOSAL
+from appgov_plugin.apps.case_types import PROPOSAL
 from appgov_plugin.clock import today
 from appgov_plugin.policy import PARAMETERS
 from appgov_plugin.policy.changes import record_change

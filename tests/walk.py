@@ -527,7 +527,7 @@ def internal_keys(app) -> dict[str, set[str]]:
             kinds["state"].update(case_type.workflow.states)
             kinds["transition"].update(t.name for t in case_type.workflow.transitions)
     try:
-        from appgov_plugin.models import APP_STATUSES
+        from appgov_plugin.apps.models import APP_STATUSES
 
         kinds["app status"].update(APP_STATUSES)
     except ImportError:  # pragma: no cover - appgov not installed

@@ -1,11 +1,37 @@
-"""appgov's implementation of the case-host contract (entry point ``casehost: appgov``)."""
+"""appgov's implementation of the case-host contract (entry point ``casehost: appgov``).
+
+It collects what each capability package contributes: case types (``case_types.py``),
+routes on the shared blueprint (``views.py``), Flask-Admin views (``admin.py``),
+``flask appgov`` commands (``cli.py``), demo data (``demo.py``) and the reactions to case
+transitions (``workflows.py``).
+"""
 
 from __future__ import annotations
 
-from .. import admin, case_types, cli, demo, migrations, safe_input, web, workflows
+from .. import access, cli, migrations, safe_input, web
+from ..apps import admin as apps_admin
+from ..apps import case_types as apps_case_types
+from ..apps import demo as apps_demo
+from ..apps import views as apps_views
+from ..apps import workflows as apps_workflows
+from ..evaluation import views as evaluation_views
 from ..i18n import DOMAIN, _l, translations_dir
-from ..state import get_state, setup_state
+from ..rulebook import admin as rulebook_admin
+from ..rulebook import cli as rulebook_cli
+from ..rulebook import views as rulebook_views
+from ..state import setup_state
 from .hookspecs import hookimpl
+
+#: Importing these adds their routes to the shared blueprint and their commands to
+#: ``flask appgov``.
+ROUTES = (apps_views, rulebook_views, evaluation_views)
+COMMANDS = (rulebook_cli,)
+#: Each offers ``admin_views(db)``, ``case_types()``, ``load(open_case, users)`` (demo data),
+#: ``veto`` / ``after`` (transitions).
+ADMIN = (apps_admin, rulebook_admin)
+CASE_TYPES = (apps_case_types,)
+DEMO = (apps_demo,)
+WORKFLOWS = (apps_workflows,)
 
 
 @hookimpl
@@ -20,8 +46,9 @@ def casehost_init_app(app, db):
 
 @hookimpl
 def casehost_case_types(app, register):
-    for case_type in case_types.case_types():
-        register(case_type)
+    for module in CASE_TYPES:
+        for case_type in module.case_types():
+            register(case_type)
 
 
 @hookimpl
@@ -39,9 +66,10 @@ def casehost_nav_links(app, register):
 
 @hookimpl
 def casehost_admin_views(app, db, register):
-    for view in admin.views(db):
-        register(view)
-        safe_input.install(app, blueprints=[view.endpoint])
+    for module in ADMIN:
+        for view in module.admin_views(db):
+            register(view)
+            safe_input.install(app, blueprints=[view.endpoint])
 
 
 @hookimpl
@@ -56,21 +84,26 @@ def casehost_upgrade_schema(app, db):
 
 @hookimpl
 def casehost_demo_data(app, db, open_case, users):
-    demo.load(open_case, users)
+    for module in DEMO:
+        module.load(open_case, users)
 
 
 @hookimpl
 def casehost_before_transition(case, transition, user, comment):
-    return workflows.veto(case, transition, user)
+    for module in WORKFLOWS:
+        reason = module.veto(case, transition, user)
+        if reason:
+            return reason
+    return None
 
 
 @hookimpl
 def casehost_after_transition(case, transition, user, comment):
-    workflows.after(case, transition)
+    for module in WORKFLOWS:
+        module.after(case, transition)
 
 
 @hookimpl(trylast=True)
 def casehost_agencies(app):
     # AppGov(app, agencies=...): an intranet without its own casehost_agencies names them here
-    source = get_state(app).agency_source
-    return source() if callable(source) else source
+    return access.given_agencies(app)

@@ -2,8 +2,10 @@
 
 from alembic import context
 
+from appgov_plugin.db import TABLE_PREFIX, load_models, metadata
 from appgov_plugin.migrations import VERSION_TABLE
-from appgov_plugin.models import TABLE_PREFIX, metadata
+
+load_models()  # every capability's tables in the metadata
 
 
 def include_name(name, type_, parent_names):

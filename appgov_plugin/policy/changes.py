@@ -23,10 +23,10 @@ import sqlalchemy as sa
 from .. import safe_input
 from ..audit import chain_hash
 from ..clock import today
+from ..db import utcnow
 from ..i18n import _, _l, format_date, local_datetime
-from ..models import BASE_PROFILE, ParameterChange
-from ..models.base import utcnow
 from .manager import PROFILES, check_profile, policy_with_layer
+from .models import BASE_PROFILE, ParameterChange
 from .parameters import (
     PARAMETERS,
     PROFILE,

@@ -33,10 +33,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from ..audit import GENESIS, BrokenLink, chain_hash
-from ..models import BASE_PROFILE, CalendarOverride, ParameterChange
-from ..models.parameters import HASHED
 from .calendar import DayChange, WorkingCalendar
 from .hookspecs import hookimpl
+from .models import BASE_PROFILE, HASHED, CalendarOverride, ParameterChange
 
 log = logging.getLogger(__name__)
 

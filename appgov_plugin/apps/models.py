@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..db import Base, TimestampMixin
 from ..i18n import _l
-from .base import Base, TimestampMixin
 
 #: Lifecycle of an app in the registry (KH-EVAL-1, TN-LIST-1, TN-DEL-1..3, KH-KPI-4).
 APP_STATUSES = {

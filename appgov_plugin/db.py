@@ -7,6 +7,7 @@ class to the host's engine.
 """
 
 import datetime as dt
+import importlib
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -24,6 +25,22 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+#: every appgov table (each capability's ``models`` module adds its own)
+metadata = Base.metadata
+
+#: The modules that declare appgov's tables (a capability with tables adds its own).
+MODEL_MODULES = (
+    "appgov_plugin.policy.models",
+    "appgov_plugin.apps.models",
+)
+
+
+def load_models() -> None:
+    """Import every module of :data:`MODEL_MODULES`, so :data:`metadata` holds all tables."""
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
 
 
 def utcnow() -> dt.datetime:

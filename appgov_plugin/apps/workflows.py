@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ..state import get_state
 from .case_types import PROPOSAL
 from .models import App
-from .state import get_state
 
 
 def veto(case, transition, user) -> str | None:

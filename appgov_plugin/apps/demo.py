@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .access import agency_name
+from ..access import agency_name
+from ..forms import builder
+from ..state import get_state
 from .case_types import PROPOSAL
-from .forms import builder
 from .models import App
-from .state import get_state
 
 _DEMO_PROPOSAL = {
     "app_name": "台南好停車",

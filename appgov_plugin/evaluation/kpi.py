@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .i18n import _l
+from ..i18n import _l
 
 #: Upper bounds of what an official types (a sensible ceiling, not a rule).
 MAX_POPULATION = 100_000_000

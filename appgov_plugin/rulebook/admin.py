@@ -1,17 +1,21 @@
-"""The rule-parameter page of Flask-Admin: every parameter with its rule ID, default, value
-in force, pending changes and history in words, and a form per parameter kind to record
-an effective-dated change (``parameter_forms``)."""
+"""The rulebook in Flask-Admin: the working calendar's overrides
+(``appgov_calendar_override``) and the rule-parameter page (``appgov_parameters``): every
+parameter with its rule ID, default, value in force, pending changes and history in words,
+and a form per parameter kind to record an effective-dated change (``parameter_forms``)."""
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..access import AdminOnly
+from ..admin import AppGovModelView, strip
 from ..clock import today
 from ..i18n import (
     _,
+    _l,
     format_date,
     parse_date,
     template_gettext,
@@ -25,6 +29,7 @@ from ..policy.changes import (
 )
 from ..policy.database import REFUSED
 from ..policy.display import template_helpers, value_text
+from ..policy.models import CalendarOverride
 from ..state import get_state
 from .parameter_forms import change_form
 
@@ -72,7 +77,7 @@ class RuleParametersView(AdminOnly, BaseView):
                 as_of_error = str(exc)
         rows = parameter_overview(get_state(), as_of)
         return self._render(
-            "appgov/admin/parameters.html",
+            "appgov/rulebook/admin/parameters.html",
             rows=rows,
             history_warnings=history_warnings(get_state()),
             as_of=as_of,
@@ -129,5 +134,63 @@ class RuleParametersView(AdminOnly, BaseView):
                 form.refuse(retroactive_refusal(day))
             form.add_spare_rows()
         return self._render(
-            "appgov/admin/parameter_change.html", row=row, form=form, show_keys=True
+            "appgov/rulebook/admin/parameter_change.html", row=row, form=form, show_keys=True
         )
+
+
+class CalendarOverrideView(AppGovModelView):
+    """TIME-1: typhoon days off, city holidays and extra working days; they win over the
+    national holidays and the shipped DGPA table from the next deadline computed on."""
+
+    description = _l(
+        "Working calendar: typhoon days off, city holidays and extra working days, which win "
+        "over the national holidays."
+    )
+    column_list = ("day", "working", "name", "name_en", "reason", "created_by", "updated_at")
+    column_default_sort = ("day", True)
+    column_filters = ("day", "working")
+    column_labels = {
+        "day": _l("Date"),
+        "working": _l("Working day"),
+        "name": _l("Chinese name"),
+        "name_en": _l("English name"),
+        "reason": _l("Reason"),
+        "created_by": _l("Entered by"),
+        "updated_at": _l("Updated"),
+    }
+    column_descriptions = {
+        "day": _l("e.g. 115/11/22 or 2026-11-22"),
+        "working": _l("Ticked: an extra working day. Unticked: a day off (e.g. typhoon)."),
+        "name": _l("Shown on the Chinese calendar, e.g. 颱風停班."),
+        "name_en": _l("Shown on the English calendar, e.g. Typhoon day off."),
+    }
+    form_columns = ("day", "working", "name", "name_en", "reason")
+    form_args = {
+        "name": {"filters": [strip], "validators": [DataRequired()]},
+        "name_en": {"filters": [strip], "validators": [DataRequired()]},
+        "reason": {"validators": [Optional(), Length(max=2000)]},
+    }
+
+    def on_model_change(self, form, model, is_created):
+        # a second override of the same day is refused by the form's unique check
+        model.created_by = getattr(current_user, "username", None)
+
+
+def admin_views(db) -> list:
+    parameters = RuleParametersView(
+        name=_l("Rule parameters"), category=_l("Rules"), endpoint="appgov_parameters"
+    )
+    if not getattr(parameters, "description", None):
+        parameters.description = _l(
+            "Rule parameters: values of the rules in force, effective-dated, with history."
+        )
+    return [
+        CalendarOverrideView(
+            CalendarOverride,
+            db,
+            name=_l("Working calendar"),
+            category=_l("Rules"),
+            endpoint="appgov_calendar_override",
+        ),
+        parameters,
+    ]

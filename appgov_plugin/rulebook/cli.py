@@ -1,5 +1,5 @@
-"""``flask appgov ...``: schema, policy, deadlines, the working calendar and the audit of
-the rule-parameter history."""
+"""``flask appgov policy show``, ``deadline``, ``calendar`` and ``audit verify`` (the
+rule-parameter history's hash chain)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from .. import migrations
 from ..audit import first_broken_link, heads_digest
+from ..cli import appgov_group
 from ..i18n import DEFAULT_LOCALE, format_date, parse_locale
-from ..models import ParameterChange
-from ..models.parameters import HASHED
 from ..policy import hook_modules
 from ..policy.changes import as_text, is_retroactive, parameter_overview
+from ..policy.models import HASHED, ParameterChange
 from ..state import get_state
 
 
@@ -26,31 +25,6 @@ def _date(value: str, what: str) -> dt.date:
         raise click.BadParameter(
             f"{value!r} is not an ISO date (YYYY-MM-DD)", param_hint=what
         ) from None
-
-
-@click.group("appgov")
-def appgov_group():
-    """App governance (appgov) commands."""
-
-
-@appgov_group.group("db")
-def db_group():
-    """appgov's own tables (Alembic history in appgov_alembic_version)."""
-
-
-@db_group.command("upgrade")
-@with_appcontext
-def db_upgrade():
-    """Create or upgrade appgov's tables."""
-    migrations.upgrade(get_state().db.engine)
-    click.echo(f"appgov schema at revision {migrations.current_revision(get_state().db.engine)}")
-
-
-@db_group.command("current")
-@with_appcontext
-def db_current():
-    """Print appgov's schema revision."""
-    click.echo(migrations.current_revision(get_state().db.engine) or "(none)")
 
 
 @appgov_group.group("policy")
@@ -164,6 +138,3 @@ def audit_verify():
     heads = {row.name: row.row_hash for row in rows}
     click.echo(f"OK: {len(rows)} rows in {len(heads)} chains")
     click.echo(f"heads: {heads_digest(heads)}")
-
-
-__all__ = ["appgov_group"]

@@ -30,6 +30,7 @@ import flask_admin.babel
 import sqlalchemy as sa
 from flask import flash, has_request_context
 from flask_admin import tools
+from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import BaseForm, JSONField
@@ -37,11 +38,14 @@ from flask_admin.helpers import is_form_submitted
 from flask_admin.model import filters as base_filters
 from flask_admin.model import typefmt
 from flask_admin.model.form import converts
-from wtforms.validators import StopValidation
+from wtforms import SelectField
+from wtforms.validators import StopValidation, ValidationError
+from wtforms.widgets import TextInput
 
-from ..forms.fields import TaiwanDateField
-from ..i18n import _, format_date, format_datetime, parse_date, wtforms_translations
-from ..safe_input import FiniteNumbersMeta, InputTooLarge, loads
+from .access import AdminOnly, agency_name, host_agencies
+from .forms.fields import TaiwanDateField
+from .i18n import _, _l, format_date, format_datetime, parse_date, wtforms_translations
+from .safe_input import FiniteNumbersMeta, InputTooLarge, loads
 
 
 def _admin_translations():
@@ -370,3 +374,69 @@ __all__ = [
     "readable",
     "yes_no_formatter",
 ]
+
+
+def strip(value):
+    """A form filter: surrounding blanks of a typed text removed."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class AppGovModelView(LocalizedModelView, AdminOnly, ModelView):
+    """Base model view of appgov: administrators only."""
+
+
+# -- the agency of an app ----------------------------------------------------------------
+
+
+def agency_choices() -> list[tuple[str, str]]:
+    """The host's agencies as ``(code, "name (code)")``, after an empty "choose" entry."""
+    return [("", _("Choose an agency"))] + [
+        (agency.code, f"{agency.name()} ({agency.code})") for agency in host_agencies() or ()
+    ]
+
+
+def agency_filter_options() -> list[tuple[str, str]] | None:
+    agencies = host_agencies()
+    return None if agencies is None else [(a.code, a.name()) for a in agencies]
+
+
+class AgencyField(SelectField):
+    """One of the host's agencies (``casehost_agencies`` / ``AppGov(agencies=...)``); any
+    other code is refused. A host that names no agencies gets a text input, as typed."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        for key in ("choices", "coerce", "allow_blank"):
+            kwargs.pop(key, None)
+        super().__init__(
+            label,
+            validators,
+            choices=agency_choices,
+            invalid_choice_message=_l("Choose one of the agencies in the list."),
+            **kwargs,
+        )
+
+    @staticmethod
+    def _free_text() -> bool:
+        return host_agencies() is None
+
+    def __call__(self, **kwargs):
+        if self._free_text():
+            return TextInput()(self, **kwargs)
+        return super().__call__(**kwargs)
+
+    def _value(self):
+        return self.data or ""
+
+    def pre_validate(self, form):
+        if self._free_text():
+            return
+        try:
+            super().pre_validate(form)
+        except ValidationError as exc:
+            # Flask-Admin shows string errors only, not lazy ones
+            raise ValidationError(str(exc)) from None
+
+
+def agency_column(view, context, model, name):
+    """A list column showing the agency's name in the reader's language."""
+    return agency_name(model.agency_code)

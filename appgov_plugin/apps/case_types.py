@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import has_request_context, request
 
-from .forms import builder
-from .host.contract import CaseType, Transition, Workflow
-from .i18n import _l
-from .state import get_state
+from ..forms import builder
+from ..host.contract import CaseType, Transition, Workflow
+from ..i18n import _l
+from ..state import get_state
 
 PROPOSAL = "appgov_app_proposal"
 

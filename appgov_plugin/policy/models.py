@@ -1,5 +1,7 @@
-"""Administrators' changes of rule parameters and of the base profile: effective-dated,
-append-only, kept forever (who, when, why, old value, new value).
+"""The rules engine's tables: rule-parameter changes and working-calendar overrides.
+
+Rule parameters: administrators' changes of rule parameters and of the base profile,
+effective-dated, append-only, kept forever (who, when, why, old value, new value).
 
 Append-only is enforced twice: here in the ORM (a changed or deleted object, a bulk
 ``update()``/``delete()``), and in the database by the triggers of migration 0005, which
@@ -18,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .base import Base, utcnow
+from ..db import Base, TimestampMixin, utcnow
 
 #: The pseudo-parameter holding the deployment's base profile (tainan, kaohsiung, taipei).
 BASE_PROFILE = "base_profile"
@@ -71,3 +73,26 @@ def _refuse_bulk_rewriting_history(state) -> None:
     (the database's triggers would refuse them too)."""
     if (state.is_update or state.is_delete) and state.bind_mapper is sa.inspect(ParameterChange):
         raise AppendOnlyError("parameter changes are history: bulk UPDATE/DELETE refused")
+
+
+# -- working-calendar overrides (TIME-1) ---------------------------------------------
+
+
+class CalendarOverride(TimestampMixin, Base):
+    """Deployment overrides of the working calendar (TIME-1): typhoon days off, city holidays,
+    extra working days. They win over the national holidays and the shipped DGPA table."""
+
+    __tablename__ = "appgov_calendar_override"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(sa.Date, unique=True)
+    #: True: a working day (e.g. an extra working Saturday); False: a day off (typhoon)
+    working: Mapped[bool] = mapped_column(default=False)
+    #: the name on the Chinese calendar (颱風停班) and on the English one (Typhoon day off)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    name_en: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by: Mapped[str | None] = mapped_column(sa.String(100))
+
+    def __str__(self) -> str:
+        return f"{self.day.isoformat()} {self.name}"
