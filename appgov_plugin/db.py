@@ -34,6 +34,7 @@ metadata = Base.metadata
 MODEL_MODULES = (
     "appgov_plugin.policy.models",
     "appgov_plugin.apps.models",
+    "appgov_plugin.forms.store",
 )
 
 
