@@ -249,12 +249,15 @@ def case_state_options() -> list[tuple[str, str]]:
 
 
 def _case_answers(view, context, model, name) -> Markup:
-    """The case's answers as the case page shows them (labels, readable values)."""
-    from .views import case_answers
+    """The case's answers as the case page shows them (labels, readable values), with the
+    form the case was filed with; section headings as headings, row groups on one line."""
+    from .answers import case_answers
 
     items = Markup("").join(
-        Markup("<dt>{}</dt><dd>{}</dd>").format(label, answer)
-        for label, answer in case_answers(case_type_of(model), model.data)
+        Markup('<dt class="h6 mt-2">{}</dt>').format(item.label)
+        if item.kind == "heading"
+        else Markup("<dt>{}</dt><dd>{}</dd>").format(item.label, item.text)
+        for item in case_answers(case_type_of(model), model)
     )
     return Markup('<dl class="mb-0">{}</dl>').format(items)
 
@@ -288,6 +291,7 @@ class CaseView(HostModelView):
         "owner",
         "created_at",
         "updated_at",
+        "form_key",
         "form_version",
         "data",
     )
@@ -301,6 +305,7 @@ class CaseView(HostModelView):
         "created_at": _l("Opened at"),
         "updated_at": _l("Updated"),
         "data": _l("Case data"),
+        "form_key": _l("Form"),
         "form_version": _l("Form version"),
     }
     column_formatters = {

@@ -63,6 +63,7 @@ from appgov_plugin.host.contract import (
     WITHDRAWN,
     CaseType,
     ContractError,
+    FormRef,
     Transition,
 )
 
@@ -347,16 +348,21 @@ def create_case(
     agency: Agency,
     owner: User,
     data: Mapping[str, Any],
-    form_version: int | None = None,
+    form: FormRef | None = None,
 ) -> Case:
-    """Add a case in the workflow's initial state plus its opening history row (no commit)."""
+    """Add a case in the workflow's initial state plus its opening history row (no commit).
+
+    ``form`` is the form the answers were given with (default: the case type's live one,
+    :meth:`CaseType.current_form`); the case keeps it for good."""
+    form = case_type.current_form() if form is None else form
     case = Case(
         type_key=case_type.key,
         agency=agency,
         owner=owner,
         status=case_type.workflow.initial,
         data=dict(data),
-        form_version=form_version,
+        form_key=form.key,
+        form_version=form.version,
     )
     db.session.add(case)
     db.session.add(
@@ -539,7 +545,9 @@ def edit_case(
     case: Case, user, answers: Mapping[str, Any], decimal_fields: Collection[str] = ()
 ) -> EditResult:
     """The owner replaces the case's answers with ``answers`` (validated by the case type's
-    form; see :meth:`CaseType.data_from`) and commits once, or writes nothing.
+    form of the case's own version, :meth:`CaseType.case_form`; see
+    :meth:`CaseType.data_from`) and commits once, or writes nothing. The case keeps its
+    ``form_key`` and ``form_version``.
 
     Only the owner, only in a state the workflow declares editable (checked again on the
     locked row). The history row ``edit`` records ``{field: [old, new]}``; answers the form
@@ -562,8 +570,8 @@ def edit_case(
         if not changes:
             db.session.rollback()
             return EditResult(locked, {})
+        # the case keeps the form it was filed with (form_key, form_version): never changed
         locked.data = {**locked.data, **answers}
-        locked.form_version = case_type.form_version
         locked.updated_at = utcnow()
         db.session.add(
             CaseHistory(
@@ -679,9 +687,10 @@ def correct_case(
     """An administrator corrects the case's agency, owner and/or answers, in any state, and
     commits once, or writes nothing (:class:`CaseRefused`, naming the field at fault).
 
-    ``answers`` are validated by the case type's form (the caller's part, see
-    :meth:`CaseType.data_from`); ``None`` leaves the answers alone. The reason is required.
-    A new agency or owner: the owner must be active and of the case's agency. One history row
+    ``answers`` are validated by the case type's form of the case's own version (the
+    caller's part, see :meth:`CaseType.case_form` and :meth:`CaseType.data_from`); ``None``
+    leaves the answers alone. The reason is required. A new agency or owner: the owner must
+    be active and of the case's agency. One history row
     ``correct`` records ``{field: [old, new]}`` -- the agency as :data:`AGENCY_CHANGE`
     (agency codes), the owner as :data:`OWNER_CHANGE` (usernames) -- with the reason as its
     comment; the state does not change and no transition hook runs (a correction is not a
@@ -802,9 +811,7 @@ def open_case(
     if agency is None:
         raise ContractError(f"open_case: unknown agency code {agency_code!r}")
     case_type = case_types[type_key]
-    case = create_case(
-        case_type, agency, _user_named(owner_username), data, form_version=case_type.form_version
-    )
+    case = create_case(case_type, agency, _user_named(owner_username), data)
     for index, name in enumerate(transitions):
         transition = case_type.workflow.transition(case.status, name)
         if actor_usernames:

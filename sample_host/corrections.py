@@ -2,7 +2,8 @@
 
 Case data is read-only in Flask-Admin (:class:`sample_host.admin.CaseView`); a system
 administrator corrects a case's agency, owner and answers here, with the case type's own
-form (its validation included) and a required reason. :func:`sample_host.cases.correct_case`
+form of the version the case was filed with (its validation included) and a required
+reason. :func:`sample_host.cases.correct_case`
 writes one history row ``correct`` with ``{field: [old, new]}`` and the reason, shown on the
 case page. Reached from the case page and from the case's details in Flask-Admin.
 """
@@ -89,7 +90,8 @@ def correct(case_id: int):
     if not current_host().is_admin(current_user):
         abort(403)
     case_type = case_type_of(case)
-    answers_form = case_type.stored_form(case.data) if case_type else None
+    # the form of the case's own version (form_key, form_version), not the live one
+    answers_form = case_type.case_form(case) if case_type else None
     form = _correction_form(case)
     refusal: str | None = None
     if request.method == "POST":

@@ -157,6 +157,10 @@ class Case(db.Model):
     status: Mapped[str] = mapped_column(sa.String(80))
     # MutableDict: a hook that sets case.data[key] in place gets the change saved.
     data: Mapped[dict] = mapped_column(MutableDict.as_mutable(sa.JSON), default=dict)
+    #: The form the case was filed with (``CaseType.current_form()`` when it was opened),
+    #: never changed afterwards: the host shows, edits, corrects and validates the case with
+    #: ``case_type.form_for(form_key, form_version)``. NULL: not recorded.
+    form_key: Mapped[str | None] = mapped_column(sa.String(80))
     form_version: Mapped[int | None]
     owner_id: Mapped[int] = mapped_column(sa.ForeignKey("host_user.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

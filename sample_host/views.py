@@ -3,8 +3,6 @@ transitions, the owner's edit and withdrawal."""
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,14 +16,9 @@ from wtforms import SelectField, StringField, validators
 
 from appgov_plugin.forms.builder import AppGovForm
 from appgov_plugin.forms.fields import TaiwanDateField
-from appgov_plugin.i18n import (
-    current_locale,
-    format_date,
-    format_datetime,
-    format_money,
-    format_number,
-)
+from appgov_plugin.i18n import format_date, format_datetime
 
+from .answers import _list_separator, answer_fields, case_answers, display_answer
 from .cases import (
     COMMENT_MAX_LENGTH,
     SearchFilters,
@@ -77,75 +70,7 @@ def _case_helpers() -> dict:
     }
 
 
-# -- reading stored answers -----------------------------------------------------------------
-
-
-def _number(value) -> int | Decimal | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | Decimal):
-        return value
-    try:
-        return Decimal(str(value).replace(",", ""))
-    except (InvalidOperation, ValueError):
-        return None
-
-
-def _is_number_field(field) -> bool:
-    return isinstance(field, wtforms.IntegerField | wtforms.DecimalField | wtforms.FloatField)
-
-
-def _is_date_field(field) -> bool:
-    return isinstance(field, wtforms.DateField | TaiwanDateField)
-
-
-def _list_separator() -> str:
-    return "、" if current_locale() == "zh_Hant_TW" else ", "
-
-
-def display_answer(field, value) -> Any:
-    """A stored answer for reading: choice labels instead of keys, yes/no, lists joined,
-    money as NT$, numbers with separators, dates in the reader's calendar (short)."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, bool):
-        return gettext("Yes") if value else gettext("No")
-    if _is_number_field(field) and (number := _number(value)) is not None:
-        # the form builder flags money fields (field.flags.money): NT$3,200,000
-        if getattr(field.flags, "money", False):
-            return format_money(number)
-        return format_number(number)
-    if _is_date_field(field) and isinstance(value, str):
-        try:
-            return format_date(dt.date.fromisoformat(value), style="short")
-        except ValueError:
-            return value
-    choices = {}
-    if getattr(field, "choices", None):
-        # iter_choices() yields (value, label, selected, ...) on every WTForms choice field.
-        choices = {str(choice[0]): choice[1] for choice in field.iter_choices()}
-    if isinstance(value, list):
-        return _list_separator().join(str(choices.get(str(item), item)) for item in value)
-    return choices.get(str(value), value)
-
-
-def _answer_fields(form) -> list:
-    """The form's questions (no buttons, CSRF token or hidden fields)."""
-    if form is None:
-        return []
-    return [f for f in form if f.type not in ("SubmitField", "CSRFTokenField", "HiddenField")]
-
-
-def case_answers(case_type, data) -> list[tuple[Any, Any]]:
-    """(label, readable answer) for each question of the case's form, in the form's order.
-
-    The form is ``case_type.form(data=case.data)``, so a plug-in may keep the questions the
-    case was filed with. Without an installed case type, the stored keys are all there is.
-    """
-    if case_type is None:
-        return [(name, display_answer(None, value)) for name, value in data.items()]
-    fields = _answer_fields(case_type.form(data=dict(data)))
-    return [(f.label.text, display_answer(f, data.get(f.name))) for f in fields]
+# -- reading stored answers: sample_host.answers ---------------------------------------------
 
 
 def change_rows(form, changes: dict | None) -> list[tuple[Any, Any, Any]]:
@@ -153,7 +78,7 @@ def change_rows(form, changes: dict | None) -> list[tuple[Any, Any, Any]]:
     correction's agency and owner first, then the answers in the form's order."""
     if not changes:
         return []
-    fields = {f.name: f for f in _answer_fields(form)}
+    fields = {f.name: f for f in answer_fields(form)}
     order = list(fields)
     names = sorted(changes, key=lambda n: (order.index(n) if n in fields else len(order), n))
     rows, case_fields = [], 0
@@ -216,14 +141,12 @@ def new_case(type_key: str):
     case_type = case_types[type_key]
     if current_user.role != case_type.creator_role or current_user.agency is None:
         abort(403)
-    form = case_type.form()
+    # the live form, read once: the form shown or validated now is the one the case keeps
+    live = case_type.current_form()
+    form = case_type.new_form(live)
     if request.method == "POST" and form.validate():
         case = create_case(
-            case_type,
-            current_user.agency,
-            current_user,
-            case_type.data_from(form),
-            form_version=case_type.form_version,
+            case_type, current_user.agency, current_user, case_type.data_from(form), form=live
         )
         db.session.commit()
         flash(gettext("Case #%(id)s opened.", id=case.id), "success")
@@ -234,7 +157,7 @@ def new_case(type_key: str):
 def _render_case(case: Case, *, comment: str = "", refusal: TransitionRefused | None = None):
     case_type = case_type_of(case)
     answers_shown = reads_answers(current_user, case)
-    form = case_type.form(data=dict(case.data)) if case_type and answers_shown else None
+    form = case_type.case_form(case) if case_type and answers_shown else None
     history = db.session.scalars(
         sa.select(CaseHistory)
         .where(CaseHistory.case_id == case.id)
@@ -245,7 +168,7 @@ def _render_case(case: Case, *, comment: str = "", refusal: TransitionRefused | 
         "cases/detail.html",
         case=case,
         case_type=case_type,
-        answers=case_answers(case_type, case.data) if answers_shown else None,
+        answers=case_answers(case_type, case) if answers_shown else None,
         history=[(row, change_rows(form, row.changes) if answers_shown else []) for row in history],
         transitions=available_transitions(current_user, case),
         barred=barred_decisions(current_user, case),
@@ -306,7 +229,7 @@ def edit(case_id: int):
     if refused is not None:
         return refused
     case_type = case_type_of(case)
-    form = case_type.stored_form(case.data)
+    form = case_type.case_form(case)  # the version the case was filed with, not the live one
     if request.method == "POST" and form.validate():
         try:
             result = edit_case(

@@ -48,6 +48,9 @@ class CaseLike(Protocol):
     status: str
     agency_code: str
     data: Mapping[str, Any]
+    #: The form the case was filed with (:class:`FormRef`); ``None``: not recorded.
+    form_key: str | None
+    form_version: int | None
 
 
 class UserLike(Protocol):
@@ -188,64 +191,226 @@ class Workflow:
 
 
 @dataclass(frozen=True)
+class FormRef:
+    """Which form a case is filed with: the form's ``key`` and its ``version``.
+
+    A host stores both with each case (the sample host: ``case.form_key``,
+    ``case.form_version``) and hands them back to :meth:`CaseType.form_for` whenever it shows,
+    edits, corrects, validates or exports the case. ``None`` means "not recorded" (a case
+    type without versions, or a case stored before the host kept them).
+    """
+
+    key: str | None = None
+    version: int | None = None
+
+    def __iter__(self):
+        return iter((self.key, self.version))
+
+
+def _live(value, what: str, kind: type):
+    """``value`` itself, or what the zero-argument callable ``value`` answers now."""
+    if callable(value):
+        value = value()
+    if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+        raise ContractError(f"{what} must be a {kind.__name__} or None, got {value!r}")
+    return value
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` as JSON-compatible data, nested lists and mappings included: dates and
+    times as ISO text, decimals as text, tuples and sets as lists; the rest as it is."""
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return value
+
+
+#: WTForms field types that hold no answer (buttons, the CSRF token).
+_NOT_ANSWERS = frozenset({"SubmitField", "CSRFTokenField"})
+
+
+def _no_answer(form_field) -> bool:
+    return form_field.type in _NOT_ANSWERS or bool(getattr(form_field.flags, "no_answer", False))
+
+
+def _revive(form_field) -> None:
+    """Turn a stored JSON answer back into what the field holds (ISO text -> date /
+    datetime, text -> ``Decimal``), inside row groups too (FieldList / FormField), except
+    where the request itself filled the field (an edit being submitted)."""
+    if isinstance(form_field, wtforms.FieldList):
+        for entry in form_field.entries:
+            _revive(entry)
+        return
+    if isinstance(form_field, wtforms.FormField):
+        for subfield in form_field.form:
+            _revive(subfield)
+        return
+    rows = getattr(form_field, "rows", None)
+    if getattr(form_field.flags, "rows", False) and isinstance(rows, list | tuple):
+        for row in rows:  # appgov's RowsField: each row a sub-form
+            for cell in row:
+                _revive(cell)
+        return
+    value = form_field.data
+    if not isinstance(value, str) or not value or form_field.raw_data:
+        return
+    try:
+        # DateField is a DateTimeField: asked first
+        if isinstance(form_field, wtforms.DateField):
+            form_field.data = dt.date.fromisoformat(value)
+        elif isinstance(form_field, wtforms.DateTimeField):
+            form_field.data = dt.datetime.fromisoformat(value)
+        elif isinstance(form_field, wtforms.DecimalField):
+            form_field.data = Decimal(value)
+    except (ValueError, ArithmeticError):
+        pass  # shown as stored; validation names the field if it is submitted
+
+
+@dataclass(frozen=True)
 class CaseType:
     """A kind of case a plug-in contributes.
 
-    ``form`` is a callable returning a WTForms form *instance* bound to the current request
-    (a form class works). The host calls ``form()`` for a new case and
-    ``form(data=case.data)`` to edit or to display a stored case: the stored answers
-    (JSON: dates as ISO text, decimals as text, see :meth:`data_from`) fill the form, and a
-    factory may use them to keep every question the case was filed with.
-    :meth:`stored_form` makes that call and reads ISO dates and decimals back.
-    ``creator_role`` may open new cases of this type. ``form_version`` is stored with each
-    case so a later edit of the form does not change the meaning of old cases.
+    **The form.** ``form`` is a callable returning a WTForms form *instance* bound to the
+    current request (a form class works). The host calls it as ``form()`` for a new case and
+    as ``form(data=case.data)`` to edit or to display a stored case: the stored answers (JSON:
+    dates as ISO text, decimals as text, see :meth:`data_from`) fill the form, and a factory
+    may use them to keep every question the case was filed with. ``creator_role`` may open
+    new cases of this type.
+
+    **Versioned forms.** A case keeps the form it was filed with: the host stores the form's
+    key and version with each case (:class:`FormRef`, read once when the case is opened) and
+    always re-renders, validates and exports the case with that version, whatever version is
+    live later.
+
+    * ``form_version`` -- the version a new case gets: an ``int``, or a zero-argument
+      callable asked each time a case is opened (a version published in an admin page takes
+      effect without a restart); ``None``: not versioned.
+    * ``form_key`` -- likewise, the key of the form definition a new case gets (a ``str`` or
+      a callable); ``None``: the case type has one form.
+    * ``form_at`` -- ``form_at(key, version)`` returns the form callable (as ``form`` above)
+      for a stored key and version, the live ones included. It must answer for every
+      (key, version) it ever gave out; ``None`` in either means "not recorded" (a case
+      stored before the host kept them) and the plug-in picks what such cases were filed
+      with. Without ``form_at``, every version is rendered by ``form``, so ``form_version``
+      is then a label only. With ``form_at``, ``form`` may be ``None``.
+
+    Hosts use the helpers, not the fields: :meth:`current_form` (the :class:`FormRef` to
+    store with a new case), :meth:`new_form` (the form for a new case, of that ref),
+    :meth:`stored_form` / :meth:`case_form` (the form of a stored case, of its own version),
+    :meth:`form_for` (the form callable of any ref) and :meth:`data_from` (the answers to
+    store).
     """
 
     key: str
     label: Any
-    form: Callable[..., Any]
+    form: Callable[..., Any] | None
     workflow: Workflow
     creator_role: str = "agency_staff"
     description: Any = ""
     summary: Callable[[Mapping[str, Any]], str] | None = None
-    form_version: int | None = None
+    form_version: int | Callable[[], int | None] | None = None
+    form_key: str | Callable[[], str | None] | None = None
+    form_at: Callable[[str | None, int | None], Callable[..., Any]] | None = None
+
+    def __post_init__(self):
+        if self.form is None and self.form_at is None:
+            raise ContractError(f"case type {self.key!r} needs a form or a form_at")
+        for name, kind in (("form_version", int), ("form_key", str)):
+            value = getattr(self, name)
+            if value is not None and not callable(value):
+                _live(value, f"case type {self.key!r}: {name}", kind)
+
+    # -- which form --------------------------------------------------------------------------
+
+    def current_form_version(self) -> int | None:
+        """The version a case opened now gets (``form_version``, asked if callable)."""
+        return _live(self.form_version, f"case type {self.key!r}: form_version", int)
+
+    def current_form_key(self) -> str | None:
+        """The form key a case opened now gets (``form_key``, asked if callable)."""
+        return _live(self.form_key, f"case type {self.key!r}: form_key", str)
+
+    def current_form(self) -> FormRef:
+        """The key and version a case opened now gets, read once: the host renders the new
+        case's form with it, validates the submission with the same ref and stores it."""
+        return FormRef(self.current_form_key(), self.current_form_version())
+
+    def form_for(self, key: str | None = None, version: int | None = None) -> Callable[..., Any]:
+        """The form callable for a stored ``key`` and ``version`` (``form_at(key, version)``;
+        without ``form_at``, ``form``)."""
+        if self.form_at is not None:
+            factory = self.form_at(key, version)
+            if factory is None:
+                raise ContractError(
+                    f"case type {self.key!r}: form_at({key!r}, {version!r}) gave no form"
+                )
+            return factory
+        return self.form
+
+    def new_form(self, ref: FormRef | None = None, **kwargs):
+        """The form of a new case: of ``ref`` (default: :meth:`current_form` now), called
+        with ``kwargs`` (none: bound to the request). Ask :meth:`current_form` once per
+        request and pass it here and to the stored case, so that both name one version."""
+        ref = self.current_form() if ref is None else ref
+        return self.form_for(ref.key, ref.version)(**kwargs)
+
+    # -- answers -----------------------------------------------------------------------------
 
     def data_from(self, form) -> dict[str, Any]:
-        """A validated form's answers as JSON-compatible data (dates ISO, decimals as str).
+        """A validated form's answers as JSON-compatible data (:func:`jsonable`).
 
-        Buttons and the CSRF token are not answers and are left out.
+        Simple fields: dates and times as ISO text, decimals as text. Fields flagged
+        ``field.flags.no_answer`` (notices, section headings), buttons and the CSRF token
+        are left out. Composite answers are kept with their structure: a row group's list of
+        dicts (dates and decimals in the cells made JSON-able; the field already dropped
+        blank rows), an uploaded file's reference (a dict such as ``{"sha256", "name",
+        "size", "type"}``) and a computed value as they are.
+
+        A form with an ``answers()`` method (appgov's declarative forms) says itself what
+        it stores: its answers are taken, and a field it leaves out (a question hidden by
+        its condition) is stored as ``None``, so an edit clears the answer it had before.
         """
-        data = {}
-        for form_field in form:
-            if form_field.type in ("SubmitField", "CSRFTokenField"):
-                continue
-            name, value = form_field.name, form_field.data
-            if isinstance(value, dt.date | dt.datetime):
-                value = value.isoformat()
-            elif isinstance(value, Decimal):
-                value = str(value)
-            data[name] = value
-        return data
+        names = [f.name for f in form if not _no_answer(f)]
+        answers = getattr(form, "answers", None)
+        if callable(answers) and not isinstance(answers, wtforms.Field):  # not a field so named
+            given = answers()
+            return {name: jsonable(given.get(name)) for name in names} | {
+                name: jsonable(value) for name, value in given.items() if name not in names
+            }
+        return {f.name: jsonable(f.data) for f in form if not _no_answer(f)}
 
-    def stored_form(self, data: Mapping[str, Any]):
-        """``form(data=data)`` for a stored case, with JSON answers turned back into what
-        the fields hold (ISO text -> date / datetime, text -> ``Decimal``), except where the
-        request itself filled the field (an edit being submitted)."""
-        form = self.form(data=dict(data))
+    def stored_form(
+        self,
+        data: Mapping[str, Any],
+        key: str | None = None,
+        version: int | None = None,
+        **kwargs,
+    ):
+        """The form of a stored case, of the case's own form ``key`` and ``version``:
+        ``form_for(key, version)(data=data, **kwargs)``, with JSON answers turned back into
+        what the fields hold (ISO text -> date / datetime, text -> ``Decimal``; inside row
+        groups too), except where the request itself filled the field (an edit being
+        submitted)."""
+        form = self.form_for(key, version)(data=dict(data), **kwargs)
         for form_field in form:
-            value = form_field.data
-            if not isinstance(value, str) or not value or form_field.raw_data:
-                continue
-            try:
-                if isinstance(form_field, wtforms.DateField):
-                    form_field.data = dt.date.fromisoformat(value)
-                elif isinstance(form_field, wtforms.DateTimeField):
-                    form_field.data = dt.datetime.fromisoformat(value)
-                elif isinstance(form_field, wtforms.DecimalField):
-                    form_field.data = Decimal(value)
-            except (ValueError, ArithmeticError):
-                pass  # shown as stored; validation names the field if it is submitted
+            _revive(form_field)
         return form
+
+    def case_form(self, case, **kwargs):
+        """:meth:`stored_form` of ``case`` (a :class:`CaseLike`): its answers, with the form
+        key and version stored with it (``case.form_key``, ``case.form_version``; missing
+        attributes count as not recorded)."""
+        return self.stored_form(
+            case.data,
+            key=getattr(case, "form_key", None),
+            version=getattr(case, "form_version", None),
+            **kwargs,
+        )
 
     def summarize(self, data: Mapping[str, Any]) -> str:
         return self.summary(data) if self.summary else ""

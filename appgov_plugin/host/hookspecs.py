@@ -12,9 +12,10 @@ Call order at start-up (what :func:`appgov_plugin.host.manager.install_plugins` 
 ``casehost_cli_commands``.
 ``casehost_upgrade_schema`` and ``casehost_demo_data`` run when the host migrates or seeds
 its database; the two transition hooks run on every case transition.
-``casehost_agencies`` goes the other way: the host implements it and plug-ins ask it (through
-the plugin manager the host publishes as ``app.extensions["casehost"].pm``) whenever they need
-the host's agencies.
+``casehost_agencies`` and ``casehost_case_for_reader`` go the other way: the host implements
+them and plug-ins ask them (through the plugin manager the host publishes as
+``app.extensions["casehost"].pm``) whenever they need the host's agencies, or a case the
+current user may read.
 
 Every hook here is documented with an example in ``docs/host_hooks.md``.
 """
@@ -164,4 +165,23 @@ def casehost_agencies(app):
         their own agency's only), or a tuple ``(code, name_zh, name_en, city)`` or
         ``(code, name_zh, name_en)``; ``None`` when the host keeps no agency list. The
         first non-``None`` answer wins.
+    """
+
+
+@hookspec(firstresult=True)
+def casehost_case_for_reader(app, case_id, user):
+    """The case ``case_id`` if ``user`` may read it, else ``None``.
+
+    Implemented by the host; plug-ins ask it on ``app.extensions["casehost"].pm`` before they
+    show anything of a case (appgov's file route does, before it sends a file uploaded with
+    the case). The host applies its own reading rule, the one of its case pages.
+
+    :param case_id: the case's id as the plug-in got it, possibly from a URL (text or a
+        number; anything that is no case id of the host answers ``None``).
+    :param user: the user asking (:class:`~appgov_plugin.host.contract.UserLike`), usually
+        ``flask_login.current_user``; an anonymous user reads no case.
+    :returns: the case (:class:`~appgov_plugin.host.contract.CaseLike`) when it exists and
+        ``user`` may read its answers, else ``None``: a missing case and a case closed to
+        the user answer alike, so a guessed id tells nothing. The first non-``None`` answer
+        wins.
     """

@@ -107,3 +107,9 @@ def casehost_after_transition(case, transition, user, comment):
 def casehost_agencies(app):
     # AppGov(app, agencies=...): an intranet without its own casehost_agencies names them here
     return access.given_agencies(app)
+
+
+@hookimpl(trylast=True)
+def casehost_case_for_reader(app, case_id, user):
+    # the host answers (its reading rule); a host that does not lets nobody read a case here
+    return None
