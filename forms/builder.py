@@ -1,113 +1,94 @@
 """Render a declarative form definition (``forms/*.toml``) as WTForms, per deployment.
 
-A definition has ``key``, ``version`` (a whole number, raised on every change of meaning),
-``title`` and a list of ``fields``. Each field has:
+The schema is documented in ``docs/forms.md`` and checked by
+:mod:`appgov_plugin.forms.schema`; fields live in :mod:`appgov_plugin.forms.fields`,
+conditions and policy checks in :mod:`appgov_plugin.forms.conditions`.
 
-``name``
-    the answer's key in the case data (a Python identifier, unique in the definition);
-``type``
-    ``string`` (one line), ``text`` (several lines), ``integer``, ``money`` (whole New
-    Taiwan dollars), ``decimal``, ``date`` (ROC ``115/11/22`` or ISO), ``boolean`` (a tick
-    box), ``choice`` (radio buttons), ``multichoice`` (tick boxes);
-``label``
-    English, translated through the ``appgov`` domain (``forms/extract.py`` extracts it);
-``rule``
-    the rule ID (or a list of IDs) that asks for the field, e.g. ``"TN-EVAL-2"``: the field
-    is asked only where the deployment applies that rule (any of them, for a list). A
-    field without ``rule`` is asked everywhere;
-``help``
-    optional English help text shown under the field;
-``required``
-    the field must be answered (``0`` and an unticked box are answers);
-``required_if``
-    ``{other = "value"}``: required when field ``other`` has that value (for a
-    ``multichoice`` other: when that value is ticked);
-``min_length`` / ``max_length``
-    text length in characters (not bytes; a line break counts as one). Every ``string``
-    and ``text`` field needs ``max_length``;
-``minimum`` / ``maximum``
-    bounds of a number. Every ``integer``, ``money`` and ``decimal`` field needs
-    ``maximum``; ``minimum`` defaults to 0;
-``choices``
-    ``[[value, English label], ...]`` of a ``choice`` or ``multichoice`` field;
-``must_be`` / ``must_be_message``
-    a value the answer must equal (a box that must be ticked), with the message shown
-    otherwise.
+- :func:`parse` (TOML text) and :func:`build` (a parsed dict) check a definition and return
+  a :class:`FormDefinition`; :func:`load` the shipped ``forms/<key>.toml``, :func:`available`
+  their keys.
+- :meth:`FormDefinition.form_for` builds the form a deployment asks: fields (and sections)
+  whose ``rule`` the policy applies, plus every field a stored case answered (a case keeps
+  its questions). Form classes are cached per set of fields; every text is bilingual and
+  resolved in the request's language when rendered, so one class serves both languages.
+- :meth:`FormDefinition.offered_by` says whether a deployment offers the form at all
+  (the form-level ``rules``).
 
-A definition that breaks these rules is refused with a ``ValueError`` naming the file and
-the field. :meth:`FormDefinition.form_for` builds the form a deployment asks (classes are
-cached per set of fields, so per set of applied rules, not per request).
-
-Rendering: text inputs carry ``maxlength``; required fields ``required`` and
-``aria-required`` (``field.flags.required``); whole numbers and money are text inputs with
-``inputmode="numeric"`` accepting ``1,860,000`` and full-width digits, money is flagged
-``field.flags.money``; choice and multichoice fields are flagged ``field.flags.fieldset``
-(render them in a ``<fieldset>`` with the label as ``<legend>``), multichoice as tick boxes
-(``ListWidget(prefix_label=False)`` + ``CheckboxInput``). What the user typed stays in the
-input when it is refused.
+Validation: ``shown_when`` fields that are not shown are not validated and their answers
+are dropped; ``required_when`` / ``required_by`` decide ``required``; ``after`` and
+``at_least`` bound dates and numbers; the form-level ``checks`` run last. What the user
+typed stays in every input (and every row) when the form is refused.
 """
 
 from __future__ import annotations
 
-import re
+import datetime as dt
+import json
 import threading
 import tomllib
-import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import wtforms
 from flask_wtf import FlaskForm
-from wtforms import validators, widgets
+from markupsafe import escape
 from wtforms.fields.choices import SelectChoice
 
-from appgov_plugin.forms.fields import TaiwanDateField
+from appgov_plugin.forms import conditions as cond
+from appgov_plugin.forms.fields import (
+    Bounds,
+    CharacterLength,
+    ChoiceField,
+    ComputedField,
+    DecimalNumberField,
+    EmailAddress,
+    EmailField,
+    HeadingField,
+    MoneyField,
+    MultiChoiceField,
+    MustBe,
+    NoticeField,
+    RowForm,
+    RowsField,
+    SelectChoiceField,
+    TaiwanDateField,
+    UrlField,
+    WebAddress,
+    WholeNumberField,
+    tidy_text,
+)
+from appgov_plugin.forms.schema import (
+    ADDRESS_LENGTHS,
+    CHOICE_TYPES,
+    FIELD_TYPES,
+    NUMBER_TYPES,
+    TEXT_TYPES,
+    Text,
+    check_definition,
+    heading_name,
+    rules_of,
+)
 from appgov_plugin.i18n import _, format_number, wtforms_translations
-from appgov_plugin.i18n import lazy_gettext as translated
-from appgov_plugin.policy.rulebook import rule as known_rule
-from appgov_plugin.safe_input import FiniteNumbersMeta, is_finite, register_form_labels
+from appgov_plugin.safe_input import FiniteNumbersMeta, register_form_labels
 
-FIELD_TYPES = (
-    "string",
-    "text",
-    "integer",
-    "money",
-    "decimal",
-    "date",
-    "boolean",
-    "choice",
-    "multichoice",
-)
-_TEXT_TYPES = ("string", "text")
-_NUMBER_TYPES = ("integer", "money", "decimal")
-_CHOICE_TYPES = ("choice", "multichoice")
-_FIELD_KEYS = frozenset(
-    {
-        "name",
-        "type",
-        "label",
-        "rule",
-        "help",
-        "required",
-        "required_if",
-        "min_length",
-        "max_length",
-        "minimum",
-        "maximum",
-        "choices",
-        "must_be",
-        "must_be_message",
-    }
-)
+#: Types that store no answer.
+NO_ANSWER_TYPES = ("notice", "heading")
 
 
 class AppGovForm(FlaskForm):
     """Base form: WTForms' own messages in Traditional Chinese for zh_Hant_TW; NaN and
     infinities refused in every decimal and float field
-    (:class:`appgov_plugin.safe_input.FiniteNumbersMeta`)."""
+    (:class:`appgov_plugin.safe_input.FiniteNumbersMeta`).
+
+    A form built from a definition (:meth:`FormDefinition.form_for`) also evaluates the
+    definition's conditions and checks in :meth:`validate`, computes its ``computed``
+    fields, and gives its answers as JSON-ready data with :meth:`answers`.
+    """
+
+    _appgov_definition: FormDefinition | None = None
 
     class Meta(FiniteNumbersMeta, FlaskForm.Meta):
         def get_translations(self, form):
@@ -117,301 +98,108 @@ class AppGovForm(FlaskForm):
         super().__init_subclass__(**kwargs)
         register_form_labels(cls)  # a refused control character is named by its label
 
-
-# -- fields -------------------------------------------------------------------------------
-
-
-def _plain(text: str) -> str:
-    """Full-width digits and signs to ASCII (NFKC), spaces and thousands separators out."""
-    return re.sub(r"[\s,，]", "", unicodedata.normalize("NFKC", text))
-
-
-class _NumberInText:
-    """A number typed in a text input (``inputmode``), shown with thousands separators and
-    kept as typed beside the error when it cannot be read."""
-
-    widget = widgets.TextInput()
-    inputmode = "numeric"
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        render_kw = {"inputmode": self.inputmode, "autocomplete": "off"}
-        render_kw.update(kwargs.pop("render_kw", None) or {})
-        super().__init__(label, validators, render_kw=render_kw, **kwargs)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return format_number(self.data) if self.data is not None else ""
-
-
-class WholeNumberField(_NumberInText, wtforms.IntegerField):
-    """A whole number: ``1,860,000``, ``1860000`` and full-width ``１８６００００`` all read as
-    1860000."""
-
-    def _clean(self, text: str) -> str:
-        return _plain(text)
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        text = self._clean(valuelist[0])
-        if not re.fullmatch(r"-?[0-9]+", text):
-            self.data = None
-            raise ValueError(_("Enter a whole number, e.g. 1,860,000."))
-        self.data = int(text)
-
-
-class MoneyField(WholeNumberField):
-    """Whole New Taiwan dollars; ``NT$3,200,000`` and ``3,200,000`` both read as 3200000.
-    Flagged ``field.flags.money`` for the host to render the currency."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.flags.money = True
-
-    def _clean(self, text: str) -> str:
-        return re.sub(r"^(NT\$|\$|新臺幣|新台幣)", "", _plain(text), flags=re.I).removesuffix("元")
-
-
-class DecimalNumberField(_NumberInText, wtforms.DecimalField):
-    """A decimal number (``inputmode="decimal"``): ``3.5``, ``1,234.5``."""
-
-    inputmode = "decimal"
-
-    def process_data(self, value):
-        if isinstance(value, str) and value:
-            try:
-                value = Decimal(value)
-            except InvalidOperation:
-                value = None
-        # a stored "NaN" or "Infinity" is no number (Bounds could not compare it)
-        self.data = value if is_finite(value) else None
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        text = _plain(valuelist[0])
-        try:
-            number = Decimal(text) if re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text) else None
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():  # never NaN, sNaN or an infinity
-            self.data = None
-            raise ValueError(_("Enter a number, e.g. 3.5."))
-        self.data = number
-
-
-def _tidy_text(value):
-    """Line breaks as one character (browsers send CRLF), surrounding blanks removed."""
-    if isinstance(value, str):
-        return value.replace("\r\n", "\n").replace("\r", "\n").strip()
-    return value
-
-
-class ChoiceField(wtforms.RadioField):
-    """Radio buttons, flagged ``field.flags.fieldset``."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.flags.fieldset = True
-
-
-class MultiChoiceField(wtforms.SelectMultipleField):
-    """Tick boxes, flagged ``field.flags.fieldset``; ``field.flags.required`` when at least
-    one must be ticked (never the HTML ``required`` of every box)."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-    def __init__(self, label=None, validators=None, required=False, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.flags.fieldset = True
-        if required:
-            self.flags.required = True
-
-
-# -- validators ---------------------------------------------------------------------------
-
-
-class RequiredIf:
-    """Required when field ``other`` has ``value`` (for a list answer: when it holds it),
-    e.g. TN-EVAL-2's reason when the data was not opened first. When ``other`` is not in
-    the form (its rule does not apply), the field is optional."""
-
-    def __init__(self, other: str, value: Any):
-        self.other, self.value = other, value
-
-    def _triggered(self, form) -> bool:
-        if self.other not in form:
-            return False
-        answer = form[self.other].data
-        if isinstance(answer, list | tuple):
-            return self.value in answer
-        return answer == self.value
-
-    def __call__(self, form, field):
-        if self._triggered(form):
-            if isinstance(field.data, str) or field.data is None:
-                validators.DataRequired()(form, field)
-            else:
-                validators.InputRequired()(form, field)
-        else:
-            field.errors[:] = []
-            raise validators.StopValidation()
-
-
-class AtLeastOne:
-    """A multichoice answer with at least one box ticked (no HTML ``required`` flag)."""
-
-    def __call__(self, form, field):
-        if not field.data:
-            raise validators.StopValidation(_("Tick at least one."))
-
-
-class MustBe:
-    def __init__(self, value: Any, message: Any):
-        self.value, self.message = value, message
-
-    def __call__(self, form, field):
-        if field.data != self.value:
-            raise validators.ValidationError(self.message)
-
-
-class Bounds:
-    """A number from ``minimum`` to ``maximum``, both named in the message as officials
-    write numbers (1,000,000)."""
-
-    def __init__(self, minimum, maximum):
-        self.minimum, self.maximum = minimum, maximum
-
-    def __call__(self, form, field):
-        if field.data is None:
-            return
-        if not self.minimum <= field.data <= self.maximum:
-            raise validators.ValidationError(
-                _(
-                    "Enter a number from %(minimum)s to %(maximum)s.",
-                    minimum=format_number(self.minimum),
-                    maximum=format_number(self.maximum),
-                )
-            )
-
-
-class CharacterLength:
-    """Text length in characters, with the count in the message."""
-
-    def __init__(self, minimum: int | None, maximum: int):
-        self.minimum, self.maximum = minimum, maximum
-        self.field_flags = {"maxlength": maximum}
-        if minimum:
-            self.field_flags["minlength"] = minimum
-
-    def __call__(self, form, field):
-        count = len(field.data or "")
-        if count == 0:
-            return
-        if self.minimum and count < self.minimum:
-            raise validators.ValidationError(
-                _(
-                    "Write at least %(minimum)s characters (now %(count)s).",
-                    minimum=format_number(self.minimum),
-                    count=format_number(count),
-                )
-            )
-        if count > self.maximum:
-            raise validators.ValidationError(
-                _(
-                    "Write at most %(maximum)s characters (now %(count)s).",
-                    maximum=format_number(self.maximum),
-                    count=format_number(count),
-                )
-            )
-
-
-# -- definitions --------------------------------------------------------------------------
-
-
-def _problem(source: str, name: str, message: str) -> ValueError:
-    return ValueError(f"{source}: form field {name!r}: {message}")
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value) -> bool:
-    return _is_int(value) or isinstance(value, float)
-
-
-def _check_field(source: str, spec: dict, names: list[str]) -> None:
-    name = spec.get("name")
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"{source}: a form field has no valid name: {spec!r}")
-    unknown = set(spec) - _FIELD_KEYS
-    if unknown:
-        raise _problem(
-            source,
-            name,
-            f"unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(_FIELD_KEYS))}",
-        )
-    kind = spec.get("type")
-    if kind not in FIELD_TYPES:
-        raise _problem(source, name, f"unknown type {kind!r}; known: {', '.join(FIELD_TYPES)}")
-    if not isinstance(spec.get("label"), str) or not spec["label"]:
-        raise _problem(source, name, "needs a label")
-    for rule_id in _rules_of(spec):
-        try:
-            known_rule(rule_id)
-        except ValueError:
-            raise _problem(source, name, f"unknown rule {rule_id!r}") from None
-    if kind in _TEXT_TYPES:
-        maximum = spec.get("max_length")
-        if not _is_int(maximum) or maximum < 1:
-            raise _problem(source, name, "a text field needs a max_length (characters, >= 1)")
-        minimum = spec.get("min_length", 0)
-        if not _is_int(minimum) or not 0 <= minimum <= maximum:
-            raise _problem(source, name, f"min_length {minimum!r} must be 0..max_length")
-    elif "max_length" in spec or "min_length" in spec:
-        raise _problem(source, name, f"a {kind} field has no length")
-    if kind in _NUMBER_TYPES:
-        maximum, minimum = spec.get("maximum"), spec.get("minimum", 0)
-        if not _is_number(maximum):
-            raise _problem(source, name, "a number field needs a maximum")
-        if not _is_number(minimum) or minimum > maximum:
-            raise _problem(source, name, f"minimum {minimum!r} must not exceed the maximum")
-        if kind != "decimal" and not (_is_int(maximum) and _is_int(minimum)):
-            raise _problem(source, name, "bounds of a whole number must be whole numbers")
-    elif "maximum" in spec or "minimum" in spec:
-        raise _problem(source, name, f"a {kind} field has no minimum or maximum")
-    if kind in _CHOICE_TYPES:
-        choices = spec.get("choices")
-        if not choices or not all(
-            isinstance(c, list) and len(c) == 2 and all(isinstance(x, str) for x in c)
-            for c in choices
-        ):
-            raise _problem(source, name, "needs choices [[value, label], ...]")
-    elif "choices" in spec:
-        raise _problem(source, name, f"a {kind} field has no choices")
-    if "required_if" in spec:
-        condition = spec["required_if"]
-        if not isinstance(condition, dict) or len(condition) != 1:
-            raise _problem(source, name, "required_if is {other_field = value}")
-        (other,) = condition
-        if other not in names:
-            raise _problem(source, name, f"required_if names unknown field {other!r}")
-    if "must_be" in spec and not spec.get("must_be_message"):
-        raise _problem(source, name, "must_be needs a must_be_message")
-
-
-def _rules_of(spec: dict) -> tuple[str, ...]:
-    rules = spec.get("rule", ())
-    return (rules,) if isinstance(rules, str) else tuple(rules)
-
-
-def _help(spec: dict):
-    parts = [str(translated(spec["help"]))] if spec.get("help") else []
+    def __init__(self, *args, policy=None, **kwargs):
+        self._appgov_policy = policy
+        self._appgov_hidden: set[str] = set()
+        super().__init__(*args, **kwargs)
+        if self._appgov_definition is not None:
+            self._compute(only_missing=not self.is_submitted_with_data())
+
+    def is_submitted_with_data(self) -> bool:
+        return any(f.raw_data for f in self if f.raw_data is not None)
+
+    # -- definition-driven behaviour --------------------------------------------------
+    def _compute(self, only_missing: bool = False) -> None:
+        for form_field in self:
+            if isinstance(form_field, ComputedField):
+                if only_missing and form_field.data is not None:
+                    continue  # a stored case shows what it stored
+                try:
+                    value = cond.RequiredBy(form_field.check, tuple(form_field.args.items())).value(
+                        self
+                    )
+                except RuntimeError:  # no application: nothing to compute with
+                    value = None
+                form_field.data = value if isinstance(value, int) else None
+
+    def _find_hidden(self) -> set[str]:
+        """Fields whose ``shown_when`` (their section's or their own) does not hold: the
+        answers a field not shown gives are not answers."""
+        definition = self._appgov_definition
+        self._appgov_hidden = hidden = set()
+        changed = True
+        while changed:  # hiding a field can only make more conditions false
+            changed = False
+            for name, shown_when in definition._shown_when.items():
+                if (
+                    name in self._fields
+                    and name not in hidden
+                    and not all(c.holds(self) for c in shown_when)
+                ):
+                    hidden.add(name)
+                    changed = True
+        return hidden
+
+    def validate(self, extra_validators=None):
+        definition = self._appgov_definition
+        if definition is None:
+            return super().validate(extra_validators)
+        self.form_errors = []
+        hidden = self._find_hidden()
+        self._compute()
+        success = True
+        for name, form_field in self._fields.items():
+            if name in hidden:
+                form_field.errors = []
+                continue
+            extra = list((extra_validators or {}).get(name, ()))
+            inline = getattr(self.__class__, f"validate_{name}", None)
+            if inline is not None:
+                extra.append(inline)
+            if not form_field.validate(self, extra):
+                success = False
+        for name, message in cond.form_check_errors(self, definition.checks):
+            self._fields[name].errors = [*self._fields[name].errors, message]
+            success = False
+        if success:
+            for name in hidden:  # dropped: not stored
+                form_field = self._fields[name]
+                if isinstance(form_field, RowsField):
+                    form_field.drop()
+                elif isinstance(form_field, MultiChoiceField):
+                    form_field.data = []
+                else:
+                    form_field.data = None
+        return success
+
+    def answers(self) -> dict[str, Any]:
+        """The answers as JSON-compatible data (dates ISO, decimals as text, rows as lists of
+        dicts, uploads as dicts), without headings, notices, buttons, the CSRF token and the
+        fields ``shown_when`` hides."""
+        data = {}
+        for form_field in self:
+            if form_field.flags.no_answer or form_field.type in ("SubmitField", "CSRFTokenField"):
+                continue
+            if form_field.name in self._appgov_hidden:
+                continue
+            value = form_field.data
+            if isinstance(value, dt.date | dt.datetime):
+                value = value.isoformat()
+            elif isinstance(value, Decimal):
+                value = str(value)
+            data[form_field.name] = value
+        return data
+
+
+# -- from a spec to an unbound field ------------------------------------------------------
+
+
+def _text(value) -> Text | None:
+    return Text(value) if value else None
+
+
+def _help(spec: dict) -> str:
+    parts = [str(Text(spec["help"]))] if spec.get("help") else []
     if spec["type"] == "text":
         if spec.get("min_length"):
             parts.append(
@@ -438,56 +226,107 @@ class _LazyHelp:
         return _help(self.spec)
 
     def __html__(self) -> str:
-        from markupsafe import escape
-
         return str(escape(str(self)))
 
     def __bool__(self) -> bool:
-        return bool(str(self))
+        return bool(self.spec.get("help")) or self.spec["type"] == "text"
+
+    def __eq__(self, other) -> bool:
+        return str(self) == other
+
+    __hash__ = object.__hash__
 
 
-def _unbound(spec: dict) -> wtforms.Field:
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _choices(spec: dict) -> list[SelectChoice]:
+    return [SelectChoice(c["value"], Text(c["label"])) for c in spec.get("choices", [])]
+
+
+def _row_form(spec: dict) -> type[RowForm]:
+    attrs = {c["name"]: _unbound(c, in_row=True) for c in spec["columns"]}
+    return type(f"{spec['name'].title().replace('_', '')}Row", (RowForm,), attrs)
+
+
+def _unbound(spec: dict, section: dict | None = None, in_row: bool = False):
     """The unbound WTForms field of one (checked) field definition."""
     kind = spec["type"]
-    required = bool(spec.get("required")) and "required_if" not in spec
-    checks: list = []
-    if "required_if" in spec:
-        ((other, value),) = spec["required_if"].items()
-        checks.append(RequiredIf(other, value))
-    elif required:
-        if kind in _TEXT_TYPES:
-            checks.append(validators.DataRequired())  # blanks are no answer
-        elif kind == "multichoice":
-            checks.append(AtLeastOne())
-        elif kind != "boolean":
-            # InputRequired, not DataRequired: 0 is a real answer
-            checks.append(validators.InputRequired())
-    else:
-        checks.append(validators.Optional())
-    if kind in _TEXT_TYPES:
+    section = section or {}
+    own = [cond.When.of(spec["required_when"])] if "required_when" in spec else []
+    if "required_by" in spec:
+        own.append(cond.RequiredBy.of(spec["required_by"]))
+    around = [cond.When.of(section["required_when"])] if "required_when" in section else []
+    if "required_by" in section:
+        around.append(cond.RequiredBy.of(section["required_by"]))
+    requirement = cond.Requirement(kind, bool(spec.get("required")), own, around)
+    if in_row:
+        requirement.field_flags = {}  # spare blank rows: no HTML "required" in a cell
+    render_kw: dict[str, Any] = {}
+    shown = [s["shown_when"] for s in (section, spec) if "shown_when" in s]
+    if shown:
+        render_kw["data-appgov-shown-when"] = _json(shown)
+    when = [s["required_when"] for s in (section, spec) if "required_when" in s]
+    if when and not any("required_by" in s for s in (section, spec)):
+        render_kw["data-appgov-required-when"] = _json(when)
+
+    if kind == "notice":
+        return NoticeField(text=Text(spec["text"]), render_kw=render_kw or None)
+    label = Text(spec["label"])
+    if kind == "computed":
+        return ComputedField(
+            label=label,
+            check=spec["check"],
+            args=spec.get("args", {}),
+            description=_text(spec.get("help")) or "",
+            render_kw={
+                **render_kw,
+                "data-appgov-check": spec["check"],
+                "data-appgov-args": _json(spec.get("args", {})),
+            },
+        )
+    checks: list = [requirement]
+    if kind in TEXT_TYPES:
         checks.append(CharacterLength(spec.get("min_length"), spec["max_length"]))
-    if kind in _NUMBER_TYPES:
-        minimum = spec.get("minimum", 0)
-        maximum = spec["maximum"]
+    if kind in ADDRESS_LENGTHS:
+        checks.append(CharacterLength(None, spec.get("max_length", ADDRESS_LENGTHS[kind])))
+        checks.append(EmailAddress() if kind == "email" else WebAddress())
+    if kind in NUMBER_TYPES:
+        minimum, maximum = spec.get("minimum", 0), spec["maximum"]
         if kind == "decimal":
             minimum, maximum = Decimal(str(minimum)), Decimal(str(maximum))
         checks.append(Bounds(minimum, maximum))
+        if "at_least" in spec:
+            checks.append(cond.AtLeast(spec["at_least"]))
+    if kind == "date" and "after" in spec:
+        checks.append(cond.After(spec["after"]))
     if "must_be" in spec:
-        checks.append(MustBe(spec["must_be"], translated(spec["must_be_message"])))
-    kwargs = {
-        "label": translated(spec["label"]),
-        "validators": checks,
-        "description": _LazyHelp(spec),
-    }
-    if kind not in _CHOICE_TYPES and (required or "must_be" in spec):
+        checks.append(MustBe(spec["must_be"], Text(spec["must_be_message"])))
+    kwargs: dict[str, Any] = {"label": label, "validators": checks}
+    if kind == "rows" or kind == "file":
+        kwargs["description"] = _text(spec.get("help")) or ""
+    else:
+        kwargs["description"] = _LazyHelp(spec)
+    if (
+        not in_row
+        and kind not in CHOICE_TYPES
+        and kind != "rows"
+        and (requirement.static or "must_be" in spec)
+    ):
         # choice fields: the host marks the fieldset (options share the field's render_kw)
-        kwargs["render_kw"] = {"aria-required": "true"}
-    choices = [SelectChoice(value, translated(text)) for value, text in spec.get("choices", [])]
+        render_kw["aria-required"] = "true"
+    if render_kw:
+        kwargs["render_kw"] = render_kw
     match kind:
         case "string":
-            return wtforms.StringField(filters=[_tidy_text], **kwargs)
+            return wtforms.StringField(filters=[tidy_text], **kwargs)
         case "text":
-            return wtforms.TextAreaField(filters=[_tidy_text], **kwargs)
+            return wtforms.TextAreaField(filters=[tidy_text], **kwargs)
+        case "email":
+            return EmailField(filters=[tidy_text], **kwargs)
+        case "url":
+            return UrlField(filters=[tidy_text], **kwargs)
         case "integer":
             return WholeNumberField(**kwargs)
         case "money":
@@ -497,13 +336,45 @@ def _unbound(spec: dict) -> wtforms.Field:
         case "date":
             return TaiwanDateField(**kwargs)
         case "boolean":
-            # an unticked box is an answer (False): neither required nor optional applies
-            kwargs["validators"] = [c for c in checks if not isinstance(c, validators.Optional)]
             return wtforms.BooleanField(**kwargs)
+        case "choice" if in_row:
+            return SelectChoiceField(choices=_choices(spec), **kwargs)
         case "choice":
-            return ChoiceField(choices=choices, **kwargs)
-        case _:
-            return MultiChoiceField(choices=choices, required=required, **kwargs)
+            return ChoiceField(choices=_choices(spec), **kwargs)
+        case "multichoice":
+            return MultiChoiceField(choices=_choices(spec), required=requirement.static, **kwargs)
+        case "rows":
+            kwargs["validators"] = []
+            return RowsField(
+                row_form=_row_form(spec),
+                columns=[(c["name"], Text(c["label"]), c["type"]) for c in spec["columns"]],
+                min_rows=spec.get("min_rows", 0),
+                max_rows=spec["max_rows"],
+                totals=spec.get("totals", ()),
+                requirement=requirement,
+                **kwargs,
+            )
+        case "file":
+            from appgov_plugin.forms.files import UploadField  # helper H3's field
+
+            return UploadField(
+                accept=tuple(spec.get("accept", ("pdf",))),
+                max_bytes=spec["max_size_mb"] * 1024 * 1024,
+                **kwargs,
+            )
+    raise AssertionError(kind)  # the schema knows every type
+
+
+# -- definitions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    title: Text
+    help: Text | None
+    rules: tuple[str, ...]
+    spec: dict
 
 
 @dataclass(frozen=True)
@@ -512,36 +383,62 @@ class FormDefinition:
 
     key: str
     version: int
-    title: str
+    title: Text
     fields: tuple[dict, ...]
     source: str
+    intro: Text | None = None
+    rules: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()
+    checks: tuple[dict, ...] = ()
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+    _order: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    _section_of: dict = field(default_factory=dict, repr=False, compare=False)
+    _shown_when: dict = field(default_factory=dict, repr=False, compare=False)
     _unbound: dict = field(default_factory=dict, repr=False, compare=False)
     _classes: dict = field(default_factory=dict, repr=False, compare=False)
     _lock: Any = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def names(self) -> tuple[str, ...]:
+        """Every field's name (not the section headings), in order."""
         return tuple(spec["name"] for spec in self.fields)
 
+    def spec(self, name: str) -> dict:
+        return next(spec for spec in self.fields if spec["name"] == name)
+
     def rules_of(self, name: str) -> tuple[str, ...]:
-        """The rule IDs that ask for field ``name`` (empty: asked everywhere)."""
-        return next(_rules_of(spec) for spec in self.fields if spec["name"] == name)
+        """The rule IDs that ask for field ``name`` itself (empty: asked everywhere, unless
+        its section's rule says otherwise)."""
+        return rules_of(self.spec(name))
+
+    def offered_by(self, policy) -> bool:
+        """Whether the deployment offers this form: it applies one of the form's ``rules``
+        (a form without rules is offered everywhere)."""
+        return not self.rules or any(policy.applies(r) for r in self.rules)
 
     @property
     def form_class(self) -> type[AppGovForm]:
-        """Every field of the definition, whatever the rules (tests, extraction)."""
+        """Every field of the definition, whatever the rules (tests, previews)."""
         return self.form_class_for(self.names)
 
+    def _applies(self, rules: tuple[str, ...], applies) -> bool:
+        return not rules or any(applies(r) for r in rules)
+
     def asked(self, applies) -> tuple[str, ...]:
-        """Names of the fields asked where ``applies(rule_id) -> bool`` says which rules apply."""
-        return tuple(
-            spec["name"]
-            for spec in self.fields
-            if not _rules_of(spec) or any(applies(r) for r in _rules_of(spec))
-        )
+        """Names of the fields asked where ``applies(rule_id) -> bool`` says which rules
+        apply: the field's and its section's rules."""
+        asked = []
+        for spec in self.fields:
+            section = self._section_of.get(spec["name"])
+            if section is not None and not self._applies(section.rules, applies):
+                continue
+            if self._applies(rules_of(spec), applies):
+                asked.append(spec["name"])
+        return tuple(asked)
 
     def form_class_for(self, names) -> type[AppGovForm]:
-        """The form class with the fields ``names`` (in the definition's order), cached."""
+        """The form class with the fields ``names`` (in the definition's order, each
+        section's heading before its first field), cached per set of names."""
         wanted = frozenset(names)
         unknown = wanted - set(self.names)
         if unknown:
@@ -553,7 +450,15 @@ class FormDefinition:
             with self._lock:
                 form_class = self._classes.get(wanted)
                 if form_class is None:
-                    attrs = {n: self._unbound[n] for n in self.names if n in wanted}
+                    headings = {
+                        heading_name(self._section_of[n].name)
+                        for n in wanted
+                        if self._section_of.get(n) is not None
+                    }
+                    attrs: dict[str, Any] = {
+                        n: self._unbound[n] for n in self._order if n in wanted or n in headings
+                    }
+                    attrs["_appgov_definition"] = self
                     class_name = f"{self.key.title().replace('_', '')}Form"
                     form_class = type(class_name, (AppGovForm,), attrs)
                     self._classes[wanted] = form_class
@@ -568,34 +473,74 @@ class FormDefinition:
         if data:
             names |= set(data) & set(self.names)
         form_class = self.form_class_for(names)
-        return form_class(data=dict(data), **kwargs) if data is not None else form_class(**kwargs)
+        if data is not None:
+            return form_class(data=dict(data), policy=policy, **kwargs)
+        return form_class(policy=policy, **kwargs)
 
 
 def build(definition: dict, source: str | None = None) -> FormDefinition:
-    """Check a parsed definition and build its fields (``ValueError`` names the file and
-    the field at fault)."""
-    source = source or f"form definition {definition.get('key', '?')!r}"
-    for key in ("key", "version", "title", "fields"):
-        if key not in definition:
-            raise ValueError(f"{source}: form definition lacks {key!r}")
-    if not _is_int(definition["version"]) or definition["version"] < 1:
-        raise ValueError(f"{source}: version must be a whole number >= 1")
-    specs = definition["fields"]
-    names = [spec.get("name") for spec in specs]
-    for spec in specs:
-        _check_field(source, spec, names)
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ValueError(f"{source}: form field(s) {', '.join(duplicates)} declared twice")
+    """Check a parsed definition and build its fields (``ValueError`` names the file, the
+    field and the key at fault)."""
+    if source is None:
+        key = definition.get("key", "?") if isinstance(definition, dict) else "?"
+        source = f"form definition {key!r}"
+    pairs = check_definition(definition, source)
+    sections: dict[str, Section] = {}
+    for raw in definition.get("sections", []):
+        sections[raw["name"]] = Section(
+            name=raw["name"],
+            title=Text(raw["title"]),
+            help=_text(raw.get("help")),
+            rules=rules_of(raw),
+            spec=raw,
+        )
     result = FormDefinition(
         key=definition["key"],
         version=definition["version"],
-        title=definition["title"],
-        fields=tuple(specs),
+        title=Text(definition["title"]),
+        intro=_text(definition.get("intro")),
+        rules=tuple(definition.get("rules", ())),
+        sections=tuple(sections.values()),
+        checks=tuple(
+            {**c, "message": _text(c.get("message"))} for c in definition.get("checks", [])
+        ),
+        fields=tuple(spec for _section, spec in pairs),
         source=source,
+        raw=definition,
     )
-    result._unbound.update({spec["name"]: _unbound(spec) for spec in specs})
+    order: list[str] = []
+    seen_sections: set[str] = set()
+    for raw_section, spec in pairs:
+        section = sections[raw_section["name"]] if raw_section is not None else None
+        if section is not None and section.name not in seen_sections:
+            seen_sections.add(section.name)
+            heading = heading_name(section.name)
+            order.append(heading)
+            shown = [section.spec["shown_when"]] if "shown_when" in section.spec else []
+            result._unbound[heading] = HeadingField(
+                text=section.title,
+                help=section.help,
+                render_kw={"data-appgov-shown-when": _json(shown)} if shown else None,
+            )
+            if shown:
+                result._shown_when[heading] = [cond.When.of(s) for s in shown]
+        order.append(spec["name"])
+        result._section_of[spec["name"]] = section
+        result._unbound[spec["name"]] = _unbound(spec, raw_section)
+        shown = [s["shown_when"] for s in (raw_section or {}, spec) if "shown_when" in s]
+        if shown:
+            result._shown_when[spec["name"]] = [cond.When.of(s) for s in shown]
+    object.__setattr__(result, "_order", tuple(order))
     return result
+
+
+def parse(toml_text: str, source: str) -> FormDefinition:
+    """Check and build a definition from TOML text (``ValueError`` for bad TOML too)."""
+    try:
+        definition = tomllib.loads(toml_text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{source}: not valid TOML: {exc}") from None
+    return build(definition, source=source)
 
 
 def available() -> list[str]:
@@ -610,7 +555,7 @@ def load(key: str) -> FormDefinition:
     resource = resources.files("appgov_plugin.forms").joinpath(f"{key}.toml")
     if not resource.is_file():
         raise ValueError(f"unknown form definition {key!r}; known: {', '.join(available())}")
-    return build(tomllib.loads(resource.read_text(encoding="utf-8")), source=f"forms/{key}.toml")
+    return parse(resource.read_text(encoding="utf-8"), source=f"forms/{key}.toml")
 
 
 def deployment_form(key: str, data=None, **kwargs) -> AppGovForm:
@@ -629,14 +574,17 @@ def proposal_form(data=None, **kwargs) -> AppGovForm:
 __all__ = [
     "FIELD_TYPES",
     "AppGovForm",
+    "Bounds",
     "DecimalNumberField",
     "FormDefinition",
     "MoneyField",
     "MultiChoiceField",
+    "Text",
     "WholeNumberField",
     "available",
     "build",
     "deployment_form",
     "load",
+    "parse",
     "proposal_form",
 ]
