@@ -15,6 +15,7 @@ import click
 from flask.cli import with_appcontext
 
 from appgov_plugin.audit import heads_digest
+from appgov_plugin.cli import appgov_group
 
 from . import store
 
@@ -92,5 +93,8 @@ def forms_verify():
     heads = store.heads()
     click.echo(f"form versions: {len(heads)} forms intact; heads digest {heads_digest(heads)}")
 
+
+# importing this module adds ``flask appgov forms`` (host/plugin.py: COMMANDS)
+appgov_group.add_command(forms_group)
 
 __all__ = ["forms_group"]

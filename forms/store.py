@@ -21,7 +21,7 @@ and DELETE (and TRUNCATE on PostgreSQL), and the ORM refuses them before they ar
 
 Caching: built definitions (and so their WTForms classes) are kept process-wide per
 (key, version, sha256) and survive requests. Which version is live is read with one small
-query per request (all forms at once, kept in ``flask.g``), so a version published by
+query per request (all forms at once, kept on the request), so a version published by
 another worker or process is in force from the next request on: the database is the truth.
 
 The store reads and writes through its own connections (never the request's session), like
@@ -116,6 +116,10 @@ class VersionInfo:
     created_at: dt.datetime
     created_by: str
     reason: str
+
+    def __post_init__(self):
+        if self.created_at.tzinfo is None:  # SQLite keeps no time zone: stored in UTC
+            object.__setattr__(self, "created_at", self.created_at.replace(tzinfo=dt.UTC))
 
     @property
     def shipped(self) -> bool:
@@ -264,13 +268,17 @@ _LIVE = (
 
 
 def _request_cache() -> dict | None:
-    from flask import g, has_request_context
+    """A dict kept on the request (not ``g``: an application context may outlive it)."""
+    from flask import has_request_context, request
 
     if not has_request_context():
         return None
-    if _G_KEY not in g:
-        setattr(g, _G_KEY, {})
-    return getattr(g, _G_KEY)
+    current = request._get_current_object()
+    cache = getattr(current, _G_KEY, None)
+    if cache is None:
+        cache = {}
+        setattr(current, _G_KEY, cache)
+    return cache
 
 
 def live_versions(engine: sa.Engine | None = None) -> dict[str, tuple[int, str]]:
@@ -555,6 +563,31 @@ def publish(key: str, toml_text: str, user: str, reason: str, engine: sa.Engine 
         return _DEFINITIONS.setdefault((key, version, digest(text)), definition)
 
 
+def live_version(key: str) -> int:
+    """The version a case opened now gets (``CaseType.form_version=lambda: ...``)."""
+    return live(key).version
+
+
+def form_at(key: str | None, version: int | None, default_key: str | None = None):
+    """``CaseType.form_at``: the form callable ``form(data=None, **kwargs)`` of form ``key``
+    (``default_key`` when not recorded) at ``version``. A case stored before versions were
+    kept (``version`` None) was filed with the form's first stored version (the shipped
+    file)."""
+    key = key or default_key
+
+    def form(data=None, **kwargs):
+        from appgov_plugin.state import get_state
+
+        if version is None:
+            first = history(key)[-1].version if history(key) else None
+            definition = get(key, first) if first else live(key)
+        else:
+            definition = get(key, version)
+        return definition.form_for(get_state().policy(), data=data, **kwargs)
+
+    return form
+
+
 def verify(engine: sa.Engine | None = None):
     """The first broken link of the form versions' hash chains (or a text that no longer
     matches its sha256), or ``None``: for ``flask appgov audit verify``."""
@@ -604,6 +637,8 @@ __all__ = [
     "keys",
     "last_changes",
     "live",
+    "form_at",
+    "live_version",
     "live_versions",
     "lock_form",
     "publish",
