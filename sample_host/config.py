@@ -42,6 +42,10 @@ DEFAULTS = {
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "HOST_LOGIN_LIMIT_PER_ACCOUNT": "5 per minute; 20 per hour",
     "HOST_LOGIN_LIMIT_PER_ADDRESS": "30 per minute; 200 per hour",
+    # The largest request body accepted, in bytes: a case form with its uploaded files
+    # (one file at most 50 MB, forms/*.toml max_size_mb) and its text. Larger: 413, the
+    # friendly page of sample_host.errors naming the limit. Env: HOST_MAX_CONTENT_LENGTH.
+    "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
 }
 
 #: Settings read from environment variables of the same name (after DEFAULTS, before
@@ -54,6 +58,7 @@ ENVIRONMENT_SETTINGS = {
     "RATELIMIT_STORAGE_URI": str,
     "HOST_LOGIN_LIMIT_PER_ACCOUNT": str,
     "HOST_LOGIN_LIMIT_PER_ADDRESS": str,
+    "HOST_MAX_CONTENT_LENGTH": int,
 }
 
 #: Seconds PostgreSQL connection attempts may take before start-up gives up.
@@ -219,6 +224,8 @@ def configure(app, test_config: Mapping) -> None:
                 app.config[name] = parse(os.environ[name])
             except ValueError as exc:
                 raise HostConfigError(f"sample_host: {name}={os.environ[name]!r}: {exc}") from exc
+    if "HOST_MAX_CONTENT_LENGTH" in app.config:
+        app.config["MAX_CONTENT_LENGTH"] = app.config["HOST_MAX_CONTENT_LENGTH"]
     app.config.from_mapping(test_config)
     configure_https(app, test_config)
     app.config["SECRET_KEY"] = test_config.get("SECRET_KEY") or load_secret_key(app)

@@ -13,12 +13,16 @@ restart: the pool checks connections before use (``pool_pre_ping``) and reconnec
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import current_app, g, jsonify, render_template, request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from appgov_plugin.host.unavailable import DATABASE_ERRORS, database_unavailable, one_line
+from appgov_plugin.i18n import format_number
 
 from .extensions import db
 
@@ -129,7 +133,23 @@ def describe(error: HTTPException) -> tuple[str, str, str | None]:
     stock = {vars(cls).get("description") for cls in type(error).__mro__}
     if not own or own in stock or error.code >= 500:
         own = None  # boilerplate, or details of a failure that are for the log only
+    if own is None and error.code == 413:
+        own = too_large_limit()
     return str(title), str(explanation), own and str(own)
+
+
+def too_large_limit() -> str | None:
+    """What a 413 page adds: the site's limit (``MAX_CONTENT_LENGTH``), in megabytes."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if not limit:
+        return None
+    megabytes = Decimal(limit) / (1024 * 1024)
+    size = format_number(int(megabytes) if megabytes == int(megabytes) else round(megabytes, 1))
+    return gettext(
+        "This site accepts at most %(size)s MB in one submission, files included. "
+        "Nothing was saved.",
+        size=size,
+    )
 
 
 def handle_http_error(error: HTTPException):
