@@ -247,6 +247,10 @@ class RequiredBy:
         return bool(self.value(form))
 
 
+#: WTForms' own message (its catalogs translate it, not appgov's).
+REQUIRED = "This field is required."
+
+
 def _blank(field) -> bool:
     if field.raw_data:
         return not any(str(v).strip() for v in field.raw_data)
@@ -297,9 +301,9 @@ class Requirement:
             validators.DataRequired()(form, field)
         elif self.kind == "file":
             if not field.data:
-                raise validators.StopValidation(field.gettext("This field is required."))
-        elif _blank(field) or field.data is None:
-            raise validators.StopValidation(field.gettext("This field is required."))
+                raise validators.StopValidation(field.gettext(REQUIRED))
+        elif _blank(field):  # typed but unreadable: the field's own error says why
+            raise validators.StopValidation(field.gettext(REQUIRED))
 
 
 class AtLeast:

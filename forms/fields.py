@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import wtforms
 from markupsafe import Markup, escape
 from wtforms import validators, widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.meta import DefaultMeta
 from wtforms.utils import unset_value
 
@@ -252,7 +253,7 @@ class SelectChoiceField(wtforms.SelectField):
     """A choice inside a table row: a ``<select>`` whose first option is blank (no answer)."""
 
     def __init__(self, label=None, validators=None, choices=(), **kwargs):
-        super().__init__(label, validators, choices=[("", "—"), *choices], **kwargs)
+        super().__init__(label, validators, choices=[SelectChoice("", "—"), *choices], **kwargs)
 
     def pre_validate(self, form):
         if self.data in (None, ""):
@@ -509,8 +510,10 @@ class RowsField(wtforms.Field):
     ):
         super().__init__(label, validators, **kwargs)
         self.requirement = requirement
-        if requirement is not None and requirement.static:
-            self.flags.required = True
+        if requirement is not None and (
+            requirement.static or (min_rows and not requirement.own and not requirement.section)
+        ):
+            self.flags.required = True  # at least one row, whatever else is answered
         self.row_form = row_form
         self.columns = tuple(columns)  # (name, label Text, type)
         self.min_rows, self.max_rows, self.total_columns = min_rows, max_rows, tuple(totals)

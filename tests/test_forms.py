@@ -47,8 +47,34 @@ def request_context(app):
         yield
 
 
+def bi(en: str, zh: str | None = None) -> dict:
+    """A bilingual text (zh defaults to a marked copy of the English)."""
+    return {"zh_Hant_TW": zh or f"中：{en}", "en": en}
+
+
+_TEXTS = ("label", "help", "must_be_message")
+
+
+def _bilingual(spec: dict) -> dict:
+    spec = dict(spec)
+    for key in _TEXTS:
+        if isinstance(spec.get(key), str):
+            spec[key] = bi(spec[key])
+    if spec.get("choices") and isinstance(spec["choices"][0], list):
+        spec["choices"] = [{"value": v, "label": bi(label)} for v, label in spec["choices"]]
+    if "required_if" in spec:
+        ((other, value),) = spec.pop("required_if").items()
+        spec["required_when"] = {"field": other, "in": [value]}
+    return spec
+
+
 def _definition(*fields, key="probe"):
-    return {"key": key, "version": 1, "title": "Probe", "fields": list(fields)}
+    return {
+        "key": key,
+        "version": 1,
+        "title": bi("Probe"),
+        "fields": [_bilingual(f) for f in fields],
+    }
 
 
 def _form(*fields, data=None, formdata=None):
@@ -60,55 +86,54 @@ def _form(*fields, data=None, formdata=None):
 
 
 def test_shipped_definitions_build():
-    assert builder.available() == ["app_proposal"]
+    assert "app_proposal" in builder.available()
+    for key in builder.available():
+        assert builder.load(key).key == key  # every shipped definition checks out
     definition = builder.load("app_proposal")
     assert definition.version == 2 and definition.fields[0]["name"] == "app_name"
     assert definition.source == "forms/app_proposal.toml"
 
 
 def test_unknown_definition_lists_the_known_ones():
-    with pytest.raises(ValueError, match="unknown form definition 'nope'; known: app_proposal"):
+    with pytest.raises(ValueError, match="unknown form definition 'nope'; known: .*app_proposal"):
         builder.load("nope")
 
 
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ([{"name": "x", "type": "colour", "label": "X"}], "'x': unknown type 'colour'"),
+        ([{"name": "x", "type": "colour", "label": "X"}], "field 'x': type: unknown type 'colour'"),
         (
             [{"name": "x", "type": "text", "label": "X", "max_length": 9, "required_if": {"y": 1}}],
-            "'x': required_if names unknown field 'y'",
+            "field 'x': required_when: unknown field 'y'",
         ),
-        ([{"name": "x", "type": "text", "label": "X"}], "'x': a text field needs a max_length"),
-        ([{"name": "x", "type": "string", "label": "X"}], "'x': a text field needs a max_length"),
+        ([{"name": "x", "type": "text", "label": "X"}], "field 'x': max_length: required"),
+        ([{"name": "x", "type": "string", "label": "X"}], "field 'x': max_length: required"),
         (
             [{"name": "x", "type": "text", "label": "X", "max_length": 9, "min_length": 10}],
-            "'x': min_length 10 must be 0..max_length",
+            "field 'x': min_length: must be a whole number 0..9, not 10",
         ),
-        ([{"name": "n", "type": "integer", "label": "N"}], "'n': a number field needs a maximum"),
-        ([{"name": "n", "type": "money", "label": "N"}], "'n': a number field needs a maximum"),
+        ([{"name": "n", "type": "integer", "label": "N"}], "field 'n': maximum: required"),
+        ([{"name": "n", "type": "money", "label": "N"}], "field 'n': maximum: required"),
         (
             [{"name": "n", "type": "integer", "label": "N", "minimum": 5, "maximum": 1}],
-            "'n': minimum 5 must not exceed the maximum",
+            "field 'n': minimum: 5 exceeds the maximum 1",
         ),
         (
             [{"name": "n", "type": "integer", "label": "N", "maximum": 9, "maximun": 1}],
-            "'n': unknown key\\(s\\) maximun",
+            "field 'n': maximun: unknown key\\(s\\)",
         ),
-        (
-            [{"name": "c", "type": "choice", "label": "C"}],
-            "'c': needs choices",
-        ),
+        ([{"name": "c", "type": "choice", "label": "C"}], "field 'c': choices: "),
         (
             [{"name": "x", "type": "text", "label": "X", "max_length": 9, "rule": "TN-EVAL-9"}],
-            "'x': unknown rule 'TN-EVAL-9'",
+            "field 'x': rule: unknown rule 'TN-EVAL-9'",
         ),
         (
             [
                 {"name": "x", "type": "boolean", "label": "X"},
                 {"name": "x", "type": "boolean", "label": "Y"},
             ],
-            "form field\\(s\\) x declared twice",
+            "field 'x': name: declared twice",
         ),
     ],
 )
