@@ -32,8 +32,9 @@ from wtforms.validators import InputRequired, Optional
 
 from appgov_plugin import uploads
 from appgov_plugin.forms import files
+from appgov_plugin.forms.builder import parse
 from appgov_plugin.forms.files import UploadField, kept_token, needs_multipart
-from appgov_plugin.host import hookspecs
+from appgov_plugin.host import CaseType, Transition, Workflow, hookimpl, hookspecs
 from appgov_plugin.i18n import domain
 from sample_host.extensions import db
 from sample_host.models import Case
@@ -737,3 +738,105 @@ def test_the_files_live_outside_the_web_root(host):
     sha = refs["plan"]["sha256"]
     for guess in (f"/static/{sha}", f"/appgov_uploads/{sha[:2]}/{sha}", f"/instance/{sha}"):
         assert client.get(guess).status_code == 404
+
+
+# -- the whole way, in the sample host: a case type whose form has a file field ----------------
+
+E2E_KEY = "h3_upload_permit"
+E2E_FORM = parse(
+    """
+key = "h3_upload_permit"
+version = 1
+title = { zh_Hant_TW = "附件測試申請", en = "Attachment test application" }
+
+[[fields]]
+name = "title"
+type = "string"
+label = { zh_Hant_TW = "案名", en = "Title" }
+required = true
+max_length = 50
+
+[[fields]]
+name = "plan"
+type = "file"
+label = { zh_Hant_TW = "計畫書", en = "Plan" }
+help = { zh_Hant_TW = "請上傳核章後的計畫書。", en = "Upload the signed plan." }
+required = true
+accept = ["pdf", "odt"]
+max_size_mb = 1
+""",
+    "h3_upload_permit",
+)
+
+
+class UploadPermits:
+    __name__ = "h3_upload_permits"
+
+    @hookimpl
+    def casehost_case_types(self, app, register):
+        workflow = Workflow(
+            initial="draft",
+            states={"draft": "Draft", "filed": "Filed"},
+            transitions=(Transition("file", "draft", "filed", "agency_staff", "File"),),
+            final_states=frozenset({"filed"}),
+        )
+        register(
+            CaseType(
+                key=E2E_KEY, label="Attachment test", form=E2E_FORM.form_class, workflow=workflow
+            )
+        )
+
+
+@pytest.fixture
+def permit_host(sample_host_factory):
+    app = sample_host_factory(plugins=[UploadPermits()], APPGOV_PROFILE="tainan")
+    if "appgov_files" not in app.blueprints:
+        uploads.register(app)  # until the plug-in mounts it
+    with app.app_context():
+        add_user("ks", "agency_staff", "kaohsiung-tb")
+    return app
+
+
+def test_a_file_answer_from_the_new_case_page_to_the_download(permit_host):
+    app = permit_host
+    client = app.test_client()
+    login(client, "staff")
+    page = client.get(f"/cases/new/{E2E_KEY}").text
+    assert 'enctype="multipart/form-data"' in page
+    assert 'type="file"' in page and 'accept=".pdf,application/pdf,.odt,' in page
+    assert "1 MB" in page  # the limit in the help text
+    # a spoofed file: refused, no case
+    refused = client.post(
+        f"/cases/new/{E2E_KEY}", data={"title": "港區", "plan": upload(HTML, "plan.pdf")}
+    )
+    assert refused.status_code == 200 and "“plan.pdf”" in refused.text
+    # the title is missing: the file is kept, then the next submit opens the case with it
+    content = odf_bytes(ODT)
+    first = client.post(
+        f"/cases/new/{E2E_KEY}", data={"title": "", "plan": upload(content, "計畫書.odt")}
+    )
+    assert first.status_code == 200 and "計畫書.odt" in visible_text(first.text)
+    token = re.search(r'name="plan-kept" value="([^"]+)"', first.text).group(1)
+    opened = client.post(f"/cases/new/{E2E_KEY}", data={"title": "港區", "plan-kept": token})
+    assert opened.status_code == 302
+    case_id = int(opened.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        stored = db.session.get(Case, case_id).data["plan"]
+    sha = hashlib.sha256(content).hexdigest()
+    assert stored == {"sha256": sha, "name": "計畫書.odt", "size": len(content), "type": ODT}
+    link = f"/appgov/files/cases/{case_id}/{sha}"
+    assert f'href="{link}"' in client.get(f"/cases/{case_id}").text
+    download = client.get(link)
+    assert download.status_code == 200 and download.data == content
+    assert download.mimetype == ODT
+    # editing keeps the file without a new upload
+    edit_page = client.get(f"/cases/{case_id}/edit").text
+    assert "計畫書.odt" in visible_text(edit_page)
+    token = re.search(r'name="plan-kept" value="([^"]+)"', edit_page).group(1)
+    saved = client.post(f"/cases/{case_id}/edit", data={"title": "港區二期", "plan-kept": token})
+    assert saved.status_code == 302
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        assert case.data["title"] == "港區二期" and case.data["plan"] == stored
+    login(client, "ks")
+    assert client.get(link).status_code == 404
