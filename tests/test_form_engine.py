@@ -697,3 +697,23 @@ def test_check_endpoint(intranet_app):
     assert client.get("/probe/forms/check/nope").status_code == 404
     assert client.get("/probe/forms/check/rating_fails?ios=1.0").get_json() == {"value": True}
     assert client.get("/probe/forms/check/rating_fails?ios=4.9").get_json() == {"value": False}
+
+
+def test_every_example_of_the_docs_builds():
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "forms.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", doc, re.S)
+    assert len(blocks) >= 12
+    header = 'key = "doc"\nversion = 1\ntitle = { zh_Hant_TW = "例", en = "Example" }\n'
+    types_seen = set()
+    for block in blocks:
+        source = block if block.startswith("key =") else header + block
+        definition = builder.parse(source, "docs/forms.md")
+        types_seen |= {spec["type"] for spec in definition.fields}
+    from appgov_plugin.forms.schema import FIELD_TYPES
+
+    assert types_seen == set(FIELD_TYPES)  # an example per field type
+    for key in ("shown_when", "required_when", "required_by", "at_least", "after", "[[checks]]"):
+        assert key in doc
