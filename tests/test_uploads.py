@@ -71,17 +71,22 @@ def jpeg_bytes() -> bytes:
     return bytes.fromhex("ffd8ffe000104a46494600010100000100010000") + b"\xff\xd9"
 
 
+def put(archive: zipfile.ZipFile, name: str, text: str, compress=zipfile.ZIP_DEFLATED) -> None:
+    """A member with a fixed date: the same builder gives the same bytes."""
+    archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 12, 1, 0, 0, 0)), text, compress)
+
+
 def odf_bytes(mimetype: str) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr(zipfile.ZipInfo("mimetype"), mimetype)  # first, stored (ODF 3.3)
+        put(archive, "mimetype", mimetype, zipfile.ZIP_STORED)  # first, stored (ODF 3.3)
         manifest = (
             '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:'
             'manifest:1.0"><manifest:file-entry manifest:full-path="/" '
             f'manifest:media-type="{mimetype}"/></manifest:manifest>'
         )
-        archive.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
-        archive.writestr("content.xml", "<office:document-content/>", zipfile.ZIP_DEFLATED)
+        put(archive, "META-INF/manifest.xml", manifest)
+        put(archive, "content.xml", "<office:document-content/>")
     return out.getvalue()
 
 
@@ -108,9 +113,9 @@ def ooxml_bytes(part: str, content_type: str) -> bytes:
         f'relationships/officeDocument" Target="{part}"/></Relationships>'
     )
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", types)
-        archive.writestr("_rels/.rels", rels)
-        archive.writestr(part, "<document/>")
+        put(archive, "[Content_Types].xml", types)
+        put(archive, "_rels/.rels", rels)
+        put(archive, part, "<document/>")
     return out.getvalue()
 
 
@@ -125,8 +130,8 @@ def xlsx_bytes() -> bytes:
 def zip_bytes() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("說明.txt", "附件")
-        archive.writestr("word/document.xml", "<not-really/>")  # a name alone proves nothing
+        put(archive, "說明.txt", "附件")
+        put(archive, "word/document.xml", "<not-really/>")  # a name alone proves nothing
     return out.getvalue()
 
 
