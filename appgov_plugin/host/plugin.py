@@ -15,6 +15,8 @@ from ..apps import demo as apps_demo
 from ..apps import views as apps_views
 from ..apps import workflows as apps_workflows
 from ..evaluation import views as evaluation_views
+from ..forms import admin as forms_admin
+from ..forms import cli as forms_cli
 from ..i18n import DOMAIN, _l, translations_dir
 from ..rulebook import admin as rulebook_admin
 from ..rulebook import cli as rulebook_cli
@@ -25,10 +27,10 @@ from .hookspecs import hookimpl
 #: Importing these adds their routes to the shared blueprint and their commands to
 #: ``flask appgov``.
 ROUTES = (apps_views, rulebook_views, evaluation_views)
-COMMANDS = (rulebook_cli,)
+COMMANDS = (rulebook_cli, forms_cli)
 #: Each offers ``admin_views(db)``, ``case_types()``, ``load(open_case, users)`` (demo data),
 #: ``veto`` / ``after`` (transitions).
-ADMIN = (apps_admin, rulebook_admin)
+ADMIN = (apps_admin, rulebook_admin, forms_admin)
 CASE_TYPES = (apps_case_types,)
 DEMO = (apps_demo,)
 WORKFLOWS = (apps_workflows,)
