@@ -161,9 +161,12 @@ def _signature_matches(stream) -> list:
 
 
 def _is_zip_match(match) -> bool:
-    mime = (match.mime_type or "").lower()
+    mime = (getattr(match, "mime_type", "") or "").lower()
+    signature = getattr(match, "byte_match", b"") or b""
+    if isinstance(signature, str):
+        signature = signature.encode("latin-1", "replace")
     return (
-        bytes(match.byte_match or b"").startswith(b"PK")
+        signature.startswith(b"PK")
         or "zip" in mime
         or "opendocument" in mime
         or "openxmlformats" in mime
@@ -229,7 +232,7 @@ def detect_kinds(stream) -> list[str]:
     try:
         matches = _signature_matches(stream)
         for match in matches:
-            kind = _SIGNATURES.get((match.mime_type or "").lower())
+            kind = _SIGNATURES.get((getattr(match, "mime_type", "") or "").lower())
             if kind:
                 return [kind]
         if any(_is_zip_match(match) for match in matches):
