@@ -444,12 +444,18 @@ class ComputedField(wtforms.Field):
 
     @property
     def check_url(self) -> str | None:
-        try:
-            from flask import url_for
+        """The check endpoint's URL (``register_views``: ``appgov.forms_check``, else a
+        ``<blueprint>.forms_check`` of the application); ``None`` outside a request or
+        without the views (the value is then computed when the form is sent)."""
+        from flask import current_app, has_request_context, url_for
 
-            return url_for("appgov.forms_check", name=self.check)
-        except Exception:  # no request, or the host has not registered the views
+        if not has_request_context():
             return None
+        endpoints = [e for e in current_app.view_functions if e.endswith(".forms_check")]
+        if not endpoints:
+            return None
+        endpoint = "appgov.forms_check" if "appgov.forms_check" in endpoints else endpoints[0]
+        return url_for(endpoint, name=self.check)
 
     def process_data(self, value):
         self.data = value if isinstance(value, int) and not isinstance(value, bool) else None

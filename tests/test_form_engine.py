@@ -717,3 +717,143 @@ def test_every_example_of_the_docs_builds():
     assert types_seen == set(FIELD_TYPES)  # an example per field type
     for key in ("shown_when", "required_when", "required_by", "at_least", "after", "[[checks]]"):
         assert key in doc
+
+
+# -- the browser script (appgov-forms.js), under a strict CSP ---------------------------------
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Probe</title></head>
+<body><form method="post" id="probe">
+{% for field in form %}
+  {% if field.flags.rows or field.flags.computed or field.flags.heading or field.flags.notice %}
+    {{ field() }}
+  {% elif field.flags.fieldset %}
+    <fieldset data-appgov-field="{{ field.name }}"><legend>{{ field.label.text }}</legend>
+    {% for option in field %}{{ option() }} {{ option.label }}{% endfor %}</fieldset>
+  {% else %}
+    <div data-appgov-field="{{ field.name }}">{{ field.label }} {{ field() }}</div>
+  {% endif %}
+{% endfor %}
+<button type="submit">Send</button></form>
+<p id="answers">{{ answers }}</p>
+<script src="{{ url_for('appgov.static', filename='appgov-forms.js') }}"></script>
+</body></html>"""
+
+BROWSER_FORM = form_def(
+    choice("platform", ("ios", "android"), required=True),
+    {
+        "name": "ios_link",
+        "type": "url",
+        "label": bi("iOS link"),
+        "required": True,
+        "shown_when": {"field": "platform", "in": ["ios"]},
+    },
+    ROWS,
+    integer("target_population"),
+    {
+        "name": "download_target",
+        "type": "computed",
+        "label": bi("Download target"),
+        "check": "download_target",
+        "args": {"population": "target_population"},
+    },
+)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_browser_script_shows_hides_adds_rows_totals_and_computes(tmp_path):
+    import threading
+
+    from flask import render_template_string, request
+    from intranet import make_intranet
+    from playwright.sync_api import expect
+    from test_browser import chromium
+    from werkzeug.serving import make_server
+
+    from appgov_plugin import migrations
+
+    app, db, _ = make_intranet(f"sqlite:///{tmp_path / 'js.sqlite'}", WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        migrations.upgrade(db.engine)
+    definition = builder.build(BROWSER_FORM)
+    probe = Blueprint("forms_probe", __name__)
+    register_views(probe)
+
+    @probe.route("/form", methods=["GET", "POST"])
+    def form_page():
+        from appgov_plugin.state import get_state
+
+        form = definition.form_for(get_state().policy())
+        answers = json.dumps(form.answers()) if request.method == "POST" and form.validate() else ""
+        return render_template_string(PAGE, form=form, answers=answers)
+
+    app.register_blueprint(probe, url_prefix="/probe")
+
+    @app.after_request
+    def strict_csp(response):
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'"
+        )
+        return response
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with chromium() as browser:
+            page = browser.new_context(locale="en").new_page()
+            problems = []
+            page.on(
+                "console",
+                lambda m: (
+                    problems.append(m.text)
+                    if m.type == "error" and "Failed to load resource" not in m.text  # favicon
+                    else None
+                ),
+            )
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.goto(base + "/probe/form")
+            # shown_when: hidden (and disabled) until iOS is chosen
+            assert page.locator("#ios_link").is_hidden()
+            assert page.locator("#ios_link").is_disabled()
+            page.check("#platform-0")
+            assert page.locator("#ios_link").is_visible()
+            page.fill("#ios_link", "https://apps.apple.com/x")
+            # rows: one blank row visible, "add a row" reveals the next spare one
+            assert page.locator('tr[data-appgov-row="0"]').is_visible()
+            assert page.locator('tr[data-appgov-row="1"]').is_hidden()
+            page.fill("#costs-0-item", "Design")
+            page.fill("#costs-0-amount", "1,000")
+            page.click("[data-appgov-add-row]")
+            assert page.locator('tr[data-appgov-row="1"]').is_visible()
+            page.fill("#costs-1-item", "Hosting")
+            page.fill("#costs-1-amount", "NT$2,500")
+            expect(page.locator("#costs-total-amount")).to_have_text("3,500")
+            # a fourth row is cloned when the spare rows run out (max_rows 4)
+            page.click("[data-appgov-add-row]")
+            page.click("[data-appgov-add-row]")
+            assert page.locator('tr[data-appgov-row="3"]').is_visible()
+            assert page.locator("#costs-3-amount").get_attribute("aria-label") == "Amount (row 4)"
+            assert page.locator("[data-appgov-add-row]").is_hidden()
+            # computed: the download target fetched from the check endpoint (KH-KPI-1)
+            page.fill("#target_population", "35000")
+            page.locator("#target_population").blur()
+            expect(page.locator("#download_target")).to_have_text("8,750")
+            # Android: the iOS link is hidden again and not sent; the server agrees
+            page.check("#platform-1")
+            assert page.locator("#ios_link").is_hidden()
+            page.click("button[type=submit]")
+            page.wait_for_selector("#answers:not(:empty)")
+            answers = json.loads(page.text_content("#answers"))
+            assert answers["platform"] == "android" and "ios_link" not in answers
+            assert answers["costs"] == [
+                {"item": "Design", "amount": 1000},
+                {"item": "Hosting", "amount": 2500},
+            ]
+            assert answers["download_target"] == 8750
+            assert problems == []  # no CSP violation, no script error
+    finally:
+        server.shutdown()
+        with app.app_context():
+            db.engine.dispose()
