@@ -316,6 +316,8 @@ def _unbound(spec: dict, section: dict | None = None, in_row: bool = False):
     ):
         # choice fields: the host marks the fieldset (options share the field's render_kw)
         render_kw["aria-required"] = "true"
+    if kind == "multichoice" and not in_row:
+        render_kw["data-appgov-many"] = "true"  # the script tells its boxes from a tick box
     if render_kw:
         kwargs["render_kw"] = render_kw
     match kind:

@@ -688,22 +688,24 @@ class RowsField(wtforms.Field):
         out.append("</tbody>")
         if self.total_columns:
             totals = self.totals
-            out.append(f'<tfoot><tr><th scope="row">{escape(_("Total"))}</th>')
+            total = escape(_("Total"))
+            out.append(f'<tfoot><tr><th scope="row">{total}</th>')
             for name, label, _kind in self.columns:
                 if name in totals:
                     tid = f"{fid}-total-{name}"
                     out.append(
                         f'<td><output id="{tid}" data-appgov-total="{name}" aria-live="polite"'
-                        f' aria-label="{escape(_("Total"))}: {escape(label)}">'
+                        f' aria-label="{total}: {escape(label)}">'
                         f"{escape(format_number(totals[name]))}</output></td>"
                     )
                 else:
                     out.append("<td></td>")
             out.append("</tr></tfoot>")
         out.append("</table></div>")
+        add_row = escape(_("Add a row"))
         out.append(
             f'<button type="button" class="btn btn-outline-secondary btn-sm appgov-add-row"'
-            f' data-appgov-add-row="{fid}" hidden>{escape(_("Add a row"))}</button>'
+            f' data-appgov-add-row="{fid}" hidden>{add_row}</button>'
         )
         out.append("</fieldset>")
         return Markup("".join(out))

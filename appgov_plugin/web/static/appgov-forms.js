@@ -29,7 +29,8 @@
       return checked.length ? checked[0].value : null;
     }
     if (first.type === "checkbox") {
-      if (els.length === 1 && !first.closest("ul")) { return first.checked; }
+      // a multichoice's boxes carry data-appgov-many; a lone tick box is a boolean
+      if (els.length === 1 && !first.hasAttribute("data-appgov-many")) { return first.checked; }
       return els.filter(function (el) { return el.checked; }).map(function (el) { return el.value; });
     }
     return first.value;
