@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from . import migrations
+from .forms import store as form_store
 from .state import get_state
 
 
@@ -26,6 +27,7 @@ def db_group():
 def db_upgrade():
     """Create or upgrade appgov's tables."""
     migrations.upgrade(get_state().db.engine)
+    form_store.record_shipped(get_state().db.engine)
     click.echo(f"appgov schema at revision {migrations.current_revision(get_state().db.engine)}")
 
 

@@ -15,6 +15,11 @@ DEFAULTS: dict[str, object] = {
     "APPGOV_BASE_TEMPLATE": "appgov/base.html",
     # AppGov(app) path only: upgrade appgov's tables when the extension starts.
     "APPGOV_AUTO_UPGRADE": False,
+    # Uploaded files of the forms' answers: the largest accepted (MB, a field may ask less)
+    # and where they are kept (default: <instance folder>/appgov_uploads, outside the web
+    # root); the host's MAX_CONTENT_LENGTH should allow at least the largest.
+    "APPGOV_UPLOAD_MAX_MB": 50,
+    "APPGOV_UPLOAD_DIR": None,
 }
 
 

@@ -119,7 +119,11 @@ def home():
     """Welcome page; after login, the case types the user may open."""
     creatable = []
     if current_user.is_authenticated:
-        creatable = [t for t in current_host().case_types if t.creator_role == current_user.role]
+        creatable = [
+            t
+            for t in current_host().case_types
+            if t.creator_role == current_user.role and t.is_offered()
+        ]
     return render_template("home.html", creatable=creatable)
 
 
@@ -139,6 +143,8 @@ def new_case(type_key: str):
     if type_key not in case_types:
         abort(404)
     case_type = case_types[type_key]
+    if not case_type.is_offered():
+        abort(404)  # this deployment does not file this form (its rules do not apply)
     if current_user.role != case_type.creator_role or current_user.agency is None:
         abort(403)
     # the live form, read once: the form shown or validated now is the one the case keeps

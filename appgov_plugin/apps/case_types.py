@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from flask import has_request_context, request
-
-from ..forms import builder
+from ..forms import store
 from ..host.contract import CaseType, Transition, Workflow
 from ..i18n import _l
-from ..state import get_state
+from ..submissions import form_case_type, form_offered, policy_in_force
 
 PROPOSAL = "appgov_app_proposal"
 
@@ -24,25 +22,40 @@ _PROPOSAL_STATES = {
 }
 
 #: TN-EVAL-3 ground (4), "other necessity approved by the agency head"
-HEAD_APPROVED_GROUND = "head_approved"
+HEAD_APPROVED_GROUND = "other_necessity"
+
+#: The development proposal's form per city (rules.md, "Profiles are real"): Tainan's
+#: self-assessment (TN-EVAL-1..5), Kaohsiung's development evaluation plan (KH-EVAL-1).
+PROPOSAL_FORMS = ("tn_self_assessment", "kh_evaluation_plan")
+#: The single form of proposals filed before the city forms were split (retired: offered
+#: nowhere, kept so that those cases show and validate with the form they were filed with).
+RETIRED_PROPOSAL_FORM = "app_proposal"
 
 
-def _policy_in_force():
-    """The deployment's policy today, built once per request: the host asks guards for
-    every case it lists, and each policy build reads the database once."""
-    if not has_request_context():
-        return get_state().policy()
-    policy = getattr(request, "_appgov_case_policy", None)
-    if policy is None:
-        policy = request._appgov_case_policy = get_state().policy()
-    return policy
+def proposal_form_key() -> str | None:
+    """The proposal form this deployment files: its profile's, or the other city's where
+    the deployment adopted that city's rule (``adopted_rules``); ``None`` where neither
+    applies (Taipei, whose profile has no app-governance rules)."""
+    policy = policy_in_force()
+    offered = [key for key in PROPOSAL_FORMS if form_offered(key)]
+    adopted = set(policy.param("adopted_rules") or ())
+    for key in offered:
+        if adopted & set(store.live(key).rules):
+            return key
+    return offered[0] if offered else None
+
+
+def rests_on_ground_four(answers) -> bool:
+    """Rule TN-EVAL-3 ground (4): the answers rest on "other necessity", which the agency
+    head approves before the proposal goes to review -- where the deployment applies
+    TN-EVAL-3."""
+    grounds = answers.get("eligibility_grounds") or []
+    return HEAD_APPROVED_GROUND in grounds and policy_in_force().applies("TN-EVAL-3")
 
 
 def needs_head_approval(case) -> bool:
-    """Rule TN-EVAL-3 ground (4): the proposal rests on "other necessity", which the agency
-    head approves before it goes to review -- where the deployment applies TN-EVAL-3."""
-    grounds = case.data.get("eligibility_grounds") or []
-    return HEAD_APPROVED_GROUND in grounds and _policy_in_force().applies("TN-EVAL-3")
+    """TN-EVAL-3 ground (4) for ``case`` (:func:`rests_on_ground_four` of its answers)."""
+    return rests_on_ground_four(case.data)
 
 
 def goes_straight_to_review(case) -> bool:
@@ -51,7 +64,7 @@ def goes_straight_to_review(case) -> bool:
 
 def escalation_allowed(case) -> bool:
     """KH-EVAL-2 in force today for this deployment (Kaohsiung's profile, or a change)."""
-    return bool(_policy_in_force().param("proposal_escalation_to_mayor"))
+    return bool(policy_in_force().param("proposal_escalation_to_mayor"))
 
 
 _TO_THE_HEAD = _l(
@@ -178,19 +191,16 @@ def proposal_workflow() -> Workflow:
 
 def case_types() -> list[CaseType]:
     """appgov's case types; rules that vary by city are asked when they apply."""
-    definition = builder.load("app_proposal")
     return [
-        CaseType(
-            key=PROPOSAL,
-            label=_l("App development proposal"),
-            form=builder.proposal_form,  # the questions of the rules in force (helper rules)
-            workflow=proposal_workflow(),
-            creator_role="agency_staff",
-            description=_l(
-                "Self-assessment and evaluation plan before an app is developed "
-                "(TN-EVAL-1, KH-EVAL-1)."
+        form_case_type(
+            PROPOSAL,
+            proposal_form_key,
+            _l("App development proposal"),
+            _l(
+                "Self-assessment (Tainan) or development evaluation plan (Kaohsiung) before "
+                "an app is developed (TN-EVAL-1, KH-EVAL-1)."
             ),
-            summary=lambda data: data.get("app_name", ""),
-            form_version=definition.version,
+            proposal_workflow(),
+            unrecorded_key=RETIRED_PROPOSAL_FORM,
         )
     ]

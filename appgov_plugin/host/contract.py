@@ -280,7 +280,9 @@ class CaseType:
     as ``form(data=case.data)`` to edit or to display a stored case: the stored answers (JSON:
     dates as ISO text, decimals as text, see :meth:`data_from`) fill the form, and a factory
     may use them to keep every question the case was filed with. ``creator_role`` may open
-    new cases of this type.
+    new cases of this type, while ``offered()`` (a zero-argument callable; default: always)
+    answers true -- e.g. only where the deployment applies the rules the form serves
+    (:meth:`is_offered`).
 
     **Versioned forms.** A case keeps the form it was filed with: the host stores the form's
     key and version with each case (:class:`FormRef`, read once when the case is opened) and
@@ -316,6 +318,7 @@ class CaseType:
     form_version: int | Callable[[], int | None] | None = None
     form_key: str | Callable[[], str | None] | None = None
     form_at: Callable[[str | None, int | None], Callable[..., Any]] | None = None
+    offered: Callable[[], bool] | None = None
 
     def __post_init__(self):
         if self.form is None and self.form_at is None:
@@ -324,6 +327,11 @@ class CaseType:
             value = getattr(self, name)
             if value is not None and not callable(value):
                 _live(value, f"case type {self.key!r}: {name}", kind)
+
+    def is_offered(self) -> bool:
+        """Whether new cases of this type may be opened now (``offered``, asked each time;
+        default: always). Cases already open stay readable and keep their workflow."""
+        return self.offered is None or bool(self.offered())
 
     # -- which form --------------------------------------------------------------------------
 

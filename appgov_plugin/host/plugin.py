@@ -8,7 +8,7 @@ transitions (``workflows.py``).
 
 from __future__ import annotations
 
-from .. import access, cli, migrations, safe_input, web
+from .. import access, cli, migrations, safe_input, uploads, web
 from ..apps import admin as apps_admin
 from ..apps import case_types as apps_case_types
 from ..apps import demo as apps_demo
@@ -17,11 +17,18 @@ from ..apps import workflows as apps_workflows
 from ..evaluation import views as evaluation_views
 from ..forms import admin as forms_admin
 from ..forms import cli as forms_cli
+from ..forms import store as form_store
 from ..i18n import DOMAIN, _l, translations_dir
+from ..lifecycle import case_types as lifecycle_case_types
+from ..lifecycle import demo as lifecycle_demo
+from ..rollout import case_types as rollout_case_types
+from ..rollout import demo as rollout_demo
 from ..rulebook import admin as rulebook_admin
 from ..rulebook import cli as rulebook_cli
 from ..rulebook import views as rulebook_views
 from ..state import setup_state
+from ..training import case_types as training_case_types
+from ..training import demo as training_demo
 from .hookspecs import hookimpl
 
 #: Importing these adds their routes to the shared blueprint and their commands to
@@ -31,8 +38,8 @@ COMMANDS = (rulebook_cli, forms_cli)
 #: Each offers ``admin_views(db)``, ``case_types()``, ``load(open_case, users)`` (demo data),
 #: ``veto`` / ``after`` (transitions).
 ADMIN = (apps_admin, rulebook_admin, forms_admin)
-CASE_TYPES = (apps_case_types,)
-DEMO = (apps_demo,)
+CASE_TYPES = (apps_case_types, lifecycle_case_types, rollout_case_types, training_case_types)
+DEMO = (apps_demo, lifecycle_demo, rollout_demo, training_demo)
 WORKFLOWS = (apps_workflows,)
 
 
@@ -56,8 +63,10 @@ def casehost_case_types(app, register):
 @hookimpl
 def casehost_blueprints(app, register):
     register(web.blueprint, url_prefix=app.config["APPGOV_URL_PREFIX"])
+    # the answers' uploaded files, served to the case's readers only
+    register(uploads.blueprint, url_prefix=app.config["APPGOV_URL_PREFIX"])
     # control characters refused in appgov's pages (a no-op where the host guards them all)
-    safe_input.install(app, blueprints=[web.blueprint.name])
+    safe_input.install(app, blueprints=[web.blueprint.name, uploads.blueprint.name])
 
 
 @hookimpl
@@ -82,6 +91,9 @@ def casehost_cli_commands(app, register):
 @hookimpl
 def casehost_upgrade_schema(app, db):
     migrations.upgrade(db.engine)
+    # the shipped form files are version 1 of each form: recorded now, before any request
+    # (or the demo data) holds a write transaction
+    form_store.record_shipped(db.engine)
 
 
 @hookimpl

@@ -1,0 +1,58 @@
+"""The forms of an app's life after approval, each a case filed with the app authority
+(Tainan's Smart Development Center, Kaohsiung's information centre)."""
+
+from __future__ import annotations
+
+from ..host.contract import CaseType
+from ..i18n import _l
+from ..submissions import filing_workflow, form_case_type
+
+LISTING = "appgov_listing_checklist"
+DELISTING = "appgov_delisting_application"
+IMPROVEMENT_PLAN = "appgov_improvement_plan"
+SELF_CHECK = "appgov_self_check"
+KPI_REPORT = "appgov_kpi_report"
+
+
+def case_types() -> list[CaseType]:
+    workflow = filing_workflow("reviewer")
+    return [
+        form_case_type(
+            LISTING,
+            "listing_checklist",
+            _l("Listing or version change"),
+            _l(
+                "The listing (change) checklist of a new app, a new version or a relisting "
+                "(TN-LIST-1/2, KH-LIST-1/2, KH-VER-1, KH-SEC-1)."
+            ),
+            workflow,
+        ),
+        form_case_type(
+            DELISTING,
+            "delisting_application",
+            _l("Delisting application"),
+            _l("Grounds, the in-app notice and the source-code decision (TN-DEL-1..3)."),
+            workflow,
+        ),
+        form_case_type(
+            IMPROVEMENT_PLAN,
+            "improvement_marketing_plan",
+            _l("Improvement and marketing plan"),
+            _l("For an app below its download target or rating (KH-KPI-3)."),
+            workflow,
+        ),
+        form_case_type(
+            SELF_CHECK,
+            "self_check_checklist",
+            _l("Self-check checklist"),
+            _l("The agency's periodic self-assessment against its own targets (TN-PERF-1/2)."),
+            workflow,
+        ),
+        form_case_type(
+            KPI_REPORT,
+            "kpi_yearly_report",
+            _l("Yearly KPI report"),
+            _l("The app's target and results of the year, sent to the authority (KH-KPI-6)."),
+            workflow,
+        ),
+    ]

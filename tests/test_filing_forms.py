@@ -1,0 +1,115 @@
+"""Every form of the seeds filed as a case in the sample host, on the profile that offers it,
+in both languages (issue 9's "Done when"); the demo cases validate with their own version;
+a case type is offered only where its form's rules apply."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from markupsafe import escape
+import sqlalchemy as sa
+from form_samples import answers_for, formdata
+from hosting import login
+
+from appgov_plugin.forms import store
+from appgov_plugin.host.plugin import CASE_TYPES
+from sample_host.extensions import db
+from sample_host.plugins import current_host
+from sample_host.models import Case
+
+ZH = {"Accept-Language": "zh-TW"}
+EN = {"Accept-Language": "en"}
+
+#: case type -> (form key, the profile that files it)
+FILED = {
+    "appgov_app_proposal": [("tn_self_assessment", "tainan"), ("kh_evaluation_plan", "kaohsiung")],
+    "appgov_listing_checklist": [
+        ("listing_checklist", "tainan"),
+        ("listing_checklist", "kaohsiung"),
+    ],
+    "appgov_delisting_application": [("delisting_application", "tainan")],
+    "appgov_improvement_plan": [("improvement_marketing_plan", "kaohsiung")],
+    "appgov_self_check": [("self_check_checklist", "tainan")],
+    "appgov_kpi_report": [("kpi_yearly_report", "kaohsiung")],
+    "appgov_work_group_roster": [("work_group_roster", "taipei")],
+    "appgov_admin_seed_nomination": [("admin_seed_nomination", "taipei")],
+    "appgov_training_enrollment": [("training_enrollment", "taipei")],
+    "appgov_training_leave": [("training_leave_request", "taipei")],
+}
+CASES = [(t, key, profile) for t, filed in FILED.items() for key, profile in filed]
+
+
+def test_every_case_type_of_appgov_is_covered():
+    keys = {case_type.key for module in CASE_TYPES for case_type in module.case_types()}
+    assert keys == set(FILED)
+
+
+def _text(text, locale):
+    return text.resolve(locale) if hasattr(text, "resolve") else text[locale]
+
+
+def _answers(app, key, profile):
+    with app.test_request_context():
+        policy = app.extensions["appgov"].policy()
+        definition = store.live(key)
+        asked = set(definition.asked(policy.applies))
+        answers = {k: v for k, v in answers_for(key, profile).items() if k in asked}
+        return definition, answers, asked
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize(("type_key", "key", "profile"), CASES)
+def test_each_form_is_filed_as_a_case(make_host, type_key, key, profile, language):
+    app = make_host(profile)
+    client = app.test_client()
+    login(client, "staff")
+    headers = ZH if language == "zh" else EN
+    page = client.get(f"/cases/new/{type_key}", headers=headers)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    lang = "zh-Hant-TW" if language == "zh" else "en"
+    assert f'<html lang="{lang}"' in html
+    definition, answers, asked = _answers(app, key, profile)
+    locale = "zh_Hant_TW" if language == "zh" else "en"
+    labels = [s["label"] for s in definition.fields if s.get("label") and s["name"] in asked]
+    shown = [_text(label, locale) for label in labels]
+    assert all(str(escape(text)) in html for text in shown), locale
+    response = client.post(
+        f"/cases/new/{type_key}", data=formdata(definition, answers), headers=headers
+    )
+    assert response.status_code == 302, re.findall(
+        r'class="invalid-feedback[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S
+    )
+    case_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        assert (case.type_key, case.form_key, case.form_version) == (type_key, key, 1)
+        assert case.status == "draft"
+    shown = client.get(f"/cases/{case_id}", headers=headers)
+    assert shown.status_code == 200
+
+
+@pytest.mark.parametrize("profile", ["tainan", "kaohsiung", "taipei"])
+def test_offered_only_where_the_rules_apply(make_host, profile):
+    app = make_host(profile)
+    client = app.test_client()
+    login(client, "staff")
+    offered = {t for t, filed in FILED.items() if any(p == profile for _, p in filed)}
+    home = client.get("/").get_data(as_text=True)
+    for type_key in FILED:
+        answer = client.get(f"/cases/new/{type_key}").status_code
+        assert answer == (200 if type_key in offered else 404), (profile, type_key)
+        assert (f"/cases/new/{type_key}" in home) == (type_key in offered), (profile, type_key)
+
+
+@pytest.mark.parametrize("profile", ["tainan", "kaohsiung", "taipei"])
+def test_demo_cases_validate_with_their_own_version(make_host, profile):
+    app = make_host(profile)
+    with app.test_request_context():
+        cases = db.session.scalars(sa.select(Case).order_by(Case.id)).all()
+        assert len(cases) == 4
+        for case in cases:
+            case_type = current_host().case_types[case.type_key]
+            form = case_type.case_form(case)
+            assert form.validate(), (case.type_key, form.errors)
