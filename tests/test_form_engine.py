@@ -857,3 +857,60 @@ def test_the_browser_script_shows_hides_adds_rows_totals_and_computes(tmp_path):
         server.shutdown()
         with app.app_context():
             db.engine.dispose()
+
+
+def test_a_file_field_is_h3s_upload_field(ctx):
+    definition = builder.build(
+        form_def(
+            {
+                "name": "report",
+                "type": "file",
+                "label": bi("Report"),
+                "accept": ["pdf", "png"],
+                "max_size_mb": 2,
+            }
+        )
+    )
+    field = definition.form_class().report
+    assert field.flags.upload and field.accept == ("pdf", "png")
+    assert field.limit_bytes == 2 * 1024 * 1024
+
+
+def test_a_stored_case_keeps_its_sections_questions(ctx):
+    definition = builder.build(
+        {
+            "key": "probe",
+            "version": 1,
+            "title": bi("Probe"),
+            "sections": [
+                {"name": "all", "title": bi("All"), "fields": [text("a")]},
+                {
+                    "name": "tn",
+                    "title": bi("Tainan"),
+                    "rule": "TN-EVAL-1",
+                    "fields": [text("b"), text("c", rule=["TN-EVAL-2", "KH-EVAL-1"])],
+                },
+            ],
+        }
+    )
+    assert definition.asked(KAOHSIUNG.applies) == ("a",)  # the section's rule first
+    form = definition.form_for(KAOHSIUNG, data={"a": "x", "b": "台南的答案"})
+    assert [f.name for f in form] == ["all_heading", "a", "tn_heading", "b"]
+    assert form.b.data == "台南的答案"
+
+
+def test_what_was_typed_in_a_hidden_field_stays_when_the_form_is_refused(ctx):
+    definition = form_def(
+        choice("platform", ("ios", "android")),
+        {
+            "name": "ios_link",
+            "type": "url",
+            "label": bi("iOS link"),
+            "shown_when": {"field": "platform", "in": ["ios"]},
+        },
+        text("required_text", required=True),
+    )
+    form, ok = submit(definition, {"platform": "android", "ios_link": "https://typed.example"})
+    assert not ok and not form.ios_link.errors
+    assert 'value="https://typed.example"' in form.ios_link()  # kept for the next try
+    assert "ios_link" not in form.answers()
