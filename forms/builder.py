@@ -176,6 +176,8 @@ class AppGovForm(FlaskForm):
         """The answers as JSON-compatible data (dates ISO, decimals as text, rows as lists of
         dicts, uploads as dicts), without headings, notices, buttons, the CSRF token and the
         fields ``shown_when`` hides."""
+        if self._appgov_definition is not None:
+            self._find_hidden()
         data = {}
         for form_field in self:
             if form_field.flags.no_answer or form_field.type in ("SubmitField", "CSRFTokenField"):
