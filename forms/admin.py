@@ -331,7 +331,8 @@ class Row:
             parts = [part.strip() for part in line.split("|")]
             if len(parts) != 3 or not parts[0]:
                 self.errors["choices"] = _(
-                    "Line %(number)s: write value | 中文 | English.", number=number
+                    "Line %(number)s: write value | Chinese label | English label.",
+                    number=number,
                 )
                 return
             choices.append({"value": parts[0], "label": {"zh_Hant_TW": parts[1], "en": parts[2]}})
@@ -555,16 +556,19 @@ class FormsView(AdminOnly, BaseView):
         if key not in store.live_versions():
             abort(404)
 
+    @staticmethod
+    def _title(key: str):
+        try:
+            return store.live(key).title
+        except (ValueError, LookupError):
+            return key
+
     @expose("/")
     def index(self):
         changes = store.last_changes()
         forms = []
         for key in store.keys():  # noqa: SIM118 - a function, not a dict
-            try:
-                title = store.live(key).title
-            except (ValueError, LookupError):
-                title = key
-            forms.append({"key": key, "title": title, "change": changes.get(key)})
+            forms.append({"key": key, "title": self._title(key), "change": changes.get(key)})
         return self._render("appgov/admin/form_list.html", forms=forms, conflicts=store.conflicts())
 
     @expose("/<key>/")
@@ -639,15 +643,13 @@ class FormsView(AdminOnly, BaseView):
         if action == "toml":
             return self._toml_page(key, editor.toml, live, reason=reason)
         problem = reason_error = previews = None
-        if action in ("apply", "preview", "publish"):
-            if editor.errors:
-                problem = _("Correct the marked inputs first.")
-            else:
-                done, previews, problem, reason_error = self._publish_or_preview(
-                    key, editor.toml, action, reason
-                )
-                if done is not None:
-                    return done
+        # inputs that could not be read are named beside them (and in the summary)
+        if action in ("apply", "preview", "publish") and not editor.errors:
+            done, previews, problem, reason_error = self._publish_or_preview(
+                key, editor.toml, action, reason
+            )
+            if done is not None:
+                return done
         return self._edit_page(
             editor,
             live,
@@ -655,7 +657,7 @@ class FormsView(AdminOnly, BaseView):
             reason=reason,
             reason_error=reason_error,
             previews=previews,
-            checked=action in ("apply", "preview") and problem is None,
+            checked=action in ("apply", "preview") and problem is None and not editor.errors,
         )
 
     def _edit_page(self, editor, live, **context):
@@ -672,6 +674,7 @@ class FormsView(AdminOnly, BaseView):
             limit_labels=LIMIT_LABELS,
             conditions=CONDITIONS,
             problem_field=named,
+            title=self._title(editor.key),
             **context,
         )
 
@@ -707,7 +710,14 @@ class FormsView(AdminOnly, BaseView):
         )
 
     def _toml_page(self, key, text, live, **context):
-        return self._render("appgov/admin/form_toml.html", key=key, text=text, live=live, **context)
+        return self._render(
+            "appgov/admin/form_toml.html",
+            key=key,
+            text=text,
+            live=live,
+            title=self._title(key),
+            **context,
+        )
 
 
 def admin_views(db) -> list:
