@@ -90,6 +90,11 @@ class AppGovForm(FlaskForm):
 
     _appgov_definition: FormDefinition | None = None
 
+    @property
+    def appgov_definition(self) -> FormDefinition | None:
+        """The definition the form was built from (its ``title``, ``intro``, ``version``)."""
+        return self._appgov_definition
+
     class Meta(FiniteNumbersMeta, FlaskForm.Meta):
         def get_translations(self, form):
             return wtforms_translations()

@@ -86,6 +86,7 @@ CHECK_KINDS = {
 RESERVED_NAMES = frozenset(
     {
         "answers",
+        "appgov_definition",
         "csrf_token",
         "data",
         "errors",

@@ -303,6 +303,7 @@ def test_notices_and_section_headings_store_nothing(ctx, app):
     with force_locale("zh_Hant_TW"):
         assert "一、第一" in form.one_heading() and "請閱讀。" in form.hint()
     assert built.names == ("hint", "a", "b")
+    assert form.appgov_definition is built and str(form.appgov_definition.title) == "Probe"
 
 
 # -- rows ---------------------------------------------------------------------------------
