@@ -768,6 +768,7 @@ def test_the_browser_script_shows_hides_adds_rows_totals_and_computes(tmp_path):
     from flask import render_template_string, request
     from intranet import make_intranet
     from playwright.sync_api import expect
+    from test_accessibility import _axe, _violations
     from test_browser import chromium
     from werkzeug.serving import make_server
 
@@ -797,6 +798,7 @@ def test_the_browser_script_shows_hides_adds_rows_totals_and_computes(tmp_path):
         )
         return response
 
+    axe = _axe()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -815,6 +817,7 @@ def test_the_browser_script_shows_hides_adds_rows_totals_and_computes(tmp_path):
             )
             page.on("pageerror", lambda e: problems.append(str(e)))
             page.goto(base + "/probe/form")
+            assert _violations(axe, page) == []  # WCAG: the row table, notices, outputs
             # shown_when: hidden (and disabled) until iOS is chosen
             assert page.locator("#ios_link").is_hidden()
             assert page.locator("#ios_link").is_disabled()
@@ -854,6 +857,13 @@ def test_the_browser_script_shows_hides_adds_rows_totals_and_computes(tmp_path):
             ]
             assert answers["download_target"] == 8750
             assert problems == []  # no CSP violation, no script error
+            # a refused row: the cell's error is tied to its input, still accessible
+            page.fill("#costs-0-amount", "abc")
+            page.click("button[type=submit]")
+            page.wait_for_selector("#costs-0-amount-error")
+            assert page.locator("#costs-0-amount").input_value() == "abc"
+            assert page.locator("#costs-0-amount").get_attribute("aria-invalid") == "true"
+            assert _violations(axe, page) == []
     finally:
         server.shutdown()
         with app.app_context():
