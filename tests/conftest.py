@@ -85,10 +85,17 @@ def _free_port() -> int:
 @pytest.fixture
 def server(database_url, tmp_path):
     """``flask --app sample_host run`` on a free port of 127.0.0.1: (base URL, instance dir)."""
+    yield from serve(database_url, tmp_path)
+
+
+def serve(database_url, tmp_path, **config):
+    """Run the sample host with ``config`` (e.g. ``APPGOV_PROFILE``) until the generator is
+    closed: yields (base URL, instance dir)."""
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url}
     env.pop("SECRET_KEY", None)
-    app_spec = f"sample_host:create_app({{'INSTANCE_PATH': {str(tmp_path / 'instance')!r}}})"
+    settings = {"INSTANCE_PATH": str(tmp_path / "instance"), **config}
+    app_spec = f"sample_host:create_app({settings!r})"
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", app_spec, "run", "--port", str(port)],
         cwd=REPO,

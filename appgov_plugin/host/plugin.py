@@ -18,6 +18,7 @@ from ..evaluation import views as evaluation_views
 from ..forms import admin as forms_admin
 from ..forms import cli as forms_cli
 from ..forms import store as form_store
+from ..forms import views as forms_views
 from ..i18n import DOMAIN, _l, translations_dir
 from ..lifecycle import case_types as lifecycle_case_types
 from ..lifecycle import demo as lifecycle_demo
@@ -34,6 +35,8 @@ from .hookspecs import hookimpl
 #: Importing these adds their routes to the shared blueprint and their commands to
 #: ``flask appgov``.
 ROUTES = (apps_views, rulebook_views, evaluation_views)
+# the forms' live checks (a computed download target, KH-KPI-1) answer on the same blueprint
+forms_views.register_views(web.blueprint)
 COMMANDS = (rulebook_cli, forms_cli)
 #: Each offers ``admin_views(db)``, ``case_types()``, ``load(open_case, users)`` (demo data),
 #: ``veto`` / ``after`` (transitions).
