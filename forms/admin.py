@@ -258,6 +258,13 @@ class Row:
                 values[name] = (form.get(prefix + name) or "").strip()
         return cls(values)
 
+    def label(self) -> str:
+        """The field's label as typed, in the reader's language (or the other one)."""
+        first, second = (
+            ("label_en", "label_zh") if current_locale() == "en" else ("label_zh", "label_en")
+        )
+        return self.values[first] or self.values[second] or self.values["text_zh"]
+
     # -- back into the field's spec -----------------------------------------------------
     def apply(self, spec: dict, types: dict[str, str]) -> dict:
         """``spec`` with what the inputs say (keys the editor does not manage kept);
@@ -386,9 +393,20 @@ class Editor:
 
     @property
     def errors(self) -> list[tuple[str, str]]:
-        """``(input id, message)`` of every input that could not be read."""
+        """``(input id, message)`` of every input that could not be read, the message
+        naming the field and the input (the error summary)."""
+        inputs = {**LIMIT_LABELS, **CONDITIONS, "choices": _l("Choices")}
         return [
-            (f"f{index}-{key}", message)
+            (
+                f"f{index}-{key}" + ("_values" if key in CONDITIONS else ""),
+                _(
+                    "Field %(number)s (%(label)s), %(input)s: %(problem)s",
+                    number=index + 1,
+                    label=row.label(),
+                    input=inputs.get(key, key),
+                    problem=message,
+                ),
+            )
             for index, row in enumerate(self.rows)
             for key, message in row.errors.items()
         ]
