@@ -11,10 +11,12 @@ deployment's policy facade, exactly as the server computes it when the form is s
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask_login import login_required
 
 from appgov_plugin.forms.conditions import CHECKS
 
 
+@login_required  # the forms it serves are filed by logged-in officials only
 def check_value(name: str):
     """The view: one policy check on the query's arguments."""
     check = CHECKS.get(name)

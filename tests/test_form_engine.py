@@ -687,6 +687,9 @@ def test_check_endpoint(intranet_app):
         from appgov_plugin.state import get_state
 
         expected = get_state().policy().download_target(35_000)
+    # for logged-in officials only, like the forms it serves
+    assert client.get("/probe/forms/check/download_target?population=1").status_code == 401
+    client.get("/_login/clerk")
     answer = client.get("/probe/forms/check/download_target?population=35,000")
     assert answer.status_code == 200 and answer.get_json() == {"value": expected}
     bad = client.get("/probe/forms/check/download_target?population=many")
