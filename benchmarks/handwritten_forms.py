@@ -41,7 +41,7 @@ from appgov_plugin.forms.fields import (
     tidy_text,
 )
 from appgov_plugin.forms.files import UploadField
-from appgov_plugin.i18n import _, wtforms_translations
+from appgov_plugin.i18n import _, format_number, wtforms_translations
 from appgov_plugin.i18n import lazy_gettext as _l
 from appgov_plugin.safe_input import FiniteNumbersMeta
 
@@ -92,9 +92,31 @@ def string(label, max_length, *checks, min_length=None):
     )
 
 
+class LengthHint:
+    """The help of a text area: its length limits, in the request's language."""
+
+    def __init__(self, minimum, maximum):
+        self.minimum, self.maximum = minimum, maximum
+
+    def __str__(self) -> str:
+        if self.minimum:
+            return _(
+                "%(minimum)s to %(maximum)s characters.",
+                minimum=format_number(self.minimum),
+                maximum=format_number(self.maximum),
+            )
+        return _("At most %(maximum)s characters.", maximum=format_number(self.maximum))
+
+    def __bool__(self) -> bool:
+        return True
+
+
 def text(label, max_length, *checks, min_length=None):
     return wtforms.TextAreaField(
-        _l(label), [*checks, CharacterLength(min_length, max_length)], filters=[tidy_text]
+        _l(label),
+        [*checks, CharacterLength(min_length, max_length)],
+        filters=[tidy_text],
+        description=LengthHint(min_length, max_length),
     )
 
 
