@@ -25,7 +25,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import force_locale
 from flask_login import current_user
@@ -558,6 +558,13 @@ class FormsView(AdminOnly, BaseView):
     """Forms: list, history, structured and TOML editors, preview, publish."""
 
     def _render(self, template, **context):
+        if "live" in context:
+            # the version the edit started from: kept through every post of the page, moved
+            # on only when the administrator has been told of a newer one
+            context["based_on"] = g.get("appgov_form_rebased") or (
+                self._based_on(context["live"]) if request.method == "POST" else context["live"]
+            )
+        context.setdefault("stale", g.get("appgov_form_rebased") is not None)
         return self.render(
             template,
             _=template_gettext,
@@ -618,6 +625,12 @@ class FormsView(AdminOnly, BaseView):
         )
 
     # -- editing --------------------------------------------------------------------------
+    @staticmethod
+    def _based_on(live: int) -> int:
+        """The version the administrator started from (hidden ``based_on``)."""
+        typed = request.form.get("based_on") or ""
+        return int(typed) if typed.isdigit() and len(typed) < 10 else live
+
     def _publish_or_preview(self, key, text, action, reason):
         """(definition, previews, problem, reason error) for the edited ``text``; on a
         publish that succeeds, the redirect to the form's page."""
@@ -632,7 +645,24 @@ class FormsView(AdminOnly, BaseView):
                 reason_error = _("Give the reason for this version: it is kept with it.")
             else:
                 try:
-                    published = store.publish(key, text, current_user.username, reason)
+                    published = store.publish(
+                        key,
+                        text,
+                        current_user.username,
+                        reason,
+                        based_on=self._based_on(store.live_versions()[key][0]),
+                    )
+                except store.StaleDraft as exc:
+                    problem = _(
+                        "Version %(version)s was published by %(user)s on %(when)s (“%(why)s”) "
+                        "while you edited: nothing was saved. Your draft is kept here; "
+                        "compare it with the new version, then publish again.",
+                        version=exc.live.version,
+                        user=exc.live.created_by,
+                        when=format_datetime(exc.live.created_at, style="short"),
+                        why=exc.live.reason,
+                    )
+                    g.appgov_form_rebased = exc.live.version
                 except ValueError as exc:
                     problem = str(exc)
                 else:

@@ -529,12 +529,30 @@ def check(key: str, text: str, version: int | None = None, engine=None):
     return definition, text
 
 
-def publish(key: str, toml_text: str, user: str, reason: str, engine: sa.Engine | None = None):
+class StaleDraft(ValueError):
+    """A definition edited from a version that is no longer the live one."""
+
+    def __init__(self, message: str, live: VersionInfo):
+        super().__init__(message)
+        self.live = live
+
+
+def publish(
+    key: str,
+    toml_text: str,
+    user: str,
+    reason: str,
+    engine: sa.Engine | None = None,
+    *,
+    based_on: int | None = None,
+):
     """Validate ``toml_text`` with the engine and store it as form ``key``'s next version
     (live + 1, whatever version the text names) by ``user`` for ``reason``.
 
     ``ValueError`` (the engine's message, or what is missing) when it is refused: then
-    nothing is written. Returns the new version's definition."""
+    nothing is written. With ``based_on`` (the version the administrator started from), a
+    version published by someone else meanwhile refuses it (:class:`StaleDraft`): nobody's
+    change is overwritten unseen. Returns the new version's definition."""
     engine = _engine(engine)
     reason = (reason or "").strip()
     if not reason:
@@ -551,6 +569,19 @@ def publish(key: str, toml_text: str, user: str, reason: str, engine: sa.Engine 
             .order_by(T.version.desc())
             .limit(1)
         ).one()
+        if based_on is not None and current.version != based_on:
+            info = VersionInfo(
+                *conn.execute(
+                    sa.select(
+                        T.key, T.version, T.sha256, T.created_at, T.created_by, T.reason
+                    ).where(T.key == key, T.version == current.version)
+                ).one()
+            )
+            raise StaleDraft(
+                f"{source_of(key)}: version {info.version} was published by {info.created_by} "
+                f"while this draft was edited from version {based_on}; nothing was saved",
+                info,
+            )
         version = current.version + 1
         definition, text = check(key, toml_text, version, engine)
         if text == with_version(current.definition, version):
@@ -625,6 +656,7 @@ def clear_cache() -> None:
 __all__ = [
     "AppendOnlyError",
     "FormVersion",
+    "StaleDraft",
     "TamperedVersion",
     "UnknownForm",
     "VersionInfo",

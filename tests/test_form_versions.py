@@ -342,3 +342,14 @@ def test_the_command_line_lists_shows_and_publishes(ctx, tmp_path):
     assert "ops: clearer" in history.output and "appgov: shipped" in history.output
     verified = runner.invoke(args=["appgov", "forms", "verify"])
     assert verified.exit_code == 0 and "intact" in verified.output
+
+
+def test_a_draft_of_an_older_version_is_refused(ctx):
+    app, engine = ctx
+    first = store.live(KEY).version
+    text = store.text_of(KEY)
+    store.publish(KEY, revised(text, " (one)"), "a", "one", based_on=first)
+    with pytest.raises(store.StaleDraft) as refused:
+        store.publish(KEY, revised(text, " (two)"), "b", "two", based_on=first)
+    assert refused.value.live.version == first + 1 and refused.value.live.created_by == "a"
+    assert store.live(KEY).version == first + 1
