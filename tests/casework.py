@@ -3,55 +3,112 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import html
 import re
 
 import sqlalchemy as sa
+from form_samples import SAMPLE_FILES, Upload, stored_files
+from werkzeug.datastructures import MultiDict
 
-from appgov_plugin.apps.case_types import PROPOSAL
+from appgov_plugin import uploads
+from appgov_plugin.apps.case_types import PROPOSAL, proposal_form_key
+from appgov_plugin.forms.samples import KH_EVALUATION_PLAN
 from sample_host.cases import open_case
 from sample_host.extensions import db
 from sample_host.models import Agency, Case, CaseHistory, User
 
-#: A proposal's stored answers (JSON, as the host keeps them); both profiles' questions.
+#: The Tainan self-assessment's requirements specification (TN-EVAL-1), a small real PDF
+SPEC = Upload("pdf", "需求規格書.pdf")
+
+
+def reference(upload: Upload) -> dict:
+    """The stored answer of ``upload`` (what appgov_plugin.uploads.store answers for it)."""
+    content = SAMPLE_FILES[upload.kind]
+    return {
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "name": upload.name,
+        "size": len(content),
+        "type": uploads.KINDS[upload.kind].mime_type,
+    }
+
+
+#: A proposal's stored answers on Tainan's form (tn_self_assessment, TN-EVAL-1..5), as the
+#: host keeps them (JSON); the attachment is a stored file's reference (new_proposal stores it).
 ANSWERS = {
     "app_name": "府城好停車",
     "purpose": "整合路邊與路外停車場即時空位、繳費與導航，減少市區繞行找車位的時間。",
     "platforms": ["ios", "android"],
-    "requirements_summary": "即時空位、路邊停車繳費、導航與到期提醒等功能需求。",
-    "comparable_apps": "民間停車 App 未整合本市路邊停車繳費。",
-    "open_data_first": "yes",
-    "open_data_reason": "",
-    "protected_data": "no",
-    "open_data_alternative": "開放資料已提供空位，但繳費需 App。",
-    "web_alternative": "背景提醒需行動裝置功能。",
-    "eligibility_grounds": ["missing_function"],
-    "other_necessity": "",
-    "target_population": 1_860_000,
-    "kpi_attainable": "yes",
-    "kpi_plan": "於停車單據印製下載 QR Code 推廣。",
     "budget": 3_200_000,
+    "requirements_spec": reference(SPEC),
+    "requirements_summary": "即時空位、路邊停車繳費、導航與到期提醒等功能需求。",
+    "open_data_first": "yes",
+    "open_data_url": "https://data.tainan.gov.tw/dataset/parking-spaces",
+    "eligibility_grounds": ["missing_function"],
     "mayor_mailbox_link": True,
     "source_code_rights": True,
 }
 
-#: TN-EVAL-3 ground (4): the agency head approves before review
-GROUND_FOUR = {"eligibility_grounds": ["head_approved"], "other_necessity": "配合市府重大政策。"}
+#: The same app on Kaohsiung's development evaluation plan (kh_evaluation_plan, KH-EVAL-1):
+#: the plan's sample answers with the app's own basic data.
+KH_ANSWERS = {
+    **KH_EVALUATION_PLAN,
+    **{name: ANSWERS[name] for name in ("app_name", "purpose", "platforms", "budget")},
+}
+
+#: TN-EVAL-3 ground (4), other necessity: the agency head approves before review
+GROUND_FOUR = {
+    "eligibility_grounds": ["other_necessity"],
+    "other_necessity": "配合市府重大政策。",
+    "head_approved": True,
+    "head_approved_on": "2026-10-05",
+}
 
 
-def posted(answers: dict) -> dict:
-    """The answers as a browser posts them (ticked boxes "y", unticked ones absent)."""
-    data = {}
+def _is_file(value) -> bool:
+    return isinstance(value, Upload) or (isinstance(value, dict) and "sha256" in value)
+
+
+def _upload_of(value) -> Upload:
+    """The sample file of a file answer: an Upload, or the stored reference of one."""
+    if isinstance(value, Upload):
+        return value
+    for kind, content in SAMPLE_FILES.items():
+        if value["sha256"] == hashlib.sha256(content).hexdigest():
+            return Upload(kind, value["name"])
+    raise ValueError(f"no sample file for {value!r}")
+
+
+def posted(answers: dict) -> MultiDict:
+    """The answers as a browser posts them (ticked boxes "y", unticked ones absent, a
+    multichoice one value per box, rows as ``<name>-<n>-<column>``, files sent again)."""
+    data = MultiDict()
     for name, value in answers.items():
         if value is True:
-            data[name] = "y"
+            data.add(name, "y")
         elif value is False or value is None:
             continue
+        elif _is_file(value):
+            data.add(name, _upload_of(value).storage())  # a real file, sent again
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for index, row in enumerate(value):
+                for column, cell in row.items():
+                    if cell not in (None, False):
+                        data.add(f"{name}-{index}-{column}", "y" if cell is True else str(cell))
+        elif isinstance(value, list):
+            for item in value:
+                data.add(name, item)
         elif isinstance(value, int):
-            data[name] = str(value)
+            data.add(name, str(value))
         else:
-            data[name] = value
+            data.add(name, value)
     return data
+
+
+def proposal_answers() -> dict:
+    """The proposal answers of the deployment's own form (inside an app context): Tainan's
+    self-assessment or Kaohsiung's evaluation plan."""
+    return KH_ANSWERS if proposal_form_key() == "kh_evaluation_plan" else ANSWERS
 
 
 def add_user(username: str, role: str, agency_code: str | None) -> User:
@@ -71,8 +128,13 @@ def new_proposal(
     actors: tuple[str, ...] = (),
     **changes,
 ) -> int:
-    """Open a proposal through the host's engine and take ``steps`` (inside an app context)."""
-    case = open_case(PROPOSAL, agency, owner, {**ANSWERS, **changes}, steps, actors)
+    """Open a proposal through the host's engine and take ``steps`` (inside an app context):
+    the deployment's own form's answers (:func:`proposal_answers`), its files stored."""
+    answers = {**proposal_answers(), **changes}
+    # each attachment stored for real (appgov_plugin.uploads), its reference in the answers
+    files = {name: _upload_of(v) for name, v in answers.items() if _is_file(v)}
+    answers.update(stored_files(files))
+    case = open_case(PROPOSAL, agency, owner, answers, steps, actors)
     db.session.commit()
     return case.id
 

@@ -43,8 +43,8 @@ def app(make_host):
     [
         (
             "zh_Hant_TW",
-            "已儲存您的修改：App 名稱、經費（新臺幣元）。",
-            "經費（新臺幣元）：NT$3,200,000 → NT$2,800,000",
+            "已儲存您的修改：行動應用軟體名稱、預算金額（新臺幣元）。",
+            "預算金額（新臺幣元）：NT$3,200,000 → NT$2,800,000",
         ),
         (
             "en",
@@ -149,7 +149,10 @@ def test_a_returned_proposal_is_corrected_and_goes_to_the_head_tn_eval_3(app):
     assert edit_post(client, case_id, **GROUND_FOUR).status_code == 302
     page = client.get(f"/cases/{case_id}").text
     assert 'value="resubmit_to_head"' in page and 'value="resubmit"' not in page
-    assert "（2）民間 App 缺乏特色或整合功能 → （4）其他經機關首長核可之必要情形" in text_of(page)
+    assert (
+        "2. 民間行動應用軟體未具備特色功能性或未具備整合性應用。 → "
+        "4. 具其他發展必要性且經機關首長核准。"
+    ) in text_of(page)
     client.post(f"/cases/{case_id}/transition", data={"name": "resubmit_to_head"})
     login(client, "head")
     refused = client.post(f"/cases/{case_id}/transition", data={"name": "head_return"})
