@@ -5,38 +5,37 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from casework import ANSWERS, GROUND_FOUR, KH_ANSWERS, posted
 from hosting import login
 
-from appgov_plugin.apps.case_types import PROPOSAL
+from appgov_plugin.apps.case_types import PROPOSAL, proposal_form_key
 from appgov_plugin.apps.models import App
+from appgov_plugin.forms.samples import TN_SELF_ASSESSMENT
 from sample_host.extensions import db
 from sample_host.models import Case, CaseHistory
 
-GOOD_PROPOSAL = {
+#: Each profile files its own form (issue 9): Tainan the self-assessment (TN-EVAL-1..5, with
+#: the requirements specification attached), Kaohsiung the evaluation plan (KH-EVAL-1)
+_APP = {
     "app_name": "高雄好行",
     "purpose": "提供市民查詢公車、輕軌與公共自行車即時資訊並整合轉乘規劃的服務。",
     "platforms": ["ios", "android"],
-    # TN-EVAL-1..5 (Tainan) and KH-EVAL-1 (Kaohsiung): each profile reads its own
-    # questions; the others' posted answers are ignored
-    "requirements_summary": "即時到站、轉乘規劃、公共自行車站點與空位查詢、推播提醒。",
-    "comparable_apps": "民間 App 未整合本市輕軌與公共自行車資料。",
-    "open_data_first": "yes",
-    "open_data_reason": "",
-    "protected_data": "no",
-    "open_data_alternative": "開放資料已提供，但轉乘規劃與推播需 App。",
-    "web_alternative": "需背景定位提醒，響應式網頁無法替代。",
-    "kpi_attainable": "yes",
-    "kpi_plan": "與捷運公司合作推廣，目標下載量依 KH-KPI-1 計算。",
-    "eligibility_grounds": ["missing_function"],
-    "target_population": "2750000",
-    "budget": "0",  # 0 is a real answer (InputRequired, not DataRequired)
-    "mayor_mailbox_link": "y",
-    "source_code_rights": "y",
+    "budget": 0,  # 0 is a real answer (InputRequired, not DataRequired)
 }
+GOOD_PROPOSAL = {
+    **ANSWERS,
+    **_APP,
+    "requirements_summary": "即時到站、轉乘規劃、公共自行車站點與空位查詢、推播提醒。",
+}
+GOOD_KH_PROPOSAL = {**KH_ANSWERS, **_APP}
 
 
 def open_proposal(client, **changes) -> int:
-    data = {**GOOD_PROPOSAL, **changes}
+    """Staff files the deployment's own proposal form as a browser posts it (a real file
+    for the attachment)."""
+    with client.application.app_context():
+        kaohsiung = proposal_form_key() == "kh_evaluation_plan"
+    data = posted({**(GOOD_KH_PROPOSAL if kaohsiung else GOOD_PROPOSAL), **changes})
     response = client.post(f"/cases/new/{PROPOSAL}", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return int(re.search(r"/cases/(\d+)", response.headers["Location"]).group(1))
@@ -73,12 +72,14 @@ def test_entry_point_brings_appgov_with_its_demo_data(make_host):
     assert host.pm.get_plugin("appgov") is not None
     with app.app_context():
         proposal = db.session.scalar(sa.select(Case).where(Case.type_key == PROPOSAL))
-        assert proposal.status == "in_review" and proposal.form_version == 2
+        # the self-assessment as shipped (version 1), with the demo's sample answers
+        assert (proposal.form_key, proposal.form_version) == ("tn_self_assessment", 1)
+        assert proposal.status == "in_review"
         assert db.session.query(App).count() >= 1
     client = app.test_client()
     login(client, "reviewer")
     inbox = client.get("/inbox").get_data(as_text=True)
-    assert "台南好停車" in inbox  # the demo proposal waits for the reviewer
+    assert TN_SELF_ASSESSMENT["app_name"] in inbox  # the demo proposal waits for the reviewer
     assert '<a class="nav-link" href="/appgov/">App 管理</a>' in inbox  # casehost_nav_links
     for url in ("/", "/inbox", "/appgov/", "/appgov/policy", f"/cases/{proposal.id}"):
         assert client.get(url).status_code == 200, url
@@ -89,17 +90,22 @@ def test_entry_point_brings_appgov_with_its_demo_data(make_host):
 
 def test_proposal_form_errors_are_named_in_the_users_language(make_host):
     app = make_host()
+    with app.app_context():
+        demo_cases = db.session.query(Case).count()
     client = app.test_client()
     login(client, "staff")
-    bad = {**GOOD_PROPOSAL, "open_data_first": "no", "mayor_mailbox_link": ""}
+    bad = posted({**GOOD_PROPOSAL, "open_data_first": "no", "mayor_mailbox_link": False})
     page = client.post(f"/cases/new/{PROPOSAL}", data=bad).get_data(as_text=True)
-    assert "TN-EVAL-4：App 之意見回饋功能須介接市長信箱。" in page
+    # rule TN-EVAL-4: the self-assessment's own message
+    assert "行動應用軟體應提供意見回饋功能，並與市長信箱連結。" in page
     assert "此欄位是必需的。" in page  # TN-EVAL-2: the reason is now mandatory
     client.post("/locale/en")
+    bad = posted({**GOOD_PROPOSAL, "open_data_first": "no", "mayor_mailbox_link": False})
     page = client.post(f"/cases/new/{PROPOSAL}", data=bad).get_data(as_text=True)
-    assert "TN-EVAL-4: the app must link its feedback function to the mayor mailbox." in page
+    assert "The app must offer a feedback function linked to the mayor mailbox." in page
+    assert "This field is required." in page
     with app.app_context():
-        assert db.session.query(Case).count() == 1  # only the demo proposal: nothing written
+        assert db.session.query(Case).count() == demo_cases  # nothing written
 
 
 def test_tainan_proposal_approved_enters_the_app_registry(make_host):
@@ -138,9 +144,7 @@ def test_ground_four_needs_the_agency_head_tn_eval_3(make_host):
     app = make_host()
     client = app.test_client()
     login(client, "staff")
-    case_id = open_proposal(
-        client, eligibility_grounds=["head_approved"], other_necessity="配合市府重大政策。"
-    )
+    case_id = open_proposal(client, **GROUND_FOUR)
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert 'value="submit_to_head"' in page and 'value="submit"' not in page
     page = act(client, case_id, "submit").get_data(as_text=True)
