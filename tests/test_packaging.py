@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+#: every form definition of the repository's forms/ (the retired app_proposal included)
+SHIPPED_FORMS = sorted(p.stem for p in (REPO / "forms").glob("*.toml"))
 
 PROBE = textwrap.dedent(
     """
@@ -32,10 +34,10 @@ PROBE = textwrap.dedent(
         for p in __import__("pathlib").Path(str(translations)).rglob("*.mo")
     )
     from appgov_plugin.i18n import domain
-    web = __import__("pathlib").Path(str(resources.files("appgov_plugin.web")))
+    package = __import__("pathlib").Path(str(resources.files("appgov_plugin")))
     templates = [
-        str(p.relative_to(web)) for pattern in ("*.html", "*.css")
-        for p in sorted(web.rglob(pattern))
+        str(p.relative_to(package)) for pattern in ("*.html", "*.css", "*.js")
+        for p in sorted(package.rglob(pattern))
     ]
     print(json.dumps({
         "templates": templates,
@@ -103,7 +105,7 @@ def _install_and_probe(tmp_path: Path, *pip_args: str) -> dict:
 def test_pip_install_from_outside_the_repository(tmp_path):
     found = _install_and_probe(tmp_path, str(REPO))
     assert "site-packages" in found["package"] and str(REPO) not in found["package"]
-    assert found["forms"] == ["app_proposal"]
+    assert found["forms"] == SHIPPED_FORMS
     assert "site-packages/appgov_plugin/forms/" in found["form_module"]
     assert set(found["catalogs"]) >= {
         "zh_Hant_TW/LC_MESSAGES/appgov.mo",
@@ -112,14 +114,15 @@ def test_pip_install_from_outside_the_repository(tmp_path):
     assert found["stray_top_level"] == []
     assert found["casehost"] == ["appgov_plugin.host.plugin"]
     assert found["proposal_fields"] >= 10
-    # every template, those of the Flask-Admin views in templates/appgov/admin/ included,
-    # and the own layout's style sheet
-    web = REPO / "appgov_plugin" / "web"
+    # every template of every capability package (the Flask-Admin views' included), the
+    # own layout's style sheet and the forms' script
+    package = REPO / "appgov_plugin"
     assert found["templates"] == [
-        str(p.relative_to(web))
-        for pattern in ("*.html", "*.css")
-        for p in sorted(web.rglob(pattern))
+        str(p.relative_to(package))
+        for pattern in ("*.html", "*.css", "*.js")
+        for p in sorted(package.rglob(pattern))
     ]
+    assert "web/static/appgov-forms.js" in found["templates"]
 
 
 @pytest.mark.slow
@@ -128,7 +131,7 @@ def test_pip_install_editable(tmp_path):
     assert found["package"] == str(REPO / "appgov_plugin" / "__init__.py")
     # forms/ is mapped into the package namespace, from the repository's top level
     assert found["form_module"] == str(REPO / "forms" / "builder.py")
-    assert found["forms"] == ["app_proposal"]
+    assert found["forms"] == SHIPPED_FORMS
     assert "zh_Hant_TW/LC_MESSAGES/appgov.mo" in found["catalogs"]
     assert found["stray_top_level"] == []
     assert found["casehost"] == ["appgov_plugin.host.plugin"]
