@@ -82,7 +82,9 @@ def add_security_headers(response):
     # database may be away, see errors.py).
     user = g.get("_login_user")
     if user is not None and user.is_authenticated and request.endpoint != "static":
-        response.headers["Cache-Control"] = "no-store"
+        # a page that already forbids storing keeps its own words ("private, no-store")
+        if "no-store" not in (response.headers.get("Cache-Control") or ""):
+            response.headers["Cache-Control"] = "no-store"
     return response
 
 
