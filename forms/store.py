@@ -610,8 +610,8 @@ def form_at(key: str | None, version: int | None, default_key: str | None = None
         from appgov_plugin.state import get_state
 
         if version is None:
-            first = history(key)[-1].version if history(key) else None
-            definition = get(key, first) if first else live(key)
+            versions = history(key)
+            definition = get(key, versions[-1].version) if versions else live(key)
         else:
             definition = get(key, version)
         return definition.form_for(get_state().policy(), data=data, **kwargs)
