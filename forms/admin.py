@@ -421,9 +421,12 @@ class Editor:
         """The editor as POSTed: the draft it started from (hidden ``draft``) with what
         the inputs say, then the pressed button's move (``up:3``, ``down:3``,
         ``remove:3``, ``add``)."""
+        text = form.get("draft") or ""
+        if len(text) > store.MAX_DEFINITION_CHARS:
+            abort(413)
         try:
-            draft = tomllib.loads(form.get("draft") or "")
-        except tomllib.TOMLDecodeError:
+            draft = tomllib.loads(text)
+        except (tomllib.TOMLDecodeError, RecursionError):
             abort(400)
         flat = flat_fields(draft)
         try:
@@ -737,11 +740,12 @@ class FormsView(AdminOnly, BaseView):
         action = request.form.get("action") or ""
         if action == "structured":
             try:
+                if len(text) > store.MAX_DEFINITION_CHARS:
+                    raise ValueError(f"longer than {store.MAX_DEFINITION_CHARS} characters")
                 draft = tomllib.loads(text)
-            except tomllib.TOMLDecodeError as exc:
-                return self._toml_page(
-                    key, text, live, reason=reason, problem=f"{store.source_of(key)}: {exc}"
-                )
+            except (ValueError, RecursionError) as exc:  # TOMLDecodeError is a ValueError
+                problem = f"{store.source_of(key)}: not valid TOML: {exc or 'nested too deeply'}"
+                return self._toml_page(key, text, live, reason=reason, problem=problem)
             return self._edit_page(Editor.of(key, draft), live, reason=reason)
         done, previews, problem, reason_error = self._publish_or_preview(key, text, action, reason)
         if done is not None:

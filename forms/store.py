@@ -523,7 +523,10 @@ def check(key: str, text: str, version: int | None = None, engine=None):
         found = live_versions(engine).get(key)
         version = (found[0] if found else 0) + 1
     text = with_version(text, version)
-    definition = parse(text, source_of(key, version))
+    try:
+        definition = parse(text, source_of(key, version))
+    except RecursionError:  # tomllib on "[[[[..." (hostile input, never a 500)
+        raise ValueError(f"{source_of(key, version)}: not valid TOML: nested too deeply") from None
     if definition.key != key:
         raise ValueError(f"{source_of(key, version)}: key {definition.key!r} must be {key!r}")
     return definition, text

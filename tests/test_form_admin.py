@@ -433,3 +433,20 @@ def test_a_version_published_meanwhile_is_never_overwritten_unseen(host):
     published(client, f"{BASE}/{KEY}/edit", {**kept, "reason": "mine, seen theirs"})
     assert live(app).version == first.version + 2
     assert live(app).spec("app_name")["label"]["en"] == "Mine"
+
+
+def test_hostile_definitions_are_refused_never_a_500(host):
+    app, client = host
+    url = f"{BASE}/{KEY}/toml"
+    for typed in ("a = " + "[" * 100_000, "x" * (store.MAX_DEFINITION_CHARS + 10), "[[["):
+        for action in ("preview", "publish", "structured"):
+            answer = client.post(url, data={"toml": typed, "reason": "r", "action": action})
+            assert answer.status_code == 200, (action, answer.status_code)
+            assert 'id="toml-error"' in answer.get_data(as_text=True)
+    edit = f"{BASE}/{KEY}/edit"
+    assert (
+        client.post(edit, data={"draft": "a = " + "[" * 100_000, "count": "0"}).status_code == 400
+    )
+    assert client.post(edit, data={"draft": "", "count": "7"}).status_code == 400
+    assert client.post(edit, data={"draft": "", "count": "x"}).status_code == 400
+    assert len(versions(app)) == 1
