@@ -713,3 +713,23 @@ def test_malformed_version_is_refused(app):
     )
     ok, errors, _a, _f = _submit(app, "listing_checklist", "kaohsiung", answers)
     assert not ok and "new_version" in errors
+
+
+@pytest.mark.parametrize("key", FORMS)
+def test_every_field_renders_in_both_languages(app, key):
+    profile = OFFERED[key][0]
+    definition = builder.load(key)
+    policy = appgov_plugin.get_policy(profile)
+    raw_labels = {
+        spec["name"]: spec["label"] for _what, spec in _all_specs(_raw(key)) if "label" in spec
+    }
+    for locale in ("zh_Hant_TW", "en"):
+        with app.test_request_context(), force_locale(locale):
+            form = definition.form_for(policy)
+            html = "".join(str(field.label()) + str(field()) for field in form)
+            for name in definition.asked(policy.applies):
+                if name in raw_labels and definition.spec(name)["type"] != "computed":
+                    label = raw_labels[name][locale]
+                    assert str(form[name].label.text) == label, (name, locale)
+            # an empty form in English shows no Chinese, in Chinese it does
+            assert bool(CJK.search(html)) == (locale == "zh_Hant_TW"), (locale, CJK.findall(html))
