@@ -519,13 +519,19 @@ def preview(definition) -> list[dict]:
     """The definition rendered by the engine in each language: ``[{language, lang, html}]``
     plus the fields this deployment does not ask (rules it does not apply)."""
     policy = _policy()
-    asked = set(definition.asked(policy.applies))
+    offered = definition.offered_by(policy)
+    # a form this deployment does not offer (another city's) is shown whole
+    asked = set(definition.asked(policy.applies)) if offered else set(definition.names)
     not_asked = [name for name in definition.names if name not in asked]
+    form_class = definition.form_class_for(asked)
     rendered = []
     for language in LANGUAGES:
         with force_locale(language):
-            form = definition.form_for(
-                policy, formdata=None, prefix=f"preview-{language}-", meta={"csrf": False}
+            form = form_class(
+                formdata=None,
+                policy=policy,
+                prefix=f"preview-{language}-",
+                meta={"csrf": False},
             )
             html = render_template(
                 "appgov/admin/form_preview.html",
@@ -534,7 +540,7 @@ def preview(definition) -> list[dict]:
                 form=form,
                 language=language,
                 lang=HTML_LANG[language],
-                offered=definition.offered_by(policy),
+                offered=offered,
                 not_asked=not_asked,
             )
         rendered.append(

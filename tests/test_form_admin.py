@@ -450,3 +450,15 @@ def test_hostile_definitions_are_refused_never_a_500(host):
     assert client.post(edit, data={"draft": "", "count": "7"}).status_code == 400
     assert client.post(edit, data={"draft": "", "count": "x"}).status_code == 400
     assert len(versions(app)) == 1
+
+
+def test_another_citys_form_is_previewed_whole(host):
+    """The Tainan deployment does not offer Kaohsiung's evaluation plan: its preview shows
+    every field, and says so."""
+    app, client = host
+    definition = live(app, SECTIONED)
+    page = client.get(f"{BASE}/{SECTIONED}/{definition.version}/").get_data(as_text=True)
+    en = preview_of(page, "en")
+    assert "every field is shown" in en
+    for name in definition.names:
+        assert f'data-appgov-field="{name}"' in en, name
