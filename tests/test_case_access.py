@@ -60,7 +60,10 @@ def world(make_host):
     with app.app_context():
         add_user("staff2", "agency_staff", "tainan-tourism")
         add_user("ks", "agency_staff", "kaohsiung-tb")
-        ids = {"demo": db.session.scalar(sa.select(Case.id).where(Case.type_key == PROPOSAL))}
+        # the demo cases (staff's): the proposal in review and Tainan's lifecycle filings
+        demo = db.session.execute(sa.select(Case.type_key, Case.id)).all()
+        ids = {DEMO_CASES[type_key]: case_id for type_key, case_id in demo}
+        assert set(ids) == set(DEMO_CASES.values())
         ids["draft"] = new_proposal()
         ids["draft2"] = new_proposal("staff2")
         ids["review"] = new_proposal(steps=("submit",))
@@ -76,17 +79,29 @@ def world(make_host):
     return app, ids
 
 
+#: The demo data's cases on Tainan's profile (appgov's demo.py files), by case type
+DEMO_CASES = {
+    PROPOSAL: "demo",  # in review
+    "appgov_listing_checklist": "demo_listing",  # submitted to the reviewer
+    "appgov_delisting_application": "demo_delisting",  # staff's draft
+    "appgov_self_check": "demo_self_check",  # accepted by the reviewer
+}
+#: the demo cases that are not proposals (filed with the reviewer, except the draft)
+DEMO_FILINGS = {"demo_listing", "demo_self_check"}
+
+
 def expected_readers(ids) -> dict[str, set[int]]:
-    agency = {"demo", "review", "head_review", "approved", "returned_withdrawn"}
+    agency = {"demo", "review", "head_review", "approved", "returned_withdrawn"} | DEMO_FILINGS
     every = set(ids)
     names = {
-        "staff": agency | {"draft", "discarded"},  # owner of all of these
+        # owner of all of these
+        "staff": agency | {"draft", "discarded", "demo_delisting"},
         "staff2": agency | {"draft2"},  # colleagues' cases, not their drafts
         "head": agency,  # no draft, not even a discarded one
         "ks": {"kaohsiung"},  # own agency only
-        # is or was in review (in_review is where the reviewer acts), agencies of Tainan
-        # (the reviewer's agency's city): not the Kaohsiung case
-        "reviewer": {"demo", "review", "approved", "returned_withdrawn"},
+        # is or was in review (in_review and submitted are where the reviewer acts),
+        # agencies of Tainan (the reviewer's agency's city): not the Kaohsiung case
+        "reviewer": {"demo", "review", "approved", "returned_withdrawn"} | DEMO_FILINGS,
         "mayor": set(),  # Tainan: nothing was escalated
         "itdept": agency,  # every submitted case of Tainan's agencies
         "helpdesk": agency,  # the same, status only
@@ -214,7 +229,9 @@ def test_search_filters_by_type_state_agency_dates_and_text(world):
     login(client, "reviewer")
     readable = expected_readers(ids)["reviewer"] | {renamed}
     assert _found(client) == readable
-    assert _found(client, type=PROPOSAL) == readable
+    filings = {ids[name] for name in DEMO_FILINGS}
+    assert _found(client, type=PROPOSAL) == readable - filings
+    assert _found(client, type="appgov_listing_checklist") == {ids["demo_listing"]}
     assert _found(client, state="approved") == {ids["approved"]}
     assert _found(client, agency=str(tourism)) == readable  # every one is the tourism bureau's
     with app.app_context():
@@ -232,7 +249,9 @@ def test_search_filters_by_type_state_agency_dates_and_text(world):
     assert renamed not in _found(client, opened_to="115/11/21")
     # the search never widens the reading rule: the draft is there, but not for the reviewer
     assert _found(client, q="府城好停車", state="draft") == set()
-    assert _found(client, tab="acted") == {ids["approved"], ids["returned_withdrawn"]}
+    # what the reviewer decided: two proposals, and the demo's self-check accepted
+    acted = {ids["approved"], ids["returned_withdrawn"], ids["demo_self_check"]}
+    assert _found(client, tab="acted") == acted
 
 
 @pytest.mark.parametrize(
@@ -390,15 +409,23 @@ def test_case_times_are_taipei_time_short_in_tables_long_in_text(
 
 
 @pytest.mark.parametrize("locale", ["zh_Hant_TW", "en"])
-def test_money_and_numbers_are_formatted_from_the_field(world, locale):
+def test_money_and_numbers_are_formatted_from_the_field(world, make_host, locale):
     app, ids = world
     client = app.test_client()
     login(client, "staff")
     client.post(f"/locale/{locale}")
-    # a case that answered Kaohsiung's target population too (a case keeps its questions)
     page = visible_text(client.get(f"/cases/{ids['review']}").text)
-    assert "NT$3,200,000" in page  # budget: a money field
-    assert "1,860,000" in page and "1860000" not in page  # target population: a number
+    assert "NT$3,200,000" in page and "3200000" not in page  # budget: a money field
+    # Kaohsiung's evaluation plan asks the target population (KH-EVAL-1 item 4)
+    kaohsiung = make_host("kaohsiung")
+    with kaohsiung.app_context():
+        case_id = new_proposal(steps=("submit",))
+    client = kaohsiung.test_client()
+    login(client, "staff")
+    client.post(f"/locale/{locale}")
+    page = visible_text(client.get(f"/cases/{case_id}").text)
+    assert "NT$3,200,000" in page
+    assert "1,986,191" in page and "1986191" not in page  # target population: a number
 
 
 # -- the comment's upper bound ---------------------------------------------------------------
