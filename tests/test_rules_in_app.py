@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import pytest
+from casework import ANSWERS, KH_ANSWERS, posted
 from flask_babel import force_locale
 from hosting import login
 
@@ -64,33 +65,36 @@ def _english(client):
 
 
 @pytest.mark.parametrize(
-    ("profile", "asked", "not_asked", "label_zh", "absent_zh"),
+    ("profile", "asked", "not_asked", "label_zh", "absent_zh", "budget_en"),
     [
         (
+            # Tainan's self-assessment (tn_self_assessment, TN-EVAL-1..5)
             "tainan",
-            {"requirements_summary", "open_data_first", "eligibility_grounds"},
-            {"comparable_apps", "protected_data", "kpi_plan", "target_population"},
-            "需求規格內容摘要",
-            "能否以響應式網頁取代？",
+            {"requirements_spec", "requirements_summary", "open_data_first", "eligibility_grounds"},
+            {"comparable_apps", "open_data_exception", "kpi_plan", "target_population"},
+            "需求規格摘要",
+            "得否以響應式網頁替代",
+            "Budget (NT$)",
         ),
         (
+            # Kaohsiung's development evaluation plan (kh_evaluation_plan, KH-EVAL-1)
             "kaohsiung",
-            {"comparable_apps", "protected_data", "web_alternative", "target_population"},
-            {"open_data_first", "eligibility_grounds", "mayor_mailbox_link", "source_code_rights"},
-            "能否以響應式網頁取代？",
-            "編列預算之理由",
-        ),
-        (
-            "taipei",
-            {"app_name", "purpose", "platforms", "budget"},
-            {"open_data_first", "comparable_apps", "requirements_summary", "kpi_plan"},
-            "App 名稱",
-            "能否以響應式網頁取代？",
+            {"comparable_apps", "open_data_exception", "web_alternative", "target_population"},
+            {
+                "open_data_first",
+                "eligibility_grounds",
+                "mayor_mailbox_link",
+                "source_code_rights",
+                "requirements_spec",
+            },
+            "得否以響應式網頁替代",
+            "提列預算發展之情形",
+            "Development budget (NT$)",
         ),
     ],
 )
 def test_the_proposal_form_asks_the_profiles_questions(
-    make_host, profile, asked, not_asked, label_zh, absent_zh
+    make_host, profile, asked, not_asked, label_zh, absent_zh, budget_en
 ):
     app = make_host(profile)
     client = app.test_client()
@@ -102,7 +106,20 @@ def test_the_proposal_form_asks_the_profiles_questions(
     _english(client)
     page = client.get(NEW_PROPOSAL).get_data(as_text=True)
     assert _fields(page) == fields
-    assert "Budget (NT$)" in page
+    assert budget_en in page
+
+
+def test_taipei_files_no_proposal(make_host):
+    """Taipei's profile has no app-governance rules: no proposal form is offered, and its
+    new-case page answers 404."""
+    app = make_host("taipei")
+    client = app.test_client()
+    login(client, "staff")
+    assert client.get(NEW_PROPOSAL).status_code == 404
+    assert client.post(NEW_PROPOSAL, data=posted(ANSWERS)).status_code == 404
+    assert NEW_PROPOSAL not in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Case).filter_by(type_key=PROPOSAL).count() == 0
 
 
 def test_a_kaohsiung_proposal_files_the_evaluation_plan(make_host):
@@ -110,25 +127,24 @@ def test_a_kaohsiung_proposal_files_the_evaluation_plan(make_host):
     client = app.test_client()
     login(client, "staff")
     answers = {
+        **KH_ANSWERS,
         "app_name": "高雄好行",
         "purpose": "提供市民查詢公車、輕軌與公共自行車即時資訊並整合轉乘規劃的服務。",
-        "platforms": ["ios", "android"],
-        "comparable_apps": "民間 App 未整合本市輕軌資料。",
-        "protected_data": "yes",  # personal data: no Open Data alternative to explain
-        "web_alternative": "需背景定位提醒。",
+        "open_data_exception": "personal_data",  # no Open Data alternative to explain
+        "open_data_alternative": None,
         "target_population": "2,750,000",
-        "kpi_attainable": "yes",
-        "kpi_plan": "與捷運公司合作推廣。",
         "budget": "NT$3,200,000",
         "open_data_first": "no",  # a Tainan question: not asked here, so not stored
     }
-    response = client.post(NEW_PROPOSAL, data=answers)
+    response = client.post(NEW_PROPOSAL, data=posted(answers))
     assert response.status_code == 302, _main(response.get_data(as_text=True))[:3000]
     with app.app_context():
         case = db.session.query(Case).order_by(Case.id.desc()).first()
         assert case.data["target_population"] == 2_750_000 and case.data["budget"] == 3_200_000
+        assert case.data["comparable_list"] == KH_ANSWERS["comparable_list"]
         assert "open_data_first" not in case.data and "eligibility_grounds" not in case.data
-        assert case.form_version == 2
+        assert "requirements_spec" not in case.data
+        assert (case.form_key, case.form_version) == ("kh_evaluation_plan", 1)
 
 
 def test_the_kaohsiung_form_explains_open_data_unless_personal_data(make_host):
@@ -136,24 +152,33 @@ def test_the_kaohsiung_form_explains_open_data_unless_personal_data(make_host):
     client = app.test_client()
     login(client, "staff")
     page = client.post(
-        NEW_PROPOSAL, data={"protected_data": "no", "target_population": "1億"}
+        NEW_PROPOSAL, data={"open_data_exception": "none", "target_population": "1億"}
     ).get_data(as_text=True)
     error = re.search(r'id="open_data_alternative-error".*?</div>', page, re.S).group(0)
     assert "此欄位是必需的。" in error  # KH-EVAL-1: no personal data, so explain Open Data
     assert 'value="1億"' in page and "請填寫整數，例如 1,860,000。" in page  # kept as typed
+    page = client.post(NEW_PROPOSAL, data={"open_data_exception": "personal_data"}).get_data(
+        as_text=True
+    )
+    assert 'id="open_data_alternative-error"' not in page  # the exception holds
 
 
 def test_an_adopted_rule_adds_its_questions_from_its_effective_date(make_host):
+    """Kaohsiung adopts Tainan's TN-EVAL-1 and TN-EVAL-2 (rule parameter adopted_rules): from
+    the effective date it files Tainan's self-assessment, with the questions of the adopted
+    rules only."""
     app = make_host("kaohsiung")
     tomorrow = today() + dt.timedelta(days=1)
-    _adopt(app, ["TN-EVAL-2"], effective=tomorrow)
+    _adopt(app, ["TN-EVAL-1", "TN-EVAL-2"], effective=tomorrow)
     client = app.test_client()
     login(client, "staff")
-    assert "open_data_first" not in _fields(client.get(NEW_PROPOSAL).get_data(as_text=True))
-    _adopt(app, ["TN-EVAL-2"])
     fields = _fields(client.get(NEW_PROPOSAL).get_data(as_text=True))
-    assert {"open_data_first", "open_data_reason", "comparable_apps"} <= fields
+    assert "open_data_first" not in fields and "comparable_apps" in fields
+    _adopt(app, ["TN-EVAL-1", "TN-EVAL-2"])
+    fields = _fields(client.get(NEW_PROPOSAL).get_data(as_text=True))
+    assert {"requirements_spec", "open_data_first", "open_data_reason"} <= fields
     assert "eligibility_grounds" not in fields  # TN-EVAL-3 was not adopted
+    assert "mayor_mailbox_link" not in fields  # nor TN-EVAL-4
 
 
 def test_a_stored_case_keeps_its_questions_after_the_profile_changes(make_host):
@@ -161,19 +186,24 @@ def test_a_stored_case_keeps_its_questions_after_the_profile_changes(make_host):
     with app.app_context():
         demo = db.session.query(Case).filter_by(type_key=PROPOSAL).first()
         demo_id, demo_data = demo.id, dict(demo.data)
+        demo_form = (demo.form_key, demo.form_version)
         state = app.extensions["appgov"]
         record_change(state, "base_profile", "kaohsiung", today(), "改採高雄市設定", "admin")
         state.session.commit()
+    assert demo_form == ("tn_self_assessment", 1)
     client = app.test_client()
     login(client, "reviewer")
     page = client.get(f"/cases/{demo_id}").get_data(as_text=True)
-    # the demo case answered Tainan's TN-EVAL-2/3 questions: shown with their labels
-    assert "相關資料是否已先於本府資料開放平臺開放？" in page
-    assert "編列預算之理由" in page and "需求規格內容摘要" in page
+    # the demo case answered Tainan's TN-EVAL-1/2/3 questions: shown with their labels
+    assert "相關資料是否已先於本府資料開放平台開放？" in page
+    assert "其他發展必要性之說明" in page and "需求規格摘要" in page
+    assert "得否以響應式網頁替代" not in page  # not Kaohsiung's plan, the profile's today
     with app.test_request_context():
-        form = app.extensions["casehost"].case_types[PROPOSAL].form(data=demo_data)
-        assert "open_data_first" in form and "comparable_apps" in form
-        assert "requirements_summary" in form
+        case_type = app.extensions["casehost"].case_types[PROPOSAL]
+        assert case_type.current_form_key() == "kh_evaluation_plan"  # new cases: Kaohsiung's
+        form = case_type.stored_form(demo_data, *demo_form)
+        assert "open_data_first" in form and "requirements_summary" in form
+        assert "requirements_spec" in form and "comparable_apps" not in form
 
 
 # -- the app evaluation page ----------------------------------------------------------------
