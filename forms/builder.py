@@ -56,6 +56,7 @@ from appgov_plugin.forms.fields import (
     SelectChoiceField,
     TaiwanDateField,
     UrlField,
+    VersionNumber,
     WebAddress,
     WholeNumberField,
     tidy_text,
@@ -296,6 +297,8 @@ def _unbound(spec: dict, section: dict | None = None, in_row: bool = False):
     checks: list = [requirement]
     if kind in TEXT_TYPES:
         checks.append(CharacterLength(spec.get("min_length"), spec["max_length"]))
+    if spec.get("format") == "version":
+        checks.append(VersionNumber())  # rule KH-VER-1
     if kind in ADDRESS_LENGTHS:
         checks.append(CharacterLength(None, spec.get("max_length", ADDRESS_LENGTHS[kind])))
         checks.append(EmailAddress() if kind == "email" else WebAddress())

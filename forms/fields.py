@@ -224,6 +224,28 @@ class WebAddress:
             )
 
 
+class VersionNumber:
+    """rule KH-VER-1: ``MAJOR.MINOR.PATCH``, decided by
+    :func:`appgov_plugin.policy.versions.parse_version` (a string field's
+    ``format = "version"``, and the app registry's version in Flask-Admin)."""
+
+    def __call__(self, form, field):
+        if not field.data:
+            return
+        from appgov_plugin.policy.versions import parse_version
+
+        try:
+            parse_version(field.data)
+        except ValueError:
+            raise validators.ValidationError(
+                _(
+                    "“%(value)s” is not a version number: write MAJOR.MINOR.PATCH, "
+                    "e.g. 1.0.0 (KH-VER-1).",
+                    value=field.data,
+                )
+            ) from None
+
+
 # -- choices ------------------------------------------------------------------------------
 
 

@@ -34,6 +34,8 @@ FIELD_TYPES = (
     "computed",
 )
 TEXT_TYPES = ("string", "text")
+#: ``format`` of a ``string`` field: ``version`` is MAJOR.MINOR.PATCH (rule KH-VER-1)
+STRING_FORMATS = ("version",)
 NUMBER_TYPES = ("integer", "money", "decimal")
 CHOICE_TYPES = ("choice", "multichoice")
 COLUMN_TYPES = (
@@ -58,7 +60,7 @@ MAX_FILE_MB = 50
 CONDITION_KEYS = ("shown_when", "required_when", "required_by")
 COMMON_KEYS = frozenset({"name", "type", "label", "help", "rule", "required", *CONDITION_KEYS})
 TYPE_KEYS: dict[str, frozenset[str]] = {
-    "string": frozenset({"min_length", "max_length"}),
+    "string": frozenset({"min_length", "max_length", "format"}),
     "text": frozenset({"min_length", "max_length"}),
     "integer": frozenset({"minimum", "maximum", "at_least"}),
     "money": frozenset({"minimum", "maximum", "at_least"}),
@@ -332,6 +334,8 @@ class _Checker:
                 self.fail(where, "max_length", "required for a text field (characters, >= 1)")
             self.whole(where, "max_length", spec["max_length"], 1, 100_000)
             self.whole(where, "min_length", spec.get("min_length", 0), 0, spec["max_length"])
+        if "format" in spec and spec["format"] not in STRING_FORMATS:
+            self.fail(where, "format", f"one of {', '.join(STRING_FORMATS)}")
         if kind in ADDRESS_LENGTHS and "max_length" in spec:
             self.whole(where, "max_length", spec["max_length"], 1, ADDRESS_LENGTHS[kind])
         if kind in NUMBER_TYPES:

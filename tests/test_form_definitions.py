@@ -701,11 +701,6 @@ def test_leave_in_advance_is_filed_before_the_session(app):
     assert not ok and "makeup_on" in errors
 
 
-@pytest.mark.xfail(
-    reason="KH-VER-1: the schema has no version format for a string field yet; a malformed "
-    "version ('3.0') is accepted and then asks for no security report (see h2's note)",
-    strict=False,
-)
 def test_malformed_version_is_refused(app):
     # rule KH-VER-1
     answers = _with(

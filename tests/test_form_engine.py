@@ -819,6 +819,7 @@ def test_the_browser_script_shows_hides_adds_rows_totals_and_computes(tmp_path):
                 ),
             )
             page.on("pageerror", lambda e: problems.append(str(e)))
+            page.goto(base + "/_login/clerk")  # the check endpoint answers logged-in users
             page.goto(base + "/probe/form")
             assert _violations(axe, page) == []  # WCAG: the row table, notices, outputs
             # shown_when: hidden (and disabled) until iOS is chosen

@@ -15,8 +15,8 @@ from ..admin import (
     labels,
     strip,
 )
+from ..forms.fields import VersionNumber
 from ..i18n import _, _l
-from ..policy.versions import parse_version
 from .models import APP_STATUSES, App
 
 #: Hosts of the official stores (KH-LIST-1, TN-LIST-1: apps are published there).
@@ -25,24 +25,6 @@ GOOGLE_PLAY_HOSTS = ("play.google.com",)
 
 
 # -- validators --------------------------------------------------------------------------
-
-
-class VersionNumber:
-    """rule KH-VER-1: ``MAJOR.MINOR.PATCH``, decided by :func:`parse_version`."""
-
-    def __call__(self, form, field):
-        if not field.data:
-            return
-        try:
-            parse_version(field.data)
-        except ValueError:
-            raise ValidationError(
-                _(
-                    "“%(value)s” is not a version number: write MAJOR.MINOR.PATCH, "
-                    "e.g. 1.0.0 (KH-VER-1).",
-                    value=field.data,
-                )
-            ) from None
 
 
 class StoreLink:
