@@ -41,6 +41,7 @@ from intranet import make_intranet
 from appgov_plugin import migrations
 from appgov_plugin.apps.case_types import PROPOSAL
 from appgov_plugin.apps.models import App
+from appgov_plugin.forms.samples import DELISTING, LISTING_TN, SELF_CHECK, TN_SELF_ASSESSMENT
 from appgov_plugin.state import get_state
 from sample_host.cases import TransitionRefused, apply_transition, edit_case
 from sample_host.demo import AGENCIES, USERS
@@ -49,9 +50,26 @@ from sample_host.models import Agency, Case, User
 
 BUDGET = "3,200,000"  # the proposals' budget as the case page shows it (casework.ANSWERS)
 APP_NAME = "府城好停車"  # casework.ANSWERS' app name
-DEMO_APP_NAME = "台南好停車"  # the demo proposal's (appgov_plugin/demo.py)
 KS_APP_NAME = "高雄好停車"  # the Kaohsiung proposals'
-NAMES = (APP_NAME, DEMO_APP_NAME, KS_APP_NAME)
+#: the demo cases of Tainan's profile (appgov's demo.py files the forms' sample answers), by
+#: case type: the proposal in review, the listing checklist submitted to the reviewer, the
+#: delisting application a draft, the self-check accepted
+DEMO_CASES = {
+    PROPOSAL: "demo",
+    "appgov_listing_checklist": "demo_listing",
+    "appgov_delisting_application": "demo_delisting",
+    "appgov_self_check": "demo_self_check",
+}
+#: an answer of each demo case that a reader of the answers sees (the other cases': BUDGET)
+DEMO_ANSWERS = {
+    "demo": f"{TN_SELF_ASSESSMENT['budget']:,}",
+    "demo_listing": LISTING_TN["description"],
+    "demo_delisting": DELISTING["evaluation"],
+    "demo_self_check": SELF_CHECK["handling"],
+}
+#: the app names of the demo cases (their summaries)
+DEMO_APP_NAMES = (TN_SELF_ASSESSMENT["app_name"], DELISTING["app_name"])
+NAMES = (APP_NAME, KS_APP_NAME, *DEMO_APP_NAMES)
 
 
 def waiting(client) -> set[int]:
@@ -106,7 +124,9 @@ def world(make_host):
         add_user("ks-itdept", "it_department", "kaohsiung-ic")
         add_user("ks-helpdesk", "helpdesk", "kaohsiung-ic")
         add_user("nowhere", "reviewer", None)  # a city-wide role without an agency
-        ids = {"demo": db.session.scalar(sa.select(Case.id).where(Case.type_key == PROPOSAL))}
+        demo = db.session.execute(sa.select(Case.type_key, Case.id)).all()
+        ids = {DEMO_CASES[type_key]: case_id for type_key, case_id in demo}
+        assert set(ids) == set(DEMO_CASES.values())
         ids["tn_draft"] = new_proposal()
         ids["tn_review"] = new_proposal(steps=("submit",))
         ids["tn_approved"] = new_proposal(steps=("submit", "approve"), actors=("staff", "reviewer"))
@@ -132,12 +152,13 @@ def world(make_host):
     return app, ids
 
 
-TAINAN = {"demo", "tn_review", "tn_approved", "tn_returned"}  # submitted, in Tainan
+#: submitted, in Tainan (the demo's listing and self-check went to the reviewer)
+TAINAN = {"demo", "tn_review", "tn_approved", "tn_returned", "demo_listing", "demo_self_check"}
 KAOHSIUNG = {"ks_review", "ks_approved"}
 
 #: Who reads which case, by the table: (username, readable, answers shown).
 READERS = [
-    ("staff", TAINAN | {"tn_draft"}, True),  # agency_staff: own agency + own draft
+    ("staff", TAINAN | {"tn_draft", "demo_delisting"}, True),  # own agency + own drafts
     ("head", TAINAN, True),  # agency_head: own agency, no drafts
     ("ks", KAOHSIUNG | {"ks_draft"}, True),
     ("ks-head", KAOHSIUNG, True),
@@ -150,7 +171,8 @@ READERS = [
     ("helpdesk", TAINAN, False),  # helpdesk: their city's, status only
     ("ks-helpdesk", KAOHSIUNG, False),
     ("nowhere", set(), True),  # no agency: no city
-    ("admin", TAINAN | KAOHSIUNG | {"tn_draft", "ks_draft"}, True),  # sysadmin: all
+    # sysadmin: all
+    ("admin", TAINAN | KAOHSIUNG | {"tn_draft", "ks_draft", "demo_delisting"}, True),
 ]
 
 
@@ -160,13 +182,14 @@ def test_each_role_reads_exactly_its_row_of_the_table(world, username, readable,
     client = app.test_client()
     login(client, username)
     readable_ids = {ids[name] for name in readable}
+    shown = {ids[name]: DEMO_ANSWERS.get(name, BUDGET) for name in ids}
     guessed = sorted(ids.values()) + [max(ids.values()) + 1, 999_999]
     for case_id in guessed:
         page = client.get(f"/cases/{case_id}")
         assert page.status_code == (200 if case_id in readable_ids else 404), case_id
         if case_id in readable_ids:
             text = visible_text(page.text)
-            assert (BUDGET in text) is answers, case_id
+            assert (shown[case_id] in text) is answers, case_id
             assert any(name in text for name in NAMES) is answers, case_id
     # the search and the inbox list the same cases, never more
     found = client.get("/cases")
