@@ -1,13 +1,17 @@
 """``flask appgov ...``: the command group every capability adds to (``rulebook/cli.py``:
-policy, deadlines, the working calendar, the audit of the rule-parameter history), and the
-schema commands."""
+policy, deadlines, the working calendar; ``forms/cli.py``: the forms' versions), the schema
+commands and ``audit verify``, which walks every append-only history a capability declares
+with :func:`audit_history`."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import click
 from flask.cli import with_appcontext
 
 from . import migrations
+from .audit import BrokenLink, heads_digest
 from .forms import store as form_store
 from .state import get_state
 
@@ -38,4 +42,41 @@ def db_current():
     click.echo(migrations.current_revision(get_state().db.engine) or "(none)")
 
 
-__all__ = ["appgov_group"]
+#: ``(label, item, walk)`` per audited history; ``walk()`` answers its first broken link
+#: (or ``None``), its chains' last hashes and its number of rows.
+_HISTORIES: list[tuple[str, str, Callable[[], tuple[BrokenLink | None, dict, int]]]] = []
+
+
+def audit_history(label: str, item: str, walk) -> None:
+    """Have ``flask appgov audit verify`` walk a hash-chained history (``label`` as printed,
+    ``item`` naming one chain in a message: "parameter", "form")."""
+    _HISTORIES.append((label, item, walk))
+
+
+@appgov_group.group("audit")
+def audit_group():
+    """The tamper-evident histories: rule-parameter changes, form versions."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify():
+    """Walk the hash chains of every history (in id order): print "<history>: OK: N rows in
+    M chains" for each and one digest of all chains' last hashes (keep it elsewhere: a later
+    rewrite or removal of last rows changes it), or the first broken link and exit with
+    status 1."""
+    every_head = {}
+    for label, item, walk in _HISTORIES:
+        broken, heads, rows = walk()
+        if broken is not None:
+            click.echo(
+                f"BROKEN: {item} {broken.chain!r}, change #{broken.row_id}: {broken.problem}",
+                err=True,
+            )
+            raise SystemExit(1)
+        click.echo(f"{label}: OK: {rows} rows in {len(heads)} chains")
+        every_head.update(heads)
+    click.echo(f"heads: {heads_digest(every_head)}")
+
+
+__all__ = ["appgov_group", "audit_history"]

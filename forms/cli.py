@@ -12,10 +12,12 @@ import getpass
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from appgov_plugin.audit import heads_digest
-from appgov_plugin.cli import appgov_group
+from appgov_plugin.cli import appgov_group, audit_history
+from appgov_plugin.state import get_state
 
 from . import store
 
@@ -94,7 +96,17 @@ def forms_verify():
     click.echo(f"form versions: {len(heads)} forms intact; heads digest {heads_digest(heads)}")
 
 
-# importing this module adds ``flask appgov forms`` (host/plugin.py: COMMANDS)
+def form_chain():
+    """The form versions' first broken link (or ``None``), last hashes and number of rows,
+    for ``flask appgov audit verify``."""
+    with get_state().db.engine.connect() as conn:
+        rows = conn.scalar(sa.select(sa.func.count()).select_from(store.TABLE))
+    return store.verify(), store.heads(), rows
+
+
+# importing this module adds ``flask appgov forms`` (host/plugin.py: COMMANDS) and the
+# form versions to ``flask appgov audit verify``
 appgov_group.add_command(forms_group)
+audit_history("form versions", "form", form_chain)
 
 __all__ = ["forms_group"]

@@ -222,6 +222,23 @@ def test_a_version_altered_outside_appgov_is_not_used(ctx, database_url, caplog)
     assert any("altered outside appgov" in r.getMessage() for r in caplog.records)
     broken = store.verify()
     assert broken is not None and broken.chain == KEY
+    # and the audit of every history finds it (exit status 1, the form and row named)
+    audit = app.test_cli_runner().invoke(args=["appgov", "audit", "verify"])
+    assert audit.exit_code == 1
+    assert f"BROKEN: form {KEY!r}, change #" in audit.output
+
+
+def test_the_audit_walks_the_form_versions_too(ctx):
+    app, _engine = ctx
+    store.publish(KEY, revised(store.text_of(KEY)), "admin", "second")
+    before = app.test_cli_runner().invoke(args=["appgov", "audit", "verify"])
+    assert before.exit_code == 0, before.output
+    lines = before.output.splitlines()
+    assert any(line.startswith("form versions: OK: ") for line in lines)
+    assert any(line.startswith("rule parameters: OK: ") for line in lines)
+    store.publish(KEY, revised(store.text_of(KEY), " (3)"), "admin", "third")
+    after = app.test_cli_runner().invoke(args=["appgov", "audit", "verify"])
+    assert after.output.splitlines()[-1] != lines[-1]  # the heads digest follows the forms
 
 
 # -- two administrators at once ---------------------------------------------------------------

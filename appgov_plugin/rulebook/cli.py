@@ -1,5 +1,5 @@
-"""``flask appgov policy show``, ``deadline``, ``calendar`` and ``audit verify`` (the
-rule-parameter history's hash chain)."""
+"""``flask appgov policy show``, ``deadline``, ``calendar``, and the rule-parameter
+history's hash chain that ``flask appgov audit verify`` walks."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from ..audit import first_broken_link, heads_digest
-from ..cli import appgov_group
+from ..audit import first_broken_link
+from ..cli import appgov_group, audit_history
 from ..i18n import DEFAULT_LOCALE, format_date, parse_locale
 from ..policy import hook_modules
 from ..policy.changes import as_text, is_retroactive, parameter_overview
@@ -107,17 +107,10 @@ def calendar(year, locale):
         click.echo(f"  {day.isoformat()}  {name}")
 
 
-@appgov_group.group("audit")
-def audit_group():
-    """The tamper-evident history of rule-parameter changes."""
-
-
-@audit_group.command("verify")
-@with_appcontext
-def audit_verify():
-    """Walk the hash chain of every parameter's changes (in id order): print "OK: N rows in M
-    chains" and a digest of the chains' last hashes (keep it elsewhere: a later rewrite or
-    removal of last rows changes it), or the first broken link and exit with status 1."""
+def parameter_chain() -> tuple:
+    """The rule-parameter history's first broken link (or ``None``) and its chains' last
+    hashes ``{parameter: row_hash}``: one of the histories ``flask appgov audit verify``
+    walks (:mod:`appgov_plugin.cli`)."""
     with get_state().db.engine.connect() as conn:
         rows = conn.execute(
             sa.select(ParameterChange).order_by(ParameterChange.name, ParameterChange.id)
@@ -129,12 +122,7 @@ def audit_verify():
         previous_of=lambda row: row.previous_hash,
         hash_of=lambda row: row.row_hash,
     )
-    if broken is not None:
-        click.echo(
-            f"BROKEN: parameter {broken.chain!r}, change #{broken.row_id}: {broken.problem}",
-            err=True,
-        )
-        raise SystemExit(1)
-    heads = {row.name: row.row_hash for row in rows}
-    click.echo(f"OK: {len(rows)} rows in {len(heads)} chains")
-    click.echo(f"heads: {heads_digest(heads)}")
+    return broken, {row.name: row.row_hash for row in rows}, len(rows)
+
+
+audit_history("rule parameters", "parameter", parameter_chain)
