@@ -655,7 +655,10 @@ class PageChecker:
                         report("chinese", f"{' '.join(dict.fromkeys(runs))} in {shown!r}", segment)
             # keys: nowhere for non-admins; admins in code and small print on admin pages
             if not (on_admin and segment.small) and (role != "admin" or on_admin):
-                for kind, key in self.raw_keys(text, locale, on_admin):
+                # a passage in English inside a Chinese page (a form's English preview) is
+                # read as English: "approved" there is a word, not the state key
+                reading = "en" if segment.other_lang and locale != "en" else locale
+                for kind, key in self.raw_keys(text, reading, on_admin):
                     report("raw key", f"{kind} {key!r} in {shown!r}", segment)
                 module = _MODULE_NAME.search(text)
                 if module:
