@@ -15,6 +15,7 @@ import re
 import hanzidentifier
 import pytest
 import sqlalchemy as sa
+from casework import new_proposal
 from flask_admin.contrib.sqla import ModelView
 from hosting import login
 from intranet import AGENCIES, make_intranet
@@ -24,7 +25,6 @@ from appgov_plugin.admin import TYPE_FORMATTERS, AdminForm
 from appgov_plugin.apps.models import App
 from appgov_plugin.policy.models import CalendarOverride
 from sample_host import models
-from sample_host.cases import open_case
 from sample_host.extensions import db
 from sample_host.models import Agency, Case, CaseHistory, User
 
@@ -236,7 +236,9 @@ def test_host_forms_speak_the_readers_language(host):
     # test_host_audit.py): the case edit URL offers no form and saves nothing
     case = case_id(app)
     with app.app_context():
-        agency_id, owner_id = db.session.execute(sa.select(Case.agency_id, Case.owner_id)).one()
+        agency_id, owner_id = db.session.execute(
+            sa.select(Case.agency_id, Case.owner_id).where(Case.id == case)
+        ).one()
     bad_case = {"agency": agency_id, "owner": owner_id, "data": "{bad", "form_version": "abc"}
     assert client.post(f"/admin/host_case/edit/?id={case}", data=bad_case).status_code == 302
 
@@ -296,9 +298,7 @@ def _stamp_rows(app):
     # STAMP (the history rows' clock, sample_host.models.utcnow), then every row stamped
     with pytest.MonkeyPatch.context() as clock, app.app_context():
         clock.setattr(models, "utcnow", lambda: STAMP)
-        demo = db.session.scalars(sa.select(Case).order_by(Case.id)).first()
-        open_case(demo.type_key, demo.agency.code, demo.owner.username, dict(demo.data), ["submit"])
-        db.session.commit()
+        new_proposal(steps=("submit",))  # the staff's proposal, straight to review
     with app.app_context():
         db.session.execute(sa.update(App).values(updated_at=STAMP))
         db.session.add(
