@@ -30,6 +30,16 @@ PAGES = (
     ("admin list", "/admin/host_case/", "admin"),
     ("admin create form", "/admin/appgov_calendar_override/new/", "admin"),
     ("rule parameter form", "@/admin/appgov_parameters/", "admin"),
+    # issue 9: the low-code forms (sections, notices, file, rows) and their editor
+    ("self-assessment form", "/cases/new/appgov_app_proposal", "staff"),
+    (
+        "delisting application, posted empty",
+        "/cases/new/appgov_delisting_application#submit",
+        "staff",
+    ),
+    ("listing checklist", "/cases/new/appgov_listing_checklist", "staff"),
+    ("forms list", "/admin/appgov_forms/", "admin"),
+    ("form editor", "/admin/appgov_forms/tn_self_assessment/edit", "admin"),
 )
 
 #: The layout at phone width, measured in the page.

@@ -113,3 +113,14 @@ def test_demo_cases_validate_with_their_own_version(make_host, profile):
             case_type = current_host().case_types[case.type_key]
             form = case_type.case_form(case)
             assert form.validate(), (case.type_key, form.errors)
+
+
+def test_the_demo_deployment_takes_its_profile_from_the_environment(
+    sample_host_factory, monkeypatch
+):
+    monkeypatch.setenv("APPGOV_PROFILE", "taipei")
+    app = sample_host_factory()
+    assert app.config["APPGOV_PROFILE"] == "taipei"
+    with app.app_context():
+        types = {c.type_key for c in db.session.scalars(sa.select(Case))}
+    assert types == {t for t, filed in FILED.items() if any(p == "taipei" for _, p in filed)}
