@@ -7,6 +7,7 @@ class to the host's engine.
 """
 
 import datetime as dt
+import hashlib
 import importlib
 
 import sqlalchemy as sa
@@ -53,3 +54,24 @@ class TimestampMixin:
     updated_at: Mapped[dt.datetime] = mapped_column(
         sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+
+def write_lock(connection: sa.Connection, chain: str, key: str) -> None:
+    """Hold the write lock of one hash-chained history (``chain``, e.g. the table's name,
+    and ``key``, e.g. a parameter's name) until ``connection``'s transaction ends.
+
+    PostgreSQL: ``pg_advisory_xact_lock`` on a 64-bit hash of both (other keys are not held
+    up). SQLite, which has one writer at a time anyway: the transaction is begun
+    ``IMMEDIATE``, taking the database's write lock now rather than at the insert, so nothing
+    else commits between reading the chain's head and appending to it.
+    """
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        digest = hashlib.sha256(f"{chain}:{key}".encode()).digest()
+        number = int.from_bytes(digest[:8], "big", signed=True)
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": number})
+    elif dialect == "sqlite":
+        if not connection.connection.driver_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        raise RuntimeError(f"appgov supports SQLite and PostgreSQL, not {dialect}")

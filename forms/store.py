@@ -46,7 +46,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from appgov_plugin.audit import chain_hash, first_broken_link
-from appgov_plugin.db import Base, utcnow
+from appgov_plugin.db import Base, utcnow, write_lock
 
 log = logging.getLogger(__name__)
 
@@ -216,23 +216,11 @@ def with_version(text: str, version: int) -> str:
 # -- the lock -----------------------------------------------------------------------------
 
 
-def _lock_key(key: str) -> int:
-    digest_ = hashlib.sha256(f"appgov_form_version:{key}".encode()).digest()
-    return int.from_bytes(digest_[:8], "big", signed=True)
-
-
 def lock_form(connection: sa.Connection, key: str) -> None:
     """Hold form ``key``'s write lock until ``connection``'s transaction ends (as
     :func:`appgov_plugin.policy.changes.lock_parameter`): PostgreSQL
     ``pg_advisory_xact_lock`` on the key, SQLite ``BEGIN IMMEDIATE``."""
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(key)})
-    elif dialect == "sqlite":
-        if not connection.connection.driver_connection.in_transaction:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        raise RuntimeError(f"appgov supports SQLite and PostgreSQL, not {dialect}")
+    write_lock(connection, FormVersion.__tablename__, key)
 
 
 # -- the caches ---------------------------------------------------------------------------

@@ -13,7 +13,6 @@ print: rule ID, default, value in force, pending changes and history of every pa
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +22,7 @@ import sqlalchemy as sa
 from .. import safe_input
 from ..audit import chain_hash
 from ..clock import today
-from ..db import utcnow
+from ..db import utcnow, write_lock
 from ..i18n import _, _l, format_date, local_datetime
 from .manager import PROFILES, check_profile, policy_with_layer
 from .models import BASE_PROFILE, ParameterChange
@@ -183,12 +182,6 @@ def record_change(
     return change
 
 
-def _lock_key(name: str) -> int:
-    """A stable signed 64-bit advisory-lock key for parameter ``name``."""
-    digest = hashlib.sha256(f"appgov_parameter_change:{name}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
 def lock_parameter(session, name: str) -> None:
     """Hold the write lock of parameter ``name`` until the session's transaction ends.
 
@@ -201,15 +194,7 @@ def lock_parameter(session, name: str) -> None:
     SQLite transactions itself, with the SQLAlchemy "BEGIN" recipe, should begin them
     ``IMMEDIATE``.)
     """
-    connection = session.connection()
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(name)})
-    elif dialect == "sqlite":
-        if not connection.connection.driver_connection.in_transaction:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        raise RuntimeError(f"appgov supports SQLite and PostgreSQL, not {dialect}")
+    write_lock(session.connection(), ParameterChange.__tablename__, name)
 
 
 def last_hash(session, name: str) -> str | None:
