@@ -52,6 +52,21 @@ def test_catalog_template_covers_every_source_message():
     assert source - template == set(), "run pybabel extract + update"
 
 
+def test_babel_cfg_reads_every_template_of_every_capability():
+    # a capability's templates (apps/templates/..., rulebook/templates/...) are extracted
+    # like the shared ones: a template no mapping reads would lose its translations
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    repo = Path(__file__).resolve().parents[1]
+    method_map, options_map = parse_mapping_cfg(io.StringIO((repo / "babel.cfg").read_text()))
+    read = {filename for filename, *_rest in extract_from_dir(str(repo), method_map, options_map)}
+    package = repo / "appgov_plugin"
+    templates = {str(path.relative_to(repo)) for path in package.rglob("templates/**/*.html")}
+    missing = {t for t in templates if t not in read and "_(" in (repo / t).read_text()}
+    assert missing == set()
+
+
 def test_appgov_strings_follow_the_request_locale(babel_app):
     with babel_app.test_request_context():
         assert _("Apps") == "App 清單"
