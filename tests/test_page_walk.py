@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import shutil
 
 import pytest
@@ -85,6 +86,12 @@ def make_walker(seeded_sqlite, tmp_path, monkeypatch):
         _dispose(app)
 
 
+def _offered_case_types(app) -> set[str]:
+    """The case types of which agency staff may open new cases in ``app`` today."""
+    with app.test_request_context():
+        return {t.key for t in app.extensions["casehost"].case_types if t.is_offered()}
+
+
 def _assert_reached(walker, result):
     """The walk went where it claims to, and never where it must not."""
     visited = {(method, url.split("?")[0]) for method, url, _ in result.pages}
@@ -104,10 +111,18 @@ def _assert_reached(walker, result):
     if walker.app.config["APPGOV_PROFILE"] != "taipei":  # Taipei has no KPI evaluation form
         assert ("POST bad", "/appgov/kpi") in visited
     if result.role == "staff":
-        assert ("GET", "/cases/1") in visited
+        # a case page (the demo's cases and their draft copies: of every case type offered)
+        assert any(m == "GET" and re.fullmatch(r"/cases/\d+", u) for m, u in visited)
         assert any(m == "POST bad" and u.endswith("/edit") for m, u in visited), "no case edited"
-        assert ("POST empty", "/cases/new/appgov_app_proposal") in visited
-        assert ("POST bad", "/cases/new/appgov_app_proposal") in visited
+        # every case type the deployment offers (its forms' rules apply): the new-case form
+        # refused empty and with bad values; Taipei files no development proposal
+        offered = _offered_case_types(walker.app)
+        taipei = walker.app.config["APPGOV_PROFILE"] == "taipei"
+        assert ("appgov_app_proposal" in offered) is not taipei, offered
+        assert len(offered) >= 4, offered
+        for key in offered:
+            assert ("POST empty", f"/cases/new/{key}") in visited, key
+            assert ("POST bad", f"/cases/new/{key}") in visited, key
     if result.role == "admin":
         forms = 0
         for url in walker.admin_urls():

@@ -86,6 +86,8 @@ ALLOWED_ENGLISH = (
     "Google Play",
     "Open Data",
     "Open API",
+    # Kaohsiung's directive names the web alternative so (kh_evaluation_plan, KH-EVAL-1 (三))
+    "Responsive Web Design",
     "iOS",
     "Android",
     "KPI",
@@ -97,6 +99,17 @@ ALLOWED_ENGLISH = (
     "Email",
     "email",
     "URL",
+    # the kinds of file an upload field accepts (appgov_plugin.uploads.KINDS), named so in
+    # both languages
+    "PDF",
+    "PNG",
+    "JPEG",
+    "ODT",
+    "ODS",
+    "DOCX",
+    "XLSX",
+    "ZIP",
+    "OpenDocument",
 )
 # Patterns start at a word's first letter and never backtrack into a word (``*+``): a
 # 10,000-letter input shown back is checked in linear time.
@@ -816,6 +829,8 @@ class Walker:
         """(the Flask endpoint answering ``url`` -- or its path with numbers as ``#`` --, the
         sorted query keys with numbers as ``#``): the unit of "a few URLs per pattern"."""
         path, keys = url_pattern(url)
+        if path.startswith("/cases/new/"):  # each case type's new case: a form of its own
+            return path, keys
         try:
             endpoint, _ = self._urls.match(urlsplit(url).path, method="GET")
         except Exception:  # 404, 405, redirects: the path pattern stands for itself
