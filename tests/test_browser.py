@@ -9,6 +9,11 @@ import shutil
 import pytest
 from conftest import IN_CI
 
+from appgov_plugin.forms.samples import TN_SELF_ASSESSMENT
+
+#: the demo proposal's app (the self-assessment's sample answers, appgov_plugin/apps/demo.py)
+DEMO_APP_NAME = TN_SELF_ASSESSMENT["app_name"]
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
@@ -78,22 +83,24 @@ def test_staff_files_a_proposal_and_sees_errors_in_their_language(server, page, 
     page.click("main form button[type=submit]")
     body = page.content()
     assert "此欄位是必需的。" in body  # WTForms' Traditional Chinese, not Simplified
-    assert "TN-EVAL-4：App 之意見回饋功能須介接市長信箱。" in body
+    # rule TN-EVAL-4, in the self-assessment's own words (forms/tn_self_assessment.toml)
+    assert "行動應用軟體應提供意見回饋功能，並與市長信箱連結。" in body
     page.screenshot(path=str(tmp_path / "proposal-errors.png"), full_page=True)
 
     switch_language(page, base, "en", "/cases/new/appgov_app_proposal")
     page.click("main form button[type=submit]")
-    assert "TN-EVAL-4: the app must link its feedback function" in page.content()
+    assert "The app must offer a feedback function linked to the mayor mailbox." in page.content()
 
 
 def test_reviewer_sees_the_demo_proposal_in_the_inbox_and_approves_it(server, page):
     base, _ = server
     log_in(page, base, "reviewer")
     page.goto(base + "/inbox")
-    row = page.locator("tr", has_text="台南好停車")
+    # the proposal's row (the demo's listing checklist and self-check name the same app)
+    row = page.locator("tr", has_text=DEMO_APP_NAME).filter(has_text="App 開發評估申請")
     row.locator("a").first.click()
     page.click("button[value=approve]")
     assert page.locator(".badge", has_text="核定").count() == 1
     assert "審查中" in page.locator("table.history").inner_text()
     page.goto(base + "/appgov/")
-    assert "台南好停車" in page.content()
+    assert DEMO_APP_NAME in page.content()
