@@ -498,15 +498,14 @@ def test_host_models_match_the_migrations(app):
 
 
 def _correction(case: Case, reason: str = "機關名稱誤植，依簽呈更正。", **changes) -> dict:
-    data = posted({**ANSWERS, **case.data})
-    data.update(
-        {
-            "correction-agency": str(case.agency_id),
-            "correction-owner": str(case.owner_id),
-            "correction-reason": reason,
-        }
-    )
-    data.update(changes)
+    data = posted({**ANSWERS, **case.data})  # a MultiDict: each change replaces the answer
+    for name, value in {
+        "correction-agency": str(case.agency_id),
+        "correction-owner": str(case.owner_id),
+        "correction-reason": reason,
+        **changes,
+    }.items():
+        data[name] = value
     return data
 
 
@@ -517,7 +516,7 @@ def _correction(case: Case, reason: str = "機關名稱誤植，依簽呈更正�
             "zh_Hant_TW",
             "由系統管理者更正",
             "機關：臺南市政府觀光旅遊局 (tainan-tourism) → 臺南市政府秘書處 (tainan-secretariat)",
-            "經費（新臺幣元）：NT$3,200,000 → NT$2,800,000",
+            "預算金額（新臺幣元）：NT$3,200,000 → NT$2,800,000",
         ),
         (
             "en",
@@ -622,12 +621,13 @@ def test_a_refused_correction_names_the_field_and_writes_nothing(app, changes, m
 def test_only_the_administrator_corrects(app):
     with app.app_context():
         case_id = _approved_proposal()
-        data = _correction(db.session.get(Case, case_id), budget="1")
         before = _raw_rows(case_id)
         with pytest.raises(CaseRefused, match="只有系統管理者可以更正案件"):
             correct_case(db.session.get(Case, case_id), _user("staff"), "because")
     client = app.test_client()
     for username, status in (("staff", 403), ("reviewer", 403), ("ks-staff", 404)):
+        with app.app_context():  # a post of its own each time (its file is sent again)
+            data = _correction(db.session.get(Case, case_id), budget="1")
         login(client, username)
         page = client.get(f"/cases/{case_id}").text
         assert f"/cases/{case_id}/correct" not in page
