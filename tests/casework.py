@@ -69,14 +69,22 @@ def _is_file(value) -> bool:
     return isinstance(value, Upload) or (isinstance(value, dict) and "sha256" in value)
 
 
-def _upload_of(value) -> Upload:
-    """The sample file of a file answer: an Upload, or the stored reference of one."""
+def _sample_of(value) -> Upload | None:
+    """The sample file of a file answer: an Upload, or the stored reference of one (None: a
+    file of the caller's own, which the caller stored)."""
     if isinstance(value, Upload):
         return value
     for kind, content in SAMPLE_FILES.items():
         if value["sha256"] == hashlib.sha256(content).hexdigest():
             return Upload(kind, value["name"])
-    raise ValueError(f"no sample file for {value!r}")
+    return None
+
+
+def _upload_of(value) -> Upload:
+    sample = _sample_of(value)
+    if sample is None:
+        raise ValueError(f"no sample file for {value!r}: post the file itself")
+    return sample
 
 
 def posted(answers: dict) -> MultiDict:
@@ -132,8 +140,9 @@ def new_proposal(
     the deployment's own form's answers (:func:`proposal_answers`), its files stored."""
     answers = {**proposal_answers(), **changes}
     # each attachment stored for real (appgov_plugin.uploads), its reference in the answers
-    files = {name: _upload_of(v) for name, v in answers.items() if _is_file(v)}
-    answers.update(stored_files(files))
+    # (a reference of the caller's own file is kept as it is: the caller stored that file)
+    files = {name: _sample_of(v) for name, v in answers.items() if _is_file(v)}
+    answers.update(stored_files({name: v for name, v in files.items() if v is not None}))
     case = open_case(PROPOSAL, agency, owner, answers, steps, actors)
     db.session.commit()
     return case.id
