@@ -278,10 +278,7 @@ class TnSelfAssessment(HandForm):
     other_necessity = text(
         "Necessity", 2000, RequiredIf(lambda f: _is(f, "eligibility_grounds", "other_necessity"))
     )
-    head_approved = tick("Head approved", "Ground (4) needs the agency head's approval.")
-    head_approved_on = date(
-        "Approved on", RequiredIf(lambda f: _is(f, "eligibility_grounds", "other_necessity"))
-    )
+    head_approval_notice = notice("On ground (4) the agency head approves first.")
     feedback_heading = heading("5. Feedback")
     mayor_mailbox_link = tick("Mayor mailbox", "Link the mayor mailbox.")
     source_code_heading = heading("6. Source code")
@@ -295,7 +292,7 @@ class TnSelfAssessment(HandForm):
         if not _is(self, "open_data_first", "no"):
             out.add("open_data_reason")
         if not _is(self, "eligibility_grounds", "other_necessity"):
-            out |= {"other_necessity", "head_approved", "head_approved_on"}
+            out |= {"other_necessity", "head_approval_notice"}
         return out
 
 

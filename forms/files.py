@@ -85,7 +85,7 @@ def megabytes(size: int) -> str:
 
 def kinds_text(accept) -> str:
     """The accepted kinds for people: ``PDF, DOCX (Word)``."""
-    return ", ".join(str(KINDS[kind].label) for kind in accept)
+    return _(", ").join(str(KINDS[kind].label) for kind in accept)  # zh: 「、」
 
 
 def accept_attribute(accept) -> str:

@@ -174,8 +174,6 @@ TN_SELF_ASSESSMENT = {
     ),
     "eligibility_grounds": ["missing_function", "other_necessity"],
     "other_necessity": "配合本府智慧場館政策，須整合各區場館之預約及繳費服務。",
-    "head_approved": True,
-    "head_approved_on": "2026-10-05",
     "mayor_mailbox_link": True,
     "source_code_rights": True,
 }

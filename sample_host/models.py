@@ -230,6 +230,9 @@ def searchable_text(data: Any) -> str:
         if isinstance(value, bool) or value is None:
             return
         if isinstance(value, dict):
+            if {"sha256", "name", "size", "type"} <= set(value):
+                walk(value["name"])  # an uploaded file: found by its name, not its hash or type
+                return
             for item in value.values():
                 walk(item)
         elif isinstance(value, list | tuple):

@@ -81,10 +81,10 @@ def add_security_headers(response):
     # The user Flask-Login loaded for this request, if any: never load one here (the
     # database may be away, see errors.py).
     user = g.get("_login_user")
-    if user is not None and user.is_authenticated and request.endpoint != "static":
-        # a page that already forbids storing keeps its own words ("private, no-store")
-        if "no-store" not in (response.headers.get("Cache-Control") or ""):
-            response.headers["Cache-Control"] = "no-store"
+    logged_in = user is not None and user.is_authenticated and request.endpoint != "static"
+    # a page that already forbids storing keeps its own words ("private, no-store")
+    if logged_in and "no-store" not in (response.headers.get("Cache-Control") or ""):
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

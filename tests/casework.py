@@ -60,8 +60,6 @@ KH_ANSWERS = {
 GROUND_FOUR = {
     "eligibility_grounds": ["other_necessity"],
     "other_necessity": "配合市府重大政策。",
-    "head_approved": True,
-    "head_approved_on": "2026-10-05",
 }
 
 

@@ -7,16 +7,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from markupsafe import escape
 import sqlalchemy as sa
 from form_samples import answers_for, formdata
 from hosting import login
+from markupsafe import escape
 
 from appgov_plugin.forms import store
 from appgov_plugin.host.plugin import CASE_TYPES
 from sample_host.extensions import db
-from sample_host.plugins import current_host
 from sample_host.models import Case
+from sample_host.plugins import current_host
 
 ZH = {"Accept-Language": "zh-TW"}
 EN = {"Accept-Language": "en"}

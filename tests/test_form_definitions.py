@@ -270,13 +270,15 @@ def test_open_data_reason_only_when_not_opened_first(app):
     assert "open_data_reason" not in stored_answers  # not shown: the reason is dropped
 
 
-def test_ground_four_needs_the_necessity_and_the_heads_approval(app):
-    # rule TN-EVAL-3
+def test_ground_four_needs_the_necessity(app):
+    # rule TN-EVAL-3: the necessity is stated in the form; the agency head approves it in the
+    # proposal's workflow (head_approve), not by a tick in the form
     answers = SAMPLES["tn_self_assessment"].answers
-    for name in ("other_necessity", "head_approved", "head_approved_on"):
-        ok, errors, _a, _f = _submit(app, "tn_self_assessment", "tainan", _without(answers, name))
-        assert not ok and name in errors, name
-    only_three = _without(answers, "other_necessity", "head_approved", "head_approved_on")
+    ok, errors, _a, _f = _submit(
+        app, "tn_self_assessment", "tainan", _without(answers, "other_necessity")
+    )
+    assert not ok and "other_necessity" in errors
+    only_three = _without(answers, "other_necessity")
     only_three["eligibility_grounds"] = ["trust_sensitive"]
     ok, errors, _a, _f = _submit(app, "tn_self_assessment", "tainan", only_three)
     assert ok, errors

@@ -624,3 +624,18 @@ def test_appgovs_file_route_serves_a_case_file_to_the_readers_the_host_allows(ap
     for other in ("ks-staff", "helpdesk", "staff2"):  # another agency; status only; a draft
         login(client, other)
         assert client.get(url).status_code == 404, other
+
+
+def test_the_search_finds_an_uploaded_file_by_its_name_only():
+    from sample_host.models import searchable_text
+
+    sha = "ab" * 32
+    text = searchable_text(
+        {
+            "title": "港區計畫",
+            "plan": {"sha256": sha, "name": "需求規格.PDF", "size": 10, "type": "application/pdf"},
+            "rows": [{"item": "設計", "amount": 360000}],
+        }
+    )
+    assert "需求規格.pdf" in text and "港區計畫" in text and "360000" in text
+    assert sha not in text and "application/pdf" not in text

@@ -812,7 +812,7 @@ def test_a_file_answer_from_the_new_case_page_to_the_download(permit_host):
     refused = client.post(
         f"/cases/new/{E2E_KEY}", data={"title": "港區", "plan": upload(HTML, "plan.pdf")}
     )
-    assert refused.status_code == 200 and "“plan.pdf”" in refused.text
+    assert refused.status_code == 200 and "「plan.pdf」" in refused.text  # the zh message
     # the title is missing: the file is kept, then the next submit opens the case with it
     content = odf_bytes(ODT)
     first = client.post(

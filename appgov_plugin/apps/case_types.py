@@ -21,8 +21,9 @@ _PROPOSAL_STATES = {
     "withdrawn": _l("Withdrawn"),
 }
 
-#: TN-EVAL-3 ground (4), "other necessity approved by the agency head"
-HEAD_APPROVED_GROUND = "other_necessity"
+#: TN-EVAL-3 ground (4), "other necessity approved by the agency head": its value in the
+#: self-assessment, and in the retired single proposal form
+HEAD_APPROVED_GROUNDS = frozenset({"other_necessity", "head_approved"})
 
 #: The development proposal's form per city (rules.md, "Profiles are real"): Tainan's
 #: self-assessment (TN-EVAL-1..5), Kaohsiung's development evaluation plan (KH-EVAL-1).
@@ -50,7 +51,7 @@ def rests_on_ground_four(answers) -> bool:
     head approves before the proposal goes to review -- where the deployment applies
     TN-EVAL-3."""
     grounds = answers.get("eligibility_grounds") or []
-    return HEAD_APPROVED_GROUND in grounds and policy_in_force().applies("TN-EVAL-3")
+    return bool(HEAD_APPROVED_GROUNDS & set(grounds)) and policy_in_force().applies("TN-EVAL-3")
 
 
 def needs_head_approval(case) -> bool:

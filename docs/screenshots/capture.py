@@ -129,9 +129,14 @@ def capture(base: str, out: Path) -> None:
             shoot(page, out / f"case-{tag}.png")
             visit(page, base + "/appgov/policy")
             shoot(page, out / f"policy-{tag}.png")
+            log_in(page, base, "staff")
+            visit(page, base + "/cases/new/appgov_app_proposal")  # the Tainan self-assessment
+            shoot(page, out / f"self-assessment-{tag}.png")
             log_in(page, base, "admin")
             visit(page, base + first_parameter_link(page, base))
             shoot(page, out / f"parameter-form-{tag}.png")
+            visit(page, base + "/admin/appgov_forms/tn_self_assessment/edit")
+            shoot(page, out / f"form-editor-{tag}.png")
             context.close()
         browser.close()
 
