@@ -31,6 +31,7 @@ the policy's database layer.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import re
@@ -166,7 +167,13 @@ class Shipped:
 
 def shipped_files() -> dict[str, Shipped]:
     """The definitions shipped in the package (``forms/*.toml``) by key; a file the engine
-    refuses is logged and left out."""
+    refuses is logged and left out. Read and checked once per process (the package's files
+    do not change while it runs; :func:`clear_cache` forgets them)."""
+    return dict(_shipped_files())
+
+
+@functools.cache
+def _shipped_files() -> dict[str, Shipped]:
     found = {}
     root = resources.files("appgov_plugin.forms")
     for key in _builder().available():
@@ -357,12 +364,10 @@ def record_shipped(engine: sa.Engine | None = None) -> list[str]:
             (key, version): sha
             for key, version, sha in conn.execute(sa.select(T.key, T.version, T.sha256))
         }
-    for item in shipped.values():
-        sha = stored.get((item.key, item.version))
-        if sha == item.sha256:
-            continue
-        if sha is None:
-            with engine.begin() as conn:
+    missing = [item for item in shipped.values() if (item.key, item.version) not in stored]
+    if missing:  # one transaction for all of them (a new database records every form)
+        with engine.begin() as conn:
+            for item in missing:
                 lock_form(conn, item.key)
                 sha = conn.scalar(
                     sa.select(T.sha256).where(T.key == item.key, T.version == item.version)
@@ -370,9 +375,10 @@ def record_shipped(engine: sa.Engine | None = None) -> list[str]:
                 if sha is None:
                     _insert(conn, item.key, item.version, item.text, SHIPPED_BY, SHIPPED_REASON)
                     log.info("appgov: recorded shipped form %s version %s", item.key, item.version)
-                    continue
-            if sha == item.sha256:
-                continue
+                stored[(item.key, item.version)] = sha or item.sha256
+    for item in shipped.values():
+        if stored[(item.key, item.version)] == item.sha256:
+            continue
         message = (
             f"forms/{item.key}.toml: version {item.version} is already stored with other "
             f"content; the shipped file is refused and the stored version stays in force "
@@ -639,9 +645,10 @@ def heads(engine: sa.Engine | None = None) -> dict[str, str]:
 
 
 def clear_cache() -> None:
-    """Forget the built definitions (tests)."""
+    """Forget the built definitions and the shipped files read (tests)."""
     with _lock:
         _DEFINITIONS.clear()
+        _shipped_files.cache_clear()
 
 
 __all__ = [
