@@ -121,3 +121,20 @@ def test_the_demo_deployment_takes_its_profile_from_the_environment(
     with app.app_context():
         types = {c.type_key for c in db.session.scalars(sa.select(Case))}
     assert types == {t for t, filed in FILED.items() if any(p == "taipei" for _, p in filed)}
+
+
+def test_the_form_shows_its_own_title_and_introduction(make_host):
+    app = make_host("tainan")
+    client = app.test_client()
+    login(client, "staff")
+    definition = store_definition(app, "delisting_application")
+    for headers, locale in ((ZH, "zh_Hant_TW"), (EN, "en")):
+        html = client.get("/cases/new/appgov_delisting_application", headers=headers).text
+        assert f'<p class="lead form-title">{escape(_text(definition.title, locale))}</p>' in html
+        if definition.intro:
+            assert str(escape(_text(definition.intro, locale))) in html
+
+
+def store_definition(app, key):
+    with app.test_request_context():
+        return store.live(key)
