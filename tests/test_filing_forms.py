@@ -138,3 +138,59 @@ def test_the_form_shows_its_own_title_and_introduction(make_host):
 def store_definition(app, key):
     with app.test_request_context():
         return store.live(key)
+
+
+def test_an_edit_in_flask_admin_reaches_new_cases_and_old_cases_keep_theirs(make_host):
+    # issue 9's "Done when": the administrator changes a label and adds a field of the live
+    # Tainan self-assessment; the next new case shows both, the demo proposal filed with
+    # version 1 still shows and validates with version 1
+    from test_form_admin import edit_page, form_of, index_of, published, send
+
+    key, url = "tn_self_assessment", "/admin/appgov_forms/tn_self_assessment/edit"
+    app = make_host("tainan")
+    admin = app.test_client()
+    login(admin, "admin")
+    _page, fields = edit_page(admin, key)
+    row = index_of(fields, "app_name")
+    fields[f"f{row}-label_zh"], fields[f"f{row}-label_en"] = "App 正式名稱", "Official app name"
+    fields = form_of(send(admin, url, fields, "add"), "form-editor")
+    new = int(fields["count"]) - 1
+    fields.update(
+        {
+            f"f{new}-name": "contact_phone",
+            f"f{new}-label_zh": "承辦人聯絡電話",
+            f"f{new}-label_en": "Contact phone",
+            f"f{new}-max_length": "30",
+            f"f{new}-required": "y",
+        }
+    )
+    published(admin, url, {**fields, "reason": "加列聯絡電話（市府通知）"}, key=key)
+
+    staff = app.test_client()
+    login(staff, "staff")
+    html = staff.get("/cases/new/appgov_app_proposal", headers=ZH).text
+    assert "App 正式名稱" in html and "承辦人聯絡電話" in html and 'name="contact_phone"' in html
+    english = staff.get("/cases/new/appgov_app_proposal", headers=EN).text
+    assert "Official app name" in english and "Contact phone" in english
+    definition, answers, _asked = _answers(app, key, "tainan")
+    assert definition.version == 2
+    missing = staff.post("/cases/new/appgov_app_proposal", data=formdata(definition, answers))
+    assert missing.status_code == 200 and "承辦人聯絡電話" in missing.text  # the new required field
+    filed = staff.post(
+        "/cases/new/appgov_app_proposal",
+        data=formdata(definition, {**answers, "contact_phone": "06-2991111"}),
+    )
+    assert filed.status_code == 302
+    with app.test_request_context():
+        new_case = db.session.get(Case, int(filed.headers["Location"].rsplit("/", 1)[1]))
+        assert (new_case.form_key, new_case.form_version) == (key, 2)
+        old = db.session.scalars(
+            sa.select(Case).where(Case.type_key == "appgov_app_proposal").order_by(Case.id)
+        ).first()
+        assert (old.form_key, old.form_version) == (key, 1)
+        form = current_host().case_types["appgov_app_proposal"].case_form(old)
+        assert "contact_phone" not in form and form.validate(), form.errors
+    login(staff, "reviewer")
+    shown = staff.get(f"/cases/{old.id}", headers=ZH).text
+    assert "行動應用軟體名稱" in shown and "App 正式名稱" not in shown  # version 1's label
+    assert "承辦人聯絡電話" not in shown
