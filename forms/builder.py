@@ -28,7 +28,7 @@ import threading
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -408,6 +408,8 @@ class FormDefinition:
     _shown_when: dict = field(default_factory=dict, repr=False, compare=False)
     _unbound: dict = field(default_factory=dict, repr=False, compare=False)
     _classes: dict = field(default_factory=dict, repr=False, compare=False)
+    #: the asked fields per set of applied rules (of those the definition names)
+    _asked: dict = field(default_factory=dict, repr=False, compare=False)
     _lock: Any = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
@@ -438,7 +440,21 @@ class FormDefinition:
 
     def asked(self, applies) -> tuple[str, ...]:
         """Names of the fields asked where ``applies(rule_id) -> bool`` says which rules
-        apply: the field's and its section's rules."""
+        apply: the field's and its section's rules. Kept per set of applied rules (of the
+        few the definition names), so a request asks ``applies`` once per rule."""
+        applied = frozenset(rule for rule in self._rule_ids if applies(rule))
+        asked = self._asked.get(applied)
+        if asked is None:
+            asked = self._asked[applied] = self._asked_where(applied.__contains__)
+        return asked
+
+    @cached_property
+    def _rule_ids(self) -> frozenset[str]:
+        """Every rule ID the fields and sections name."""
+        ids = {rule for spec in self.fields for rule in rules_of(spec)}
+        return frozenset(ids | {rule for section in self.sections for rule in section.rules})
+
+    def _asked_where(self, applies) -> tuple[str, ...]:
         asked = []
         for spec in self.fields:
             section = self._section_of.get(spec["name"])

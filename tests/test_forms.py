@@ -398,3 +398,20 @@ def test_required_if_whose_other_field_is_not_asked_is_optional(request_context)
     form_class = definition.form_class_for({"app_name", "open_data_reason"})
     form = form_class(formdata=MultiDict({"app_name": "x"}))
     assert form.validate(), form.errors
+
+
+def test_the_asked_fields_are_kept_per_set_of_applied_rules():
+    from appgov_plugin.forms import builder
+
+    definition = builder.load("tn_self_assessment")
+    calls = []
+
+    def applies(rule):
+        calls.append(rule)
+        return rule.startswith("TN-")
+
+    first = definition.asked(applies)
+    assert len(calls) == len(set(calls))  # each rule asked once, not once per field
+    assert definition.asked(applies) is first  # the same set of applied rules: kept
+    none_apply = definition.asked(lambda rule: False)
+    assert set(none_apply) < set(first)  # fields of rules that apply nowhere are not asked
