@@ -186,3 +186,31 @@ def counting_queries(app):
         yield statements
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
+
+
+# -- raw SQL, as a script with the database's rights -------------------------------------------
+
+
+def raw_connection():
+    """A connection of its own, as a script with the database's rights has (the app's session
+    ended first: on PostgreSQL, TRUNCATE and DROP TRIGGER wait for open transactions)."""
+    db.session.rollback()
+    return db.engine.begin()
+
+
+def insert_agency_and_user(conn) -> None:
+    """Agency 1 (``a``, Tainan) and its staff member user 1 (``u``), in raw SQL: what the
+    migration tests put in an old schema before upgrading it."""
+    conn.execute(
+        sa.text(
+            "INSERT INTO host_agency (id, code, name_zh, name_en, city) "
+            "VALUES (1, 'a', '甲', 'A', 'tainan')"
+        )
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO host_user (id, username, display_name, password_hash, role, "
+            "agency_id, active) VALUES (1, 'u', 'U', 'x', 'agency_staff', 1, :yes)"
+        ),
+        {"yes": True},
+    )

@@ -19,7 +19,15 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from casework import ANSWERS, add_user, history, new_proposal, posted
+from casework import (
+    ANSWERS,
+    add_user,
+    history,
+    insert_agency_and_user,
+    new_proposal,
+    posted,
+    raw_connection,
+)
 from casework import visible_text as text_of
 from hosting import login
 from sqlalchemy import event
@@ -80,13 +88,6 @@ def _raw_rows(case_id: int) -> list[tuple]:
         ).all()
 
 
-def _attacker():
-    """A connection of its own, as a script with the database's rights has (the app's session
-    ended first: on PostgreSQL, TRUNCATE and DROP TRIGGER wait for open transactions)."""
-    db.session.rollback()
-    return db.engine.begin()
-
-
 def _drop_history_triggers(conn) -> None:
     """What an attacker with the database's rights does first."""
     if conn.dialect.name == "sqlite":
@@ -122,7 +123,7 @@ def test_raw_sql_and_core_updates_and_deletes_are_refused_by_the_database(app):
             history_table.delete().where(history_table.c.case_id == sa.bindparam("case")),
         ]
         for statement in attempts:
-            with pytest.raises(DBAPIError, match="append-only"), _attacker() as conn:
+            with pytest.raises(DBAPIError, match="append-only"), raw_connection() as conn:
                 conn.execute(statement, {"case": case_id})
         assert _raw_rows(case_id) == before
 
@@ -164,10 +165,10 @@ def test_truncate_and_deleting_a_case_with_history_are_refused(app):
         case_id = _approved_proposal()
         before = _raw_rows(case_id)
         if db.engine.dialect.name == "postgresql":
-            with pytest.raises(DBAPIError, match="append-only: TRUNCATE"), _attacker() as c:
+            with pytest.raises(DBAPIError, match="append-only: TRUNCATE"), raw_connection() as c:
                 c.execute(sa.text("TRUNCATE host_case_history"))
         # SQLite: the revision's trigger; PostgreSQL: the foreign key
-        with pytest.raises(DBAPIError), _attacker() as conn:
+        with pytest.raises(DBAPIError), raw_connection() as conn:
             conn.execute(sa.text("DELETE FROM host_case WHERE id = :id"), {"id": case_id})
         assert _raw_rows(case_id) == before
         assert db.session.get(Case, case_id) is not None
@@ -242,7 +243,7 @@ def test_verify_heads_digest_shows_a_last_row_rewritten_with_its_hash(app):
         last_id = _raw_rows(case_id)[-1].id
         last = db.session.get(CaseHistory, last_id)
         forged = chain_hash(last.previous_hash, {**history_content(last), "comment": "forged"})
-        with _attacker() as conn:
+        with raw_connection() as conn:
             _drop_history_triggers(conn)
             conn.execute(
                 sa.text(
@@ -259,7 +260,7 @@ def test_verify_reports_a_comment_edited_behind_the_triggers(app):
     with app.app_context():
         case_id = _approved_proposal()
         _open, submit, _approve = _raw_rows(case_id)
-        with _attacker() as conn:
+        with raw_connection() as conn:
             _drop_history_triggers(conn)
             conn.execute(
                 sa.text("UPDATE host_case_history SET comment = 'looks fine' WHERE id = :id"),
@@ -277,7 +278,7 @@ def test_verify_reports_the_row_after_a_deleted_one(app):
     with app.app_context():
         case_id = _approved_proposal()
         _open, submit, approve = _raw_rows(case_id)
-        with _attacker() as conn:
+        with raw_connection() as conn:
             _drop_history_triggers(conn)
             conn.execute(sa.text("DELETE FROM host_case_history WHERE id = :id"), {"id": submit.id})
     result = app.test_cli_runner().invoke(args=VERIFY)
@@ -292,7 +293,7 @@ def test_verify_reports_a_removed_last_row_by_the_case_state(app):
     with app.app_context():
         case_id = _approved_proposal()
         _open, submit, approve = _raw_rows(case_id)
-        with _attacker() as conn:
+        with raw_connection() as conn:
             _drop_history_triggers(conn)
             conn.execute(
                 sa.text("DELETE FROM host_case_history WHERE id = :id"), {"id": approve.id}
@@ -382,7 +383,7 @@ def test_a_fork_of_the_chain_is_refused_by_the_database(app):
         case_id = new_proposal()
         (opened,) = _raw_rows(case_id)
         staff = _user("staff")
-        with pytest.raises(DBAPIError), _attacker() as conn:
+        with pytest.raises(DBAPIError), raw_connection() as conn:
             conn.execute(
                 CaseHistory.__table__.insert().values(
                     case_id=case_id,
@@ -407,20 +408,8 @@ def test_the_migration_chains_existing_rows_and_downgrades(sample_host_factory):
     with app.app_context():
         config = migrate.get_config(str(MIGRATIONS_DIR))
         command.upgrade(config, "3f1c2a9d7b40")
-        with _attacker() as conn:
-            conn.execute(
-                sa.text(
-                    "INSERT INTO host_agency (id, code, name_zh, name_en, city) "
-                    "VALUES (1, 'a', '甲', 'A', 'tainan')"
-                )
-            )
-            conn.execute(
-                sa.text(
-                    "INSERT INTO host_user (id, username, display_name, password_hash, role, "
-                    "agency_id, active) VALUES (1, 'u', 'U', 'x', 'agency_staff', 1, :yes)"
-                ),
-                {"yes": True},
-            )
+        with raw_connection() as conn:
+            insert_agency_and_user(conn)
             for case_id, status in ((1, "submitted"), (2, "draft")):
                 conn.execute(
                     sa.text(
@@ -467,14 +456,14 @@ def test_the_migration_chains_existing_rows_and_downgrades(sample_host_factory):
         result = app.test_cli_runner().invoke(args=VERIFY)
         assert result.exit_code == 0, result.output
         assert "OK: 2 cases, 4 history rows" in result.output
-        with pytest.raises(DBAPIError), _attacker() as conn:
+        with pytest.raises(DBAPIError), raw_connection() as conn:
             conn.execute(sa.text("UPDATE host_case_history SET comment = 'x'"))
 
         db.session.rollback()
         command.downgrade(config, "3f1c2a9d7b40")
         columns = {c["name"] for c in sa.inspect(db.engine).get_columns("host_case_history")}
         assert not {"previous_hash", "row_hash"} & columns
-        with _attacker() as conn:  # no trigger left
+        with raw_connection() as conn:  # no trigger left
             conn.execute(sa.text("UPDATE host_case_history SET comment = 'x' WHERE id = 1"))
             conn.execute(sa.text("DELETE FROM host_case_history WHERE id = 2"))
         command.upgrade(config, "head")

@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 import wtforms
 from alembic import command
-from casework import add_user
+from casework import add_user, insert_agency_and_user, raw_connection
 from casework import visible_text as text_of
 from flask_login import AnonymousUserMixin
 from hosting import login
@@ -538,11 +538,6 @@ def test_the_default_limit_takes_the_largest_upload_and_the_environment(
 # -- the migration -------------------------------------------------------------------------------
 
 
-def _attacker():
-    db.session.rollback()
-    return db.engine.begin()
-
-
 def test_the_form_key_migration_backfills_and_keeps_the_append_only_triggers(
     sample_host_factory, plugin
 ):
@@ -550,20 +545,8 @@ def test_the_form_key_migration_backfills_and_keeps_the_append_only_triggers(
     with app.app_context():
         config = migrate.get_config(str(MIGRATIONS_DIR))
         command.upgrade(config, "b8d4f2a1e032")
-        with _attacker() as conn:
-            conn.execute(
-                sa.text(
-                    "INSERT INTO host_agency (id, code, name_zh, name_en, city) "
-                    "VALUES (1, 'a', '甲', 'A', 'tainan')"
-                )
-            )
-            conn.execute(
-                sa.text(
-                    "INSERT INTO host_user (id, username, display_name, password_hash, role, "
-                    "agency_id, active) VALUES (1, 'u', 'U', 'x', 'agency_staff', 1, :yes)"
-                ),
-                {"yes": True},
-            )
+        with raw_connection() as conn:
+            insert_agency_and_user(conn)
             for case_id, type_key in ((1, KEY), (2, "leave")):
                 conn.execute(
                     sa.text(
@@ -598,9 +581,9 @@ def _assert_history_is_append_only():
         "UPDATE host_case_history SET comment = 'rewritten'",
         "DELETE FROM host_case_history",
     ):
-        with pytest.raises(DBAPIError, match="append-only"), _attacker() as conn:
+        with pytest.raises(DBAPIError, match="append-only"), raw_connection() as conn:
             conn.execute(sa.text(statement))
-    with pytest.raises(DBAPIError), _attacker() as conn:  # SQLite: trigger; PostgreSQL: FK
+    with pytest.raises(DBAPIError), raw_connection() as conn:  # SQLite: trigger; PostgreSQL: FK
         conn.execute(sa.text("DELETE FROM host_case WHERE id = 1"))
     with db.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM host_case_history")).scalar() == 1
