@@ -586,19 +586,6 @@ def load(key: str) -> FormDefinition:
     return parse(resource.read_text(encoding="utf-8"), source=f"forms/{key}.toml")
 
 
-def deployment_form(key: str, data=None, **kwargs) -> AppGovForm:
-    """Form ``key`` as this deployment asks it today (inside an application running appgov):
-    the host calls it for a new case, and with ``data=case.data`` for a stored one."""
-    from appgov_plugin.state import get_state
-
-    return load(key).form_for(get_state().policy(), data=data, **kwargs)
-
-
-def proposal_form(data=None, **kwargs) -> AppGovForm:
-    """The app development proposal (TN-EVAL-1..5 or KH-EVAL-1) this deployment asks."""
-    return deployment_form("app_proposal", data=data, **kwargs)
-
-
 __all__ = [
     "FIELD_TYPES",
     "AppGovForm",
@@ -611,8 +598,6 @@ __all__ = [
     "WholeNumberField",
     "available",
     "build",
-    "deployment_form",
     "load",
     "parse",
-    "proposal_form",
 ]
