@@ -36,6 +36,7 @@ MODEL_MODULES = (
     "appgov_plugin.policy.models",
     "appgov_plugin.apps.models",
     "appgov_plugin.forms.store",
+    "appgov_plugin.lifecycle.models",
 )
 
 

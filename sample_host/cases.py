@@ -349,11 +349,13 @@ def create_case(
     owner: User,
     data: Mapping[str, Any],
     form: FormRef | None = None,
+    comment: str = "",
 ) -> Case:
     """Add a case in the workflow's initial state plus its opening history row (no commit).
 
     ``form`` is the form the answers were given with (default: the case type's live one,
-    :meth:`CaseType.current_form`); the case keeps it for good."""
+    :meth:`CaseType.current_form`); the case keeps it for good. ``comment``: why the case
+    was opened, when a plug-in opened it (``casehost_open_case``)."""
     form = case_type.current_form() if form is None else form
     case = Case(
         type_key=case_type.key,
@@ -366,7 +368,13 @@ def create_case(
     )
     db.session.add(case)
     db.session.add(
-        CaseHistory(case=case, actor=owner, transition=OPENED, to_state=case.status, comment="")
+        CaseHistory(
+            case=case,
+            actor=owner,
+            transition=OPENED,
+            to_state=case.status,
+            comment=clean_comment(comment),
+        )
     )
     db.session.flush()
     return case

@@ -76,6 +76,8 @@ def load_demo_data() -> list[DemoLogin]:
             display_name=display_name,
             role=role,
             agency=agencies.get(agency_code),
+            # notifications go to a reserved example domain: nothing leaves a demo
+            email=f"{username}@example.org",
         )
         user.set_password(demo_password(username))
         db.session.add(user)

@@ -7,9 +7,13 @@ import sqlalchemy as sa
 
 from appgov_plugin.host import hookimpl
 
-from .cases import may_read, reads_answers
+from appgov_plugin.host.contract import ContractError
+
+from .auth import ADMIN_ROLES, AGENCY_SCOPED_ROLES
+from .cases import create_case, may_read, reads_answers
 from .extensions import db
 from .models import Agency, Case, User
+from .plugins import current_host
 
 #: The largest id of ``host_case.id`` (an INTEGER on both backends).
 _MAX_CASE_ID = 2**31 - 1
@@ -55,3 +59,57 @@ def casehost_case_for_reader(app, case_id, user):
     if case is None or not may_read(user, case) or not reads_answers(user, case):
         return None
     return case
+
+
+@hookimpl
+def casehost_users(app, roles, agency_code):
+    """Active users in ``roles`` who act for ``agency_code``: agency roles of that agency,
+    city-wide roles of its city (the reading and acting scope of the case pages)."""
+    agency = db.session.scalar(sa.select(Agency).where(Agency.code == agency_code))
+    roles = [role for role in roles if role not in ADMIN_ROLES]
+    if agency is None or not roles:
+        return []
+    own = [role for role in roles if role in AGENCY_SCOPED_ROLES]
+    city = [role for role in roles if role not in AGENCY_SCOPED_ROLES]
+    same_city = sa.select(Agency.id).where(Agency.city == agency.city)
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(
+                User.active.is_(True),
+                sa.or_(
+                    sa.and_(User.role.in_(own), User.agency_id == agency.id),
+                    sa.and_(User.role.in_(city), User.agency_id.in_(same_city)),
+                ),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+@hookimpl
+def casehost_open_case(app, type_key, agency_code, data, owner_username, comment):
+    """A case opened for a plug-in: owned by ``owner_username`` when that is an active user
+    of the agency in the case type's creator role, else by the agency's first such user; the
+    opening row carries ``comment``. Nothing is committed."""
+    case_types = current_host().case_types
+    if type_key not in case_types:
+        raise ContractError(f"casehost_open_case: unknown case type {type_key!r}")
+    case_type = case_types[type_key]
+    agency = db.session.scalar(sa.select(Agency).where(Agency.code == agency_code))
+    if agency is None:
+        raise ContractError(f"casehost_open_case: unknown agency code {agency_code!r}")
+    candidates = sa.select(User).where(
+        User.active.is_(True), User.agency_id == agency.id, User.role == case_type.creator_role
+    )
+    owner = None
+    if owner_username:
+        owner = db.session.scalar(candidates.where(User.username == owner_username))
+    if owner is None:
+        owner = db.session.scalar(candidates.order_by(User.id).limit(1))
+    if owner is None:
+        raise ContractError(
+            f"casehost_open_case: agency {agency_code!r} has no active "
+            f"{case_type.creator_role} to own a {type_key!r} case"
+        )
+    return create_case(case_type, agency, owner, data, comment=comment)

@@ -106,6 +106,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(sa.String(30))
     agency_id: Mapped[int | None] = mapped_column(sa.ForeignKey("host_agency.id"), index=True)
     locale: Mapped[str | None] = mapped_column(sa.String(20))
+    #: where notifications are sent (``casehost_users``); NULL: in-app messages only
+    email: Mapped[str | None] = mapped_column(sa.String(254))
     active: Mapped[bool] = mapped_column(default=True)
     #: Part of the session's user id (:meth:`get_id`): raised on log-out and on a password
     #: change, which ends every session (cookie) issued before (sample_host.auth).

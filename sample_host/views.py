@@ -7,7 +7,16 @@ from typing import Any
 
 import sqlalchemy as sa
 import wtforms
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -16,6 +25,7 @@ from wtforms import SelectField, StringField, validators
 
 from appgov_plugin.forms.builder import AppGovForm
 from appgov_plugin.forms.fields import TaiwanDateField
+from appgov_plugin.host.manager import case_deadlines
 from appgov_plugin.i18n import format_date, format_datetime
 
 from .answers import _list_separator, answer_fields, case_answers, display_answer
@@ -63,11 +73,18 @@ def _case_helpers() -> dict:
         "role_labels": ROLE_LABELS,
         "host_is_admin": current_host().is_admin,
         "host_nav_links": lambda: current_host().contributions.nav_links,
+        "deadlines_of": deadlines_of,
         # TIME-5: Taipei time; short in tables, long in running text
         "format_datetime": format_datetime,
         "format_date": format_date,
         "comment_max_length": COMMENT_MAX_LENGTH,
     }
+
+
+def deadlines_of(cases) -> dict:
+    """``{case id: CaseDeadline}`` the plug-ins keep for ``cases`` (one hook call per list)."""
+    host = current_host()
+    return case_deadlines(current_app, host.pm, [case.id for case in cases])
 
 
 # -- reading stored answers: sample_host.answers ---------------------------------------------

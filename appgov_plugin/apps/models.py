@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -12,6 +14,8 @@ from ..i18n import _l
 APP_STATUSES = {
     "proposed": _l("Proposed"),
     "in_development": _l("In development"),
+    #: KH-EVAL-3: the authority stopped an app developed without approval
+    "stopped": _l("Development stopped"),
     "listed": _l("Listed"),
     "suspended": _l("Temporarily taken down"),
     "delisted": _l("Delisted"),
@@ -35,7 +39,7 @@ class App(TimestampMixin, Base):
     agency_code: Mapped[str] = mapped_column(sa.String(64), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    status: Mapped[str] = mapped_column(sa.String(32), default="proposed")
+    status: Mapped[str] = mapped_column(sa.String(32), default="proposed", index=True)
     #: KH-VER-1: MAJOR.MINOR.PATCH
     version: Mapped[str | None] = mapped_column(sa.String(32))
     ios_url: Mapped[str | None] = mapped_column(sa.String(500))
@@ -44,6 +48,17 @@ class App(TimestampMixin, Base):
     #: host case id of the development proposal that approved it (KH-EVAL-1, TN-EVAL-1);
     #: set by the workflow, never typed in
     proposal_case_id: Mapped[int | None] = mapped_column(sa.Integer, unique=True)
+    #: the agency's contact for the app: who filed its proposal (host username); cases
+    #: appgov opens for the app (a plan, a forced delisting) are owned by them
+    contact_username: Mapped[str | None] = mapped_column(sa.String(80))
+    #: KH-LIST-2: the icon of the approved listing (an uploaded file's reference)
+    icon: Mapped[dict | None] = mapped_column(sa.JSON)
+    #: the first listing's approval date (TN-LIST-1, KH-LIST-2)
+    listed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    #: an approved permanent delisting waits for this date (TN-DEL-2); the sweep applies it
+    delist_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    #: KH-SEC-1 (3): taken down for a security risk, so its relisting needs a test report
+    security_takedown: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     __table_args__ = (
         sa.CheckConstraint(
@@ -55,6 +70,11 @@ class App(TimestampMixin, Base):
         sa.CheckConstraint(web_address("ios_url"), name="ios_url"),
         sa.CheckConstraint(web_address("android_url"), name="android_url"),
     )
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        """The stores the app is listed in (a store link each)."""
+        return tuple(p for p, url in (("ios", self.ios_url), ("android", self.android_url)) if url)
 
     def __str__(self) -> str:
         return self.name

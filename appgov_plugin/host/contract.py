@@ -191,6 +191,17 @@ class Workflow:
 
 
 @dataclass(frozen=True)
+class CaseDeadline:
+    """A case's next due date, as a plug-in answers it to ``casehost_case_deadlines``:
+    ``due_on`` (a date), ``label`` (what is due, e.g. "the authority's review of the plan,
+    KH-KPI-3"), ``overdue`` (past due and not done)."""
+
+    due_on: dt.date
+    label: Any
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
 class FormRef:
     """Which form a case is filed with: the form's ``key`` and its ``version``.
 

@@ -12,10 +12,14 @@ Call order at start-up (what :func:`appgov_plugin.host.manager.install_plugins` 
 ``casehost_cli_commands``.
 ``casehost_upgrade_schema`` and ``casehost_demo_data`` run when the host migrates or seeds
 its database; the two transition hooks run on every case transition.
-``casehost_agencies`` and ``casehost_case_for_reader`` go the other way: the host implements
-them and plug-ins ask them (through the plugin manager the host publishes as
-``app.extensions["casehost"].pm``) whenever they need the host's agencies, or a case the
-current user may read.
+``casehost_case_deadlines`` runs whenever the host lists or shows cases (the inbox, a case
+page): plug-ins answer the due dates of the cases they know.
+``casehost_agencies``, ``casehost_case_for_reader``, ``casehost_users`` and
+``casehost_open_case`` go the other way: the host implements them and plug-ins ask them
+(through the plugin manager the host publishes as ``app.extensions["casehost"].pm``)
+whenever they need the host's agencies, a case the current user may read, the people who
+act for an agency, or a new case the plug-in opens itself (a plan the authority asks for, a
+case a rule demands).
 
 Every hook here is documented with an example in ``docs/host_hooks.md``.
 """
@@ -74,8 +78,10 @@ def casehost_blueprints(app, register):
 def casehost_nav_links(app, register):
     """Contribute links to the host's main navigation.
 
-    :param register: ``register(label, endpoint)``; the host shows the link to logged-in
-        users and builds it with ``url_for(endpoint)``.
+    :param register: ``register(label, endpoint, badge=None)``; the host shows the link to
+        logged-in users and builds it with ``url_for(endpoint)``. ``badge``, when given, is a
+        zero-argument callable the host asks on each page for the current user: a number to
+        show beside the link (e.g. unread messages), ``0`` or ``None`` for none.
     :returns: nothing.
     """
 
@@ -184,4 +190,51 @@ def casehost_case_for_reader(app, case_id, user):
         ``user`` may read its answers, else ``None``: a missing case and a case closed to
         the user answer alike, so a guessed id tells nothing. The first non-``None`` answer
         wins.
+    """
+
+
+@hookspec
+def casehost_case_deadlines(app, case_ids):
+    """The due dates of cases waiting for a step, for the host to show (inbox, case page).
+
+    :param case_ids: the ids of the cases the host is about to show (one call per page,
+        whatever their number: answer with one query).
+    :returns: ``{case_id: CaseDeadline}`` (:class:`~appgov_plugin.host.contract.CaseDeadline`:
+        the due date, what is due, whether it is overdue) for the cases the plug-in keeps a
+        deadline of; cases it does not know are left out. The host merges every plug-in's
+        answer.
+    """
+
+
+@hookspec(firstresult=True)
+def casehost_users(app, roles, agency_code):
+    """The active people who act in one of ``roles`` for agency ``agency_code``.
+
+    Implemented by the host; plug-ins ask it to address a notification ("the reviewers of
+    this agency's city", "the staff of this agency"). An agency role (``agency_staff``,
+    ``agency_head``) acts for its own agency; a city-wide role for every agency of its city;
+    the administrator for none.
+
+    :param roles: role names of :data:`~appgov_plugin.host.contract.STANDARD_ROLES`.
+    :returns: a list of objects with ``username``, ``display_name``, ``email`` (``None`` when
+        unknown) and ``locale`` (the person's language, ``None``: the host's default); the
+        first non-``None`` answer wins.
+    """
+
+
+@hookspec(firstresult=True)
+def casehost_open_case(app, type_key, agency_code, data, owner_username, comment):
+    """Open a case of ``type_key`` for agency ``agency_code`` through the host, as if its
+    owner had filed it: the workflow's initial state, an opening history row carrying
+    ``comment`` (why it was opened, e.g. "asked for by the reviewer, KH-KPI-3").
+
+    Implemented by the host; runs inside the caller's transaction (the host commits nothing).
+    The host stores the case type's current form with it (``CaseType.current_form()``).
+
+    :param owner_username: who owns the case (the agency's contact for it); when ``None``,
+        unknown or inactive, the host picks an active user of the agency in the case type's
+        ``creator_role``.
+    :returns: the new case (:class:`~appgov_plugin.host.contract.CaseLike`); raise
+        :class:`~appgov_plugin.host.contract.ContractError` when the agency has nobody who
+        could own it.
     """

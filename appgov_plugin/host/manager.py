@@ -43,8 +43,9 @@ class Contributions:
 
     case_types: CaseTypeRegistry = field(default_factory=CaseTypeRegistry)
     admin_views: list = field(default_factory=list)
-    #: (label, endpoint) pairs for the host's main navigation
-    nav_links: list[tuple[Any, str]] = field(default_factory=list)
+    #: (label, endpoint, badge) for the host's main navigation; ``badge`` is ``None`` or a
+    #: zero-argument callable answering a number for the current user
+    nav_links: list[tuple[Any, str, Any]] = field(default_factory=list)
 
 
 def _plugin_names(pm: pluggy.PluginManager, hook_name: str) -> list[tuple[str, object]]:
@@ -88,7 +89,10 @@ def install_plugins(app, db, admin, pm: pluggy.PluginManager) -> Contributions:
         app=app, register=lambda bp, url_prefix=None: blueprints.append((bp, url_prefix))
     )
     pm.hook.casehost_nav_links(
-        app=app, register=lambda label, endpoint: contributions.nav_links.append((label, endpoint))
+        app=app,
+        register=lambda label, endpoint, badge=None: contributions.nav_links.append(
+            (label, endpoint, badge)
+        ),
     )
     views = []
     pm.hook.casehost_admin_views(app=app, db=db, register=views.append)
@@ -110,10 +114,25 @@ def install_plugins(app, db, admin, pm: pluggy.PluginManager) -> Contributions:
     return contributions
 
 
+def case_deadlines(app, pm, case_ids) -> dict:
+    """Every plug-in's ``casehost_case_deadlines`` answer for ``case_ids``, merged (for a case
+    two plug-ins answer, the earlier due date)."""
+    merged: dict = {}
+    if not case_ids:
+        return merged
+    for answer in pm.hook.casehost_case_deadlines(app=app, case_ids=list(case_ids)):
+        for case_id, deadline in (answer or {}).items():
+            known = merged.get(case_id)
+            if known is None or deadline.due_on < known.due_on:
+                merged[case_id] = deadline
+    return merged
+
+
 __all__ = [
     "ENTRY_POINT_GROUP",
     "ContractError",
     "Contributions",
+    "case_deadlines",
     "collect_case_types",
     "collect_translation_dirs",
     "get_host_plugin_manager",
