@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from appgov_plugin.host import hookimpl
-
 from appgov_plugin.host.contract import ContractError
 
 from .auth import ADMIN_ROLES, AGENCY_SCOPED_ROLES

@@ -181,6 +181,10 @@ class Case(db.Model):
     def agency_code(self) -> str:
         return self.agency.code
 
+    @property
+    def owner_username(self) -> str:
+        return self.owner.username
+
     def __str__(self) -> str:
         return f"#{self.id} {self.type_key} ({self.status})"
 

@@ -51,6 +51,8 @@ class CaseLike(Protocol):
     #: The form the case was filed with (:class:`FormRef`); ``None``: not recorded.
     form_key: str | None
     form_version: int | None
+    #: The username of the case's owner (who opened it).
+    owner_username: str
 
 
 class UserLike(Protocol):

@@ -21,7 +21,9 @@ from ..forms import store as form_store
 from ..forms import views as forms_views
 from ..i18n import DOMAIN, _l, translations_dir
 from ..lifecycle import case_types as lifecycle_case_types
+from ..lifecycle import deadlines as lifecycle_deadlines
 from ..lifecycle import demo as lifecycle_demo
+from ..lifecycle import workflows as lifecycle_workflows
 from ..rollout import case_types as rollout_case_types
 from ..rollout import demo as rollout_demo
 from ..rulebook import admin as rulebook_admin
@@ -43,7 +45,7 @@ COMMANDS = (rulebook_cli, forms_cli)
 ADMIN = (apps_admin, rulebook_admin, forms_admin)
 CASE_TYPES = (apps_case_types, lifecycle_case_types, rollout_case_types, training_case_types)
 DEMO = (apps_demo, lifecycle_demo, rollout_demo, training_demo)
-WORKFLOWS = (apps_workflows,)
+WORKFLOWS = (apps_workflows, lifecycle_workflows)
 
 
 @hookimpl
@@ -108,7 +110,7 @@ def casehost_demo_data(app, db, open_case, users):
 @hookimpl
 def casehost_before_transition(case, transition, user, comment):
     for module in WORKFLOWS:
-        reason = module.veto(case, transition, user)
+        reason = module.veto(case, transition, user, comment)
         if reason:
             return reason
     return None
@@ -117,7 +119,12 @@ def casehost_before_transition(case, transition, user, comment):
 @hookimpl
 def casehost_after_transition(case, transition, user, comment):
     for module in WORKFLOWS:
-        module.after(case, transition)
+        module.after(case, transition, user, comment)
+
+
+@hookimpl
+def casehost_case_deadlines(app, case_ids):
+    return lifecycle_deadlines.case_deadlines(case_ids)
 
 
 @hookimpl(trylast=True)
@@ -129,4 +136,16 @@ def casehost_agencies(app):
 @hookimpl(trylast=True)
 def casehost_case_for_reader(app, case_id, user):
     # the host answers (its reading rule); a host that does not lets nobody read a case here
+    return None
+
+
+@hookimpl(trylast=True)
+def casehost_users(app, roles, agency_code):
+    # the host answers (its users); a host that does not gets in-app messages for nobody
+    return []
+
+
+@hookimpl(trylast=True)
+def casehost_open_case(app, type_key, agency_code, data, owner_username, comment):
+    # the host answers; without it appgov cannot open the cases the rules demand, and says so
     return None
