@@ -196,6 +196,12 @@ class AppGovForm(FlaskForm):
             elif isinstance(value, Decimal):
                 value = str(value)
             data[form_field.name] = value
+        for form_field in self:  # what a field stores beside its answer (an app's name)
+            derived = getattr(form_field, "derived_answers", None)
+            if callable(derived) and form_field.name not in self._appgov_hidden:
+                for name, value in derived().items():
+                    if name not in self._fields:
+                        data[name] = value
         return data
 
 
@@ -366,8 +372,12 @@ def _unbound(spec: dict, section: dict | None = None, in_row: bool = False):
                 requirement=requirement,
                 **kwargs,
             )
+        case "app":
+            from appgov_plugin.apps.fields import AppField  # the app registry's own field
+
+            return AppField(statuses=spec.get("statuses", ()), **kwargs)
         case "file":
-            from appgov_plugin.forms.files import UploadField  # helper H3's field
+            from appgov_plugin.forms.files import UploadField
 
             return UploadField(
                 accept=tuple(spec.get("accept", ("pdf",))),

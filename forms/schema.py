@@ -32,6 +32,7 @@ FIELD_TYPES = (
     "rows",
     "notice",
     "computed",
+    "app",
 )
 TEXT_TYPES = ("string", "text")
 #: ``format`` of a ``string`` field: ``version`` is MAJOR.MINOR.PATCH (rule KH-VER-1)
@@ -75,6 +76,8 @@ TYPE_KEYS: dict[str, frozenset[str]] = {
     "rows": frozenset({"columns", "min_rows", "max_rows", "totals"}),
     "notice": frozenset({"text"}),
     "computed": frozenset({"check", "args"}),
+    # one app of the registry the agency files for, in one of ``statuses`` (default: any)
+    "app": frozenset({"statuses"}),
 }
 #: The notice has no label, help nor answer.
 NOTICE_KEYS = frozenset({"name", "type", "text", "rule", "shown_when"})
@@ -350,6 +353,21 @@ class _Checker:
                 self.fail(where, "minimum", f"{minimum!r} exceeds the maximum {maximum!r}")
             if "at_least" in spec:
                 self.policy_check(where, "at_least", spec["at_least"], "number", own=name)
+        if kind == "app" and "statuses" in spec:
+            from appgov_plugin.apps.models import APP_STATUSES
+
+            statuses = spec["statuses"]
+            if not isinstance(statuses, list) or not statuses:
+                self.fail(
+                    where, "statuses", f"a list of app statuses from {', '.join(APP_STATUSES)}"
+                )
+            for status in statuses:
+                if status not in APP_STATUSES:
+                    self.fail(
+                        where,
+                        "statuses",
+                        f"unknown app status {status!r}; known: {', '.join(APP_STATUSES)}",
+                    )
         if kind in CHOICE_TYPES:
             choices = spec.get("choices")
             if not isinstance(choices, list) or not choices:
