@@ -20,6 +20,20 @@ DEFAULTS: dict[str, object] = {
     # root); the host's MAX_CONTENT_LENGTH should allow at least the largest.
     "APPGOV_UPLOAD_MAX_MB": 50,
     "APPGOV_UPLOAD_DIR": None,
+    # Notifications by e-mail (appgov_plugin.notifications): none without a server. Sent
+    # after the step's transaction commits; failures are retried (flask appgov mail send).
+    "APPGOV_MAIL_SERVER": None,
+    "APPGOV_MAIL_PORT": 25,
+    "APPGOV_MAIL_USE_TLS": False,  # STARTTLS on the plain port
+    "APPGOV_MAIL_USE_SSL": False,  # TLS from the start (port 465)
+    "APPGOV_MAIL_USERNAME": None,
+    "APPGOV_MAIL_PASSWORD": None,
+    "APPGOV_MAIL_SENDER": None,  # the From address; default appgov@localhost
+    "APPGOV_MAIL_TIMEOUT": 10,  # seconds for the SMTP connection
+    "APPGOV_MAIL_MAX_ATTEMPTS": 10,  # tries before a failing e-mail is left alone
+    # The site's address (scheme and host, https://intranet.example.gov.tw) for the links in
+    # e-mail; default: the host of the request that queued it.
+    "APPGOV_BASE_URL": None,
 }
 
 

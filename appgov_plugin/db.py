@@ -37,6 +37,7 @@ MODEL_MODULES = (
     "appgov_plugin.apps.models",
     "appgov_plugin.forms.store",
     "appgov_plugin.lifecycle.models",
+    "appgov_plugin.notifications.models",
 )
 
 

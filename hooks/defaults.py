@@ -136,3 +136,8 @@ def appgov_fitness_review_needed(policy, outcomes):
         run = run + 1 if outcome == "fail" else 0
         longest = max(longest, run)
     return longest >= policy.param("consecutive_fails_for_review")
+
+
+# the notifications' shared default (in-app messages, e-mail after commit) answers from here,
+# with the rules' defaults: appgov_plugin/notifications/default.py
+from appgov_plugin.notifications.default import appgov_notify  # noqa: E402, F401

@@ -11,6 +11,7 @@ import pluggy
 from flask import current_app, has_app_context
 
 from ..i18n import _, _l, current_locale
+from ..notifications import hookspecs as notification_hookspecs
 from . import hookspecs
 from .facade import Policy
 from .rulebook import profile_label
@@ -18,6 +19,8 @@ from .rulebook import profile_label
 ENTRY_POINT_GROUP = "appgov"
 PROFILES: tuple[str, ...] = ("tainan", "kaohsiung", "taipei")
 DEFAULTS_MODULE = "appgov_plugin.hooks.defaults"
+#: hook specifications of the city plugin manager: the rules, the notifications
+HOOKSPEC_MODULES = (hookspecs, notification_hookspecs)
 
 _managers: dict[tuple, pluggy.PluginManager] = {}
 _lock = threading.Lock()
@@ -61,7 +64,8 @@ def build_plugin_manager(
     """
     check_profile(profile)
     pm = pluggy.PluginManager(hookspecs.PROJECT)
-    pm.add_hookspecs(hookspecs)
+    for specs in HOOKSPEC_MODULES:
+        pm.add_hookspecs(specs)
     pm.register(importlib.import_module(DEFAULTS_MODULE), name="appgov.defaults")
     pm.register(importlib.import_module(f"appgov_plugin.hooks.{profile}"), name=f"appgov.{profile}")
     if load_entrypoints:
