@@ -40,6 +40,9 @@ VERSION_KINDS = ("listed", "version", "relisted")
 #: The image kinds an icon is served as (KH-LIST-2: PNG or JPEG); anything else is 404.
 ICON_TYPES = ("png", "jpeg")
 
+#: The endpoint of the app history's exports (built by the lifecycle's exports module).
+HISTORY_EXPORT = "appgov.app_history_export"
+
 #: What each kind of history step is called (``AppEvent.kind``).
 EVENT_LABELS = {
     "registered": _l("Registered"),
@@ -343,6 +346,8 @@ def app_detail(app_id):
         if has_case_page
         else (lambda case_id: None),
         mailbox_rule=current.applies("TN-EVAL-4") or current.applies("TN-MAIL-1"),
+        # the history's CSV/XLSX/ODS (lifecycle/exports.py), where it is installed
+        history_export=HISTORY_EXPORT if HISTORY_EXPORT in current_app.view_functions else None,
     )
 
 
