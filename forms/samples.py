@@ -204,9 +204,13 @@ KH_EVALUATION_PLAN = {
     "kpi_plan": "透過各區公所臨櫃推廣及市長信箱回覆問卷推薦安裝，預估二年內達成下載人次標準。",
 }
 
+#: The app a listing sample is filed for: the registry's first app, which the sample host's
+#: demo data lists (version 1.4.2) for the demo staff's agency (appgov_plugin/apps/demo.py).
+SAMPLE_APP = "1"
+
 LISTING_KH = {
     "kind": "version_change",
-    "app_name": "高雄一指通",
+    "app": SAMPLE_APP,
     "platforms": ["ios", "android"],
     "city_account": True,
     "city_service_provider": True,
@@ -215,15 +219,15 @@ LISTING_KH = {
     "download_link_ios": "https://apps.apple.com/tw/app/id0000000001",
     "download_link_android": "https://play.google.com/store/apps/details?id=tw.gov.kcg.example",
     "icon": Upload("png", "icon.png"),
-    "previous_version": "2.4.3",
-    "new_version": "3.0.0",
+    "previous_version": "1.4.2",  # rule KH-VER-1: the registry's current version
+    "new_version": "2.0.0",
     "change_summary": "報修可一次上傳多張圖片；調整系統分流機制；里民防災卡內嵌於App。",
     "security_report": Upload("pdf", "資安檢測報告.pdf"),
 }
 
 LISTING_TN = {
     "kind": "new_listing",
-    "app_name": "臺南運動場館通",
+    "app": SAMPLE_APP,
     "platforms": ["android"],
     "official_account": "yes",
     "agency_admin_account": "sports-app@example.tainan.gov.tw",

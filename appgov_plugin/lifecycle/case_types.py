@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from ..host.contract import CaseType
+from dataclasses import replace
+
+from ..host.contract import CaseType, Workflow
 from ..i18n import _l
 from ..submissions import filing_workflow, form_case_type
 
@@ -12,6 +14,16 @@ DELISTING = "appgov_delisting_application"
 IMPROVEMENT_PLAN = "appgov_improvement_plan"
 SELF_CHECK = "appgov_self_check"
 KPI_REPORT = "appgov_kpi_report"
+
+
+def listing_workflow() -> Workflow:
+    """The filing workflow whose decision reads "Approve listing" (TN-LIST-1, KH-LIST-2)."""
+    workflow = filing_workflow("reviewer")
+    labels = {"accept": _l("Approve listing")}
+    transitions = tuple(
+        replace(t, label=labels[t.name]) if t.name in labels else t for t in workflow.transitions
+    )
+    return replace(workflow, transitions=transitions)
 
 
 def case_types() -> list[CaseType]:
@@ -25,7 +37,7 @@ def case_types() -> list[CaseType]:
                 "The listing (change) checklist of a new app, a new version or a relisting "
                 "(TN-LIST-1/2, KH-LIST-1/2, KH-VER-1, KH-SEC-1)."
             ),
-            workflow,
+            listing_workflow(),
         ),
         form_case_type(
             DELISTING,

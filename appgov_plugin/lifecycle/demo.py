@@ -1,6 +1,7 @@
-"""Demonstration cases of an app's later life, on the forms the deployment offers: a listing
-checklist in review, an accepted self-check, a delisting application and a yearly KPI report
-as drafts, an improvement and marketing plan submitted."""
+"""Demonstration cases of an app's later life, on the forms the deployment offers: an approved
+app ready to list and a listed app with its version history (:func:`load_listings`), an
+accepted self-check, a delisting application and a yearly KPI report as drafts, an
+improvement and marketing plan submitted."""
 
 from __future__ import annotations
 
@@ -13,4 +14,73 @@ def load(open_case, users) -> None:
     if owner is None:
         return
     steps = {LISTING: ("submit",), SELF_CHECK: ("submit", "accept"), IMPROVEMENT_PLAN: ("submit",)}
-    file_offered(open_case, case_types(), owner, steps)
+    others = [t for t in case_types() if t.key != LISTING]  # listings: load_listings
+    file_offered(open_case, others, owner, steps)
+    load_listings(open_case, owner)
+
+
+def _approved_app(open_case, owner, name: str):
+    """An app entered in the registry by an approved development proposal (the profile's
+    own proposal form and approval path), or ``None`` where no proposal is filed."""
+    import sqlalchemy as sa
+
+    from ..apps.case_types import proposal_form_key, rests_on_ground_four
+    from ..apps.models import App
+    from ..demo import filed_answers
+    from ..state import get_state
+
+    form_key = proposal_form_key()
+    if form_key is None:
+        return None
+    answers = {**filed_answers(form_key), "app_name": name}
+    steps = ("submit_to_head", "head_approve") if rests_on_ground_four(answers) else ("submit",)
+    # rule TN-EVAL-1: countersigned, then approved by the city; KH-EVAL-1: approved
+    policy = get_state().policy()
+    steps += ("countersign", "city_approve") if policy.applies("TN-EVAL-1") else ("approve",)
+    case = open_case("appgov_app_proposal", owner.agency_code, owner.username, answers, steps)
+    return get_state().session.scalar(sa.select(App).where(App.proposal_case_id == case.id))
+
+
+def listing_answers(app, kind: str, new_version: str, previous=None, report=False, summary=""):
+    """The listing checklist's sample answers as this deployment files them, for ``app``."""
+    from ..forms import samples, store
+    from ..state import get_state
+
+    policy = get_state().policy()
+    answers = dict(samples.answers_for("listing_checklist", policy.profile) or {})
+    answers.update(
+        app=str(app.id),
+        kind=kind,
+        new_version=new_version,
+        previous_version=previous,
+        change_summary=summary or None,
+        security_takedown=bool(app.security_takedown) if kind == "relisting" else None,
+    )
+    if report:  # rule KH-SEC-1
+        answers["security_report"] = samples.Upload("pdf", f"資安檢測報告-{new_version}.pdf")
+    else:
+        answers.pop("security_report", None)
+    asked = set(store.live("listing_checklist").asked(policy.applies))
+    answers = {k: v for k, v in answers.items() if k in asked}
+    return {**samples.stored_files(answers), "app_name": app.name}
+
+
+def load_listings(open_case, owner) -> None:
+    """An approved app ready to list, and a listed one with its versions: the listing
+    (1.0.0, with the security test report under KH-SEC-1), a minor update (1.1.0, no
+    report) and a major update (2.0.0, with the report)."""
+    offered = next((t for t in case_types() if t.key == LISTING), None)
+    if offered is None or not offered.is_offered():
+        return
+    ready = _approved_app(open_case, owner, "臺南好停車（示範：待上架）")
+    listed = _approved_app(open_case, owner, "臺南公車即時通（示範）")
+    if ready is None or listed is None:
+        return
+    steps = ("submit", "accept")
+    for kind, new, previous, report, summary in (
+        ("new_listing", "1.0.0", None, True, ""),
+        ("version_change", "1.1.0", "1.0.0", False, "新增常用路線收藏；修正到站時間顯示。"),
+        ("version_change", "2.0.0", "1.1.0", True, "改版為新架構，新增轉乘規劃及無障礙公車預約。"),
+    ):
+        answers = listing_answers(listed, kind, new, previous, report, summary)
+        open_case(LISTING, owner.agency_code, owner.username, answers, steps)
