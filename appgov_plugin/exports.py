@@ -98,6 +98,12 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _cell_text(text: str) -> str:
+    """Text for an XML cell: line ends as ``\n`` (XML reads a lone CR as a line end anyway)
+    and no character XML cannot carry."""
+    return _XML_ILLEGAL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def _local(value: dt.datetime) -> dt.datetime:
     """A timestamp as Taipei's wall-clock time (TIME-5; spreadsheets know no time zones).
     A naive timestamp is taken as already local."""
@@ -164,7 +170,7 @@ def to_xlsx(table: Table) -> bytes:
         sheet.column_dimensions[get_column_letter(index)].width = max(10, width * 1.6 + 2)
 
     def text_cell(text: str, **style) -> WriteOnlyCell:
-        cell = WriteOnlyCell(sheet, value=_XML_ILLEGAL.sub("", text))
+        cell = WriteOnlyCell(sheet, value=_cell_text(text))
         cell.data_type = "s"  # never "f": "=1+1" stays the text "=1+1"
         for name, value in style.items():
             setattr(cell, name, value)
@@ -188,7 +194,8 @@ def to_xlsx(table: Table) -> bytes:
                 cells.append(cell)
             else:
                 text = _text(value)
-                cells.append(text_cell(text, alignment=wrap) if "\n" in text else text_cell(text))
+                lines = "\n" in text or "\r" in text
+                cells.append(text_cell(text, alignment=wrap) if lines else text_cell(text))
         sheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -232,7 +239,7 @@ def to_ods(table: Table) -> bytes:
 
     def text_cell(text: str, **attributes) -> TableCell:
         cell = TableCell(valuetype="string", **attributes)
-        for line in _XML_ILLEGAL.sub("", text).split("\n"):
+        for line in _cell_text(text).split("\n"):
             paragraph = P()
             teletype.addTextToElement(paragraph, line)  # keeps runs of spaces and tabs
             cell.addElement(paragraph)
