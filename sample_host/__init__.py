@@ -17,7 +17,7 @@ from appgov_plugin.host.manager import (
     install_plugins,
 )
 
-from . import auth, cli, corrections, errors, forms, host_hooks, i18n, security, views
+from . import auth, cli, corrections, errors, exports, forms, host_hooks, i18n, security, views
 from .admin import init_admin
 from .config import HostConfigError, configure, ensure_instance_folder
 from .database import init_database, setup_database
@@ -59,6 +59,7 @@ def create_app(
     errors.init_errors(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(corrections.bp)
+    app.register_blueprint(exports.bp)
     app.cli.add_command(cli.host)
     admin = init_admin(app)
     security.init_security(app, admin)

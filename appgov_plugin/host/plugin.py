@@ -23,6 +23,7 @@ from ..i18n import DOMAIN, _l, translations_dir
 from ..lifecycle import case_types as lifecycle_case_types
 from ..lifecycle import deadlines as lifecycle_deadlines
 from ..lifecycle import demo as lifecycle_demo
+from ..lifecycle import exports as lifecycle_exports
 from ..lifecycle import workflows as lifecycle_workflows
 from ..rollout import case_types as rollout_case_types
 from ..rollout import demo as rollout_demo
@@ -36,7 +37,7 @@ from .hookspecs import hookimpl
 
 #: Importing these adds their routes to the shared blueprint and their commands to
 #: ``flask appgov``.
-ROUTES = (apps_views, rulebook_views, evaluation_views)
+ROUTES = (apps_views, rulebook_views, evaluation_views, lifecycle_exports)
 # the forms' live checks (a computed download target, KH-KPI-1) answer on the same blueprint
 forms_views.register_views(web.blueprint)
 COMMANDS = (rulebook_cli, forms_cli)
