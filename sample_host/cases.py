@@ -401,6 +401,24 @@ def clean_comment(comment: str | None) -> str:
     return comment
 
 
+def _moved_on_message(workflow, case: Case, seen_state: str, transition_name: str) -> str:
+    """What the second of two people acting at once reads: the case left ``seen_state``
+    (the state their page showed) before their step; nothing was changed."""
+    try:
+        decision = workflow.transition(seen_state, transition_name).decides
+    except ContractError:
+        decision = False
+    if decision:
+        return gettext(
+            "This case was already decided (now “%(state)s”): nothing was changed.",
+            state=state_label(case),
+        )
+    return gettext(
+        "This case changed since the page was shown (now “%(state)s”): nothing was changed.",
+        state=state_label(case),
+    )
+
+
 def _record_step(case: Case, transition: Transition, user, comment: str) -> None:
     """Ask the veto hook, move the case, write the history row, run the after hook."""
     hook = current_host().pm.hook
@@ -426,12 +444,17 @@ def _record_step(case: Case, transition: Transition, user, comment: str) -> None
     hook.casehost_after_transition(case=case, transition=transition, user=user, comment=comment)
 
 
-def take_transition(case: Case, transition_name: str, user, comment: str) -> Transition:
+def take_transition(
+    case: Case, transition_name: str, user, comment: str, seen_state: str | None = None
+) -> Transition:
     """Check and apply one transition inside the caller's transaction (no commit).
 
     Raises :class:`TransitionRefused` (nothing changed) when the workflow, role, agency
     scope, reading rule, comment rule or a plug-in's veto forbids it. Exceptions from
     ``casehost_after_transition`` propagate; the caller must roll back.
+
+    ``seen_state`` is the state the case was in when the page was shown: when the case has
+    left it since (someone else decided first), the refusal says so.
     """
     case_type = case_type_of(case)
     if case_type is None:
@@ -439,6 +462,8 @@ def take_transition(case: Case, transition_name: str, user, comment: str) -> Tra
             gettext("The case type %(key)s is not installed.", key=case.type_key)
         )
     workflow = case_type.workflow
+    if seen_state and seen_state != case.status:
+        raise TransitionRefused(_moved_on_message(workflow, case, seen_state, transition_name))
     try:
         transition = workflow.transition(case.status, transition_name)
     except ContractError:
@@ -496,16 +521,19 @@ def _locked(case: Case) -> Case:
     ).one()
 
 
-def apply_transition(case: Case, transition_name: str, user, comment: str = "") -> Case:
+def apply_transition(
+    case: Case, transition_name: str, user, comment: str = "", seen_state: str | None = None
+) -> Case:
     """Take ``transition_name`` on ``case`` as ``user`` and commit once, or write nothing.
 
     The case is re-read with ``SELECT ... FOR UPDATE`` so two people deciding at the same
-    time are serialised: the second one sees the new state and is refused. Any exception
-    (a :class:`TransitionRefused` or one raised by a hook) rolls everything back.
+    time are serialised: the second one sees the new state and is refused ("already
+    decided" when ``seen_state``, the state they saw, is gone). Any exception (a
+    :class:`TransitionRefused` or one raised by a hook) rolls everything back.
     """
     try:
         locked = _locked(case)
-        take_transition(locked, transition_name, user, comment)
+        take_transition(locked, transition_name, user, comment, seen_state)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -845,22 +873,80 @@ def _actionable_by(user) -> sa.ColumnElement[bool]:
     return sa.and_(can_act, in_scope(user))
 
 
-def inbox(user) -> tuple[list[Case], list[Case]]:
-    """(cases ``user`` can act on now, cases ``user`` owns), newest first.
+#: Cases per inbox section and page.
+INBOX_PER_PAGE = 50
 
-    One query whatever the number of cases: the actionable (type, state) pairs come from
-    the workflows, the reading rule is part of the statement, agency and owner are loaded
-    with it. Guards are then asked per case (plug-ins keep them cheap).
-    """
+
+@dataclass(frozen=True)
+class InboxSection:
+    """One page of an inbox section: its cases, how many there are in all, which page."""
+
+    cases: list[Case]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _offered_condition(user) -> sa.ColumnElement[bool]:
+    """SQL: where every transition of the user's role from the case's state is a decision,
+    the user took no other part in the case (separation of duties, as :func:`_offered`)."""
+    decisions_only = []
+    for case_type in current_host().case_types:
+        for state in sorted(case_type.workflow.states_where_acts(user.role)):
+            own = [t for t in case_type.workflow.transitions_from(state) if t.role == user.role]
+            if own and all(t.decides for t in own):
+                decisions_only.append(sa.and_(Case.type_key == case_type.key, Case.status == state))
+    if not decisions_only:
+        return sa.true()
+    return sa.or_(sa.not_(sa.or_(*decisions_only)), sa.not_(took_another_part(user)))
+
+
+def _inbox_page(user, condition, page: int, per_page: int, with_barred: bool):
+    total = sa.func.count().over().label("total")
+    columns = [Case, took_another_part(user), total] if with_barred else [Case, total]
     rows = db.session.execute(
-        sa.select(Case, took_another_part(user))
-        .where(sa.or_(sa.and_(_actionable_by(user), readable_by(user)), Case.owner_id == user.id))
+        sa.select(*columns)
+        .where(condition)
         .options(joinedload(Case.agency), joinedload(Case.owner))
         .order_by(Case.updated_at.desc(), Case.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
-    to_act = [case for case, barred in rows if _offered(user, case, bool(barred))]
-    owned = [case for case, _barred in rows if case.owner_id == user.id]
-    return to_act, owned
+    return rows, (rows[0].total if rows else 0)
+
+
+def inbox(
+    user, to_act_page: int = 1, owned_page: int = 1, per_page: int = INBOX_PER_PAGE
+) -> tuple[InboxSection, InboxSection]:
+    """(a page of the cases ``user`` can act on now, a page of the cases ``user`` owns),
+    newest first, each with its total.
+
+    One query per section whatever the number of cases (the total is a window count of the
+    same statement): the actionable (type, state) pairs come from the workflows, the reading
+    rule and the separation of duties are part of the statement, agency and owner are
+    loaded with it. Guards are then asked per case of the page (plug-ins keep them cheap);
+    a case whose every guard refuses is left out of the page but still counted. A page
+    beyond the last one is empty (its total then reads 0).
+    """
+    rows, to_act_total = _inbox_page(
+        user,
+        sa.and_(_actionable_by(user), readable_by(user), _offered_condition(user)),
+        to_act_page,
+        per_page,
+        with_barred=True,
+    )
+    to_act = [row[0] for row in rows if _offered(user, row[0], bool(row[1]))]
+    rows, owned_total = _inbox_page(
+        user, Case.owner_id == user.id, owned_page, per_page, with_barred=False
+    )
+    return (
+        InboxSection(to_act, to_act_total, to_act_page, per_page),
+        InboxSection([row[0] for row in rows], owned_total, owned_page, per_page),
+    )
 
 
 @dataclass(frozen=True)

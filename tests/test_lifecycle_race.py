@@ -1,0 +1,204 @@
+"""Two reviewers deciding the same case at once (issue 10, "Races"): exactly one decision,
+exactly one app in the registry, and a clear "already decided" for the other.
+
+Real threads, each with its own application context (its own session and connection),
+released together by a :class:`threading.Barrier`, against PostgreSQL 50 times (the host
+serialises steps with ``SELECT ... FOR UPDATE``); a lighter run on SQLite (the database's
+write lock). Under the Kaohsiung profile the reviewer (the Information Center) approves
+(KH-EVAL-1). The loser's page says the case was already decided, in both languages.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+from casework import add_user, history, new_proposal, visible_text
+from flask_babel import force_locale, gettext
+from hosting import login
+
+from appgov_plugin.apps.models import App
+from sample_host.cases import TransitionRefused, apply_transition, state_label
+from sample_host.extensions import db
+from sample_host.models import Case, CaseHistory, User
+
+ALREADY_DECIDED = "This case was already decided (now “%(state)s”): nothing was changed."
+
+
+def _user(username: str) -> User:
+    return db.session.scalar(sa.select(User).where(User.username == username))
+
+
+@pytest.fixture
+def kaohsiung(make_host):
+    app = make_host("kaohsiung")
+    with app.app_context():
+        add_user("reviewer2", "reviewer", "tainan-sdc")  # the same city as "reviewer"
+    return app
+
+
+def _race(app, case_id: int, steps: tuple[tuple[str, str, str], ...]) -> list:
+    """Each (username, transition, comment) taken by its own thread at the same moment, as
+    from a page that showed the case in review; the outcome of each: None (taken), the
+    refusal's message, or the unexpected exception."""
+    barrier = threading.Barrier(len(steps))
+    outcomes: list = [None] * len(steps)
+
+    def decide(index: int, username: str, name: str, comment: str) -> None:
+        try:
+            with app.app_context():
+                case = db.session.get(Case, case_id)
+                user = _user(username)
+                barrier.wait(timeout=30)
+                try:
+                    apply_transition(case, name, user, comment, seen_state="in_review")
+                except TransitionRefused as refusal:
+                    outcomes[index] = str(refusal)
+                finally:
+                    db.session.remove()
+        except Exception as exc:  # a database error is the failure this test is about
+            outcomes[index] = exc
+
+    threads = [
+        threading.Thread(target=decide, args=(index, *step)) for index, step in enumerate(steps)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def _repetitions(database_url: str) -> int:
+    return 50 if database_url.startswith("postgresql") else 10
+
+
+def test_two_reviewers_approving_at_once_one_decision_one_app(kaohsiung, database_url):
+    app = kaohsiung
+    repetitions = _repetitions(database_url)
+    with app.app_context():
+        case_ids = [new_proposal(steps=("submit",)) for _ in range(repetitions)]
+        apps_before = db.session.scalar(sa.select(sa.func.count(App.id)))
+    winners = []
+    for case_id in case_ids:
+        outcomes = _race(app, case_id, (("reviewer", "approve", ""), ("reviewer2", "approve", "")))
+        with app.app_context():
+            approved = db.session.get(Case, case_id)
+            expected = gettext(ALREADY_DECIDED, state=state_label(approved))
+        assert sorted(outcomes, key=lambda o: o is not None) == [None, expected], outcomes
+        winners.append(("reviewer", "reviewer2")[outcomes.index(None)])
+    with app.app_context():
+        for case_id in case_ids:
+            rows = history(case_id)
+            decisions = [r for r in rows if r.transition == "approve"]
+            assert len(decisions) == 1, case_id  # exactly one history row of the decision
+            assert [r.transition for r in rows] == ["open", "submit", "approve"]
+            assert db.session.get(Case, case_id).status == "approved"
+            apps = db.session.scalars(sa.select(App).where(App.proposal_case_id == case_id))
+            assert len(list(apps)) == 1, case_id  # exactly one app per proposal
+        assert db.session.scalar(sa.select(sa.func.count(App.id))) == apps_before + repetitions
+    assert set(winners) <= {"reviewer", "reviewer2"}
+
+
+def test_approve_and_return_at_once_one_wins_the_other_is_told(kaohsiung, database_url):
+    """Different decisions at once: one is recorded (and the registry follows it), the other
+    is refused as already decided, never a database error."""
+    app = kaohsiung
+    repetitions = _repetitions(database_url) // 5
+    with app.app_context():
+        case_ids = [new_proposal(steps=("submit",)) for _ in range(repetitions)]
+    for case_id in case_ids:
+        outcomes = _race(
+            app, case_id, (("reviewer", "approve", ""), ("reviewer2", "return", "請補充預算。"))
+        )
+        assert outcomes.count(None) == 1, outcomes
+        (refusal,) = [o for o in outcomes if o is not None]
+        assert isinstance(refusal, str), refusal
+        with app.app_context():
+            rows = history(case_id)
+            assert len(rows) == 3 and rows[-1].transition in {"approve", "return"}
+            assert db.session.get(Case, case_id).status == rows[-1].to_state
+            apps = list(db.session.scalars(sa.select(App).where(App.proposal_case_id == case_id)))
+            assert len(apps) == (1 if rows[-1].transition == "approve" else 0)
+            assert refusal == gettext(
+                ALREADY_DECIDED, state=state_label(db.session.get(Case, case_id))
+            )
+
+
+# -- what the second reviewer reads ------------------------------------------------------------
+
+
+def _decided_under_their_eyes(app):
+    """reviewer2 has the case page open (in review); reviewer approves first."""
+    with app.app_context():
+        case_id = new_proposal(steps=("submit",))
+    first, second = app.test_client(), app.test_client()
+    login(first, "reviewer")
+    login(second, "reviewer2")
+    page = second.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'name="state" value="in_review"' in page  # the page says what it showed
+    first.post(f"/cases/{case_id}/transition", data={"name": "approve", "state": "in_review"})
+    return case_id, second
+
+
+@pytest.mark.parametrize("locale", ["zh_Hant_TW", "en"])
+def test_the_second_reviewer_reads_already_decided(kaohsiung, locale):
+    app = kaohsiung
+    with app.app_context():
+        user = _user("reviewer2")
+        user.locale = locale
+        db.session.commit()
+    case_id, second = _decided_under_their_eyes(app)
+    answer = second.post(
+        f"/cases/{case_id}/transition",
+        data={"name": "approve", "comment": "同意", "state": "in_review"},
+    )
+    assert answer.status_code == 200
+    text = visible_text(answer.get_data(as_text=True))
+    with app.test_request_context(), force_locale(locale):
+        approved = gettext("Approved")
+        expected = gettext(ALREADY_DECIDED, state=approved)
+    assert expected in text and approved in text
+    if locale == "en":
+        assert "This case was already decided (now “Approved”): nothing was changed." in text
+    with app.app_context():
+        rows = history(case_id)
+        assert [r.transition for r in rows] == ["open", "submit", "approve"]
+        assert rows[-1].actor.username == "reviewer"
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(CaseHistory.id)).where(CaseHistory.case_id == case_id)
+            )
+            == 3
+        )
+        assert (
+            len(list(db.session.scalars(sa.select(App).where(App.proposal_case_id == case_id))))
+            == 1
+        )
+
+
+def test_a_step_without_the_shown_state_keeps_the_plain_refusal(kaohsiung):
+    """A client that does not say what it saw (an API, an old page) gets the general
+    refusal; a case that changed without a decision says it changed."""
+    app = kaohsiung
+    with app.app_context():
+        user = _user("reviewer2")
+        user.locale = "en"
+        db.session.commit()
+    case_id, second = _decided_under_their_eyes(app)
+    answer = second.post(f"/cases/{case_id}/transition", data={"name": "approve"})
+    assert "“Approve” is not possible while the case is “Approved”." in visible_text(
+        answer.get_data(as_text=True)
+    )
+    with app.app_context():
+        draft = new_proposal()
+        apply_transition(db.session.get(Case, draft), "submit", _user("staff"))
+        with force_locale("en"), pytest.raises(TransitionRefused) as refused:
+            apply_transition(
+                db.session.get(Case, draft), "submit", _user("staff"), seen_state="draft"
+            )
+        assert str(refused.value) == (
+            "This case changed since the page was shown (now “In review”): nothing was changed."
+        )
+        assert [r.transition for r in history(draft)] == ["open", "submit"]
