@@ -13,6 +13,9 @@ _PROPOSAL_STATES = {
     "draft": _l("Draft"),
     "head_review": _l("Awaiting the agency head's approval"),
     "in_review": _l("In review"),
+    # rule TN-EVAL-1: countersigned by the Smart Development Center, awaiting the city
+    # government (the mayor or an authorised delegate)
+    "city_review": _l("Awaiting the city government's approval"),
     "returned": _l("Returned for revision"),
     "approved": _l("Approved"),
     "rejected": _l("Rejected"),
@@ -63,6 +66,20 @@ def goes_straight_to_review(case) -> bool:
     return not needs_head_approval(case)
 
 
+def city_approves(case) -> bool:
+    """Rule TN-EVAL-1 in force for this deployment (Tainan's profile, or adopted: the
+    ``adopted_rules`` parameter or a hook module, see ``Policy.applies``): the Smart
+    Development Center (role ``reviewer``) countersigns with its opinion and the city
+    government (role ``mayor``: the mayor or an authorised delegate) approves."""
+    return policy_in_force().applies("TN-EVAL-1")
+
+
+def reviewer_approves(case) -> bool:
+    """KH-EVAL-1 (and every deployment without TN-EVAL-1): the reviewing authority (the
+    Information Center) approves or rejects the proposal itself."""
+    return not city_approves(case)
+
+
 def escalation_allowed(case) -> bool:
     """KH-EVAL-2 in force today for this deployment (Kaohsiung's profile, or a change)."""
     return bool(policy_in_force().param("proposal_escalation_to_mayor"))
@@ -78,10 +95,24 @@ _NOT_TO_THE_HEAD = _l(
 )
 
 
+_CITY_DECIDES = _l(
+    "The city government gives the final approval (TN-EVAL-1): countersign the proposal "
+    "with your opinion, or return it for revision."
+)
+_NO_COUNTERSIGN = _l(
+    "The Information Center decides this proposal itself (KH-EVAL-1): approve, reject or return it."
+)
+
+
 def proposal_workflow() -> Workflow:
     """TN-EVAL-1 / KH-EVAL-1: no development before approval; TN-EVAL-3 ground (4) through
     the agency head; KH-EVAL-2 where in force. The owner edits a draft or a returned
-    proposal and may withdraw it from either."""
+    proposal and may withdraw it from either.
+
+    Who approves depends on the rule in force, asked by guards at the time: under TN-EVAL-1
+    the reviewer (the Smart Development Center) countersigns with its opinion and the city
+    government (role ``mayor``) approves, returns or rejects; elsewhere (KH-EVAL-1) the
+    reviewer (the Information Center) approves or rejects, with KH-EVAL-2's escalation."""
     transitions = []
     # rule TN-EVAL-3 ground (4): the owner submits to the agency head, who approves it for
     # review or returns it; every other proposal goes straight to review (guards decide).
@@ -138,13 +169,64 @@ def proposal_workflow() -> Workflow:
             comment_required=True,
             decides=True,
         ),
-        Transition("approve", "in_review", "approved", "reviewer", _l("Approve"), decides=True),
+        # rule KH-EVAL-1: the Information Center approves or rejects
+        Transition(
+            "approve",
+            "in_review",
+            "approved",
+            "reviewer",
+            _l("Approve"),
+            decides=True,
+            guard=reviewer_approves,
+            guard_message=_CITY_DECIDES,
+        ),
         Transition(
             "reject",
             "in_review",
             "rejected",
             "reviewer",
             _l("Reject"),
+            comment_required=True,
+            decides=True,
+            guard=reviewer_approves,
+            guard_message=_CITY_DECIDES,
+        ),
+        # rule TN-EVAL-1: the Smart Development Center countersigns with its opinion (the
+        # comment), then the city government (the mayor or an authorised delegate) decides
+        Transition(
+            "countersign",
+            "in_review",
+            "city_review",
+            "reviewer",
+            _l("Countersign with your opinion"),
+            comment_required=True,
+            decides=True,
+            guard=city_approves,
+            guard_message=_NO_COUNTERSIGN,
+        ),
+        Transition(
+            "city_approve",
+            "city_review",
+            "approved",
+            "mayor",
+            _l("Approve (city government)"),
+            decides=True,
+        ),
+        Transition(
+            "city_return",
+            "city_review",
+            "returned",
+            "mayor",
+            _l("Return for revision (city government)"),
+            comment_required=True,
+            decides=True,
+        ),
+        Transition(
+            "city_reject",
+            "city_review",
+            "rejected_by_mayor",
+            "mayor",
+            _l("Reject (city government)"),
             comment_required=True,
             decides=True,
         ),
