@@ -25,6 +25,8 @@ from ..lifecycle import deadlines as lifecycle_deadlines
 from ..lifecycle import demo as lifecycle_demo
 from ..lifecycle import exports as lifecycle_exports
 from ..lifecycle import workflows as lifecycle_workflows
+from ..notifications import cli as notifications_cli
+from ..notifications import views as notifications_views
 from ..rollout import case_types as rollout_case_types
 from ..rollout import demo as rollout_demo
 from ..rulebook import admin as rulebook_admin
@@ -37,10 +39,10 @@ from .hookspecs import hookimpl
 
 #: Importing these adds their routes to the shared blueprint and their commands to
 #: ``flask appgov``.
-ROUTES = (apps_views, rulebook_views, evaluation_views, lifecycle_exports)
+ROUTES = (apps_views, rulebook_views, evaluation_views, lifecycle_exports, notifications_views)
 # the forms' live checks (a computed download target, KH-KPI-1) answer on the same blueprint
 forms_views.register_views(web.blueprint)
-COMMANDS = (rulebook_cli, forms_cli)
+COMMANDS = (rulebook_cli, forms_cli, notifications_cli)
 #: Each offers ``admin_views(db)``, ``case_types()``, ``load(open_case, users)`` (demo data),
 #: ``veto`` / ``after`` (transitions).
 ADMIN = (apps_admin, rulebook_admin, forms_admin)
@@ -79,6 +81,7 @@ def casehost_blueprints(app, register):
 def casehost_nav_links(app, register):
     register(_l("App governance"), "appgov.index")
     register(_l("KPI evaluation"), "appgov.kpi")
+    register(_l("Messages"), "appgov.messages", badge=notifications_views.unread_count)
 
 
 @hookimpl

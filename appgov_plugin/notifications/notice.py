@@ -119,7 +119,9 @@ def render(msgid: str | None, params: Mapping[str, Any] | None, locale: str) -> 
         return ""
     variables = {name: _thaw(value, locale) for name, value in (params or {}).items()}
     with force_locale(locale):
-        return domain.gettext(msgid, **variables) if variables else domain.gettext(msgid)
+        text = domain.gettext(msgid)
+    # a placeholder is filled even when no parameter was given (a KeyError, not "%(app)s")
+    return text % variables if variables or "%(" in msgid else text
 
 
 def is_local_path(link: str | None) -> bool:
