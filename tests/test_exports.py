@@ -291,7 +291,9 @@ def test_the_owner_exports_every_step_with_comments_changes_and_files(world):
         stamps = [
             row.at.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M:%S")
             for row in db.session.scalars(
-                sa.select(CaseHistory).where(CaseHistory.case_id == case_id)
+                sa.select(CaseHistory)
+                .where(CaseHistory.case_id == case_id)
+                .order_by(CaseHistory.id)
             )
         ]
         display = _user("staff").display_name
