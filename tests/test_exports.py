@@ -583,3 +583,22 @@ def test_the_export_links_macro(app_world):
         assert f'href="/appgov/apps/{app_id}/history.{fmt}"' in html
         assert f'aria-label="History of the app ({fmt.upper()})"' in html
     assert "Export:" in html
+
+
+def test_the_app_export_costs_the_same_queries_however_long_the_history(app_world):
+    app, app_id = app_world
+    client = app.test_client()
+    login(client, "staff")
+    _app_export(client, app_id)  # warm
+    with counting_queries(app) as statements:
+        assert _app_export(client, app_id).status_code == 200
+    before = len(statements)
+    with app.app_context():
+        locked = registry.locked_app(app_id)
+        for number in range(5):
+            registry.record(locked, "kpi_result", "reviewer", reason=f"{2020 + number} 年未達標")
+        db.session.commit()
+    with counting_queries(app) as statements:
+        rows = _csv_rows(_app_export(client, app_id).data)
+    assert [row[1] for row in rows[-5:]] == ["Yearly result recorded"] * 5
+    assert len(statements) == before
