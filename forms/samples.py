@@ -237,7 +237,10 @@ LISTING_TN = {
     "new_version": "1.0.0",
 }
 
+#: version 2: the app chosen from the registry (its id; the demo and the tests give the id of
+#: an app of the filing agency), its name stored beside it
 DELISTING = {
+    "app": "1",
     "app_name": "臺南古都燈會",
     "platforms": ["ios", "android"],
     "takedown_kind": "permanent",

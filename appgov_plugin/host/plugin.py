@@ -20,6 +20,7 @@ from ..forms import cli as forms_cli
 from ..forms import store as form_store
 from ..forms import views as forms_views
 from ..i18n import DOMAIN, _l, translations_dir
+from ..lifecycle import actions as lifecycle_actions
 from ..lifecycle import case_types as lifecycle_case_types
 from ..lifecycle import deadlines as lifecycle_deadlines
 from ..lifecycle import demo as lifecycle_demo
@@ -39,7 +40,14 @@ from .hookspecs import hookimpl
 
 #: Importing these adds their routes to the shared blueprint and their commands to
 #: ``flask appgov``.
-ROUTES = (apps_views, rulebook_views, evaluation_views, lifecycle_exports, notifications_views)
+ROUTES = (
+    apps_views,
+    rulebook_views,
+    evaluation_views,
+    lifecycle_exports,
+    notifications_views,
+    lifecycle_actions,
+)
 # the forms' live checks (a computed download target, KH-KPI-1) answer on the same blueprint
 forms_views.register_views(web.blueprint)
 COMMANDS = (rulebook_cli, forms_cli, notifications_cli)

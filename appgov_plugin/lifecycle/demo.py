@@ -6,7 +6,7 @@ improvement and marketing plan submitted."""
 from __future__ import annotations
 
 from ..demo import agency_staff, file_offered
-from .case_types import IMPROVEMENT_PLAN, LISTING, SELF_CHECK, case_types
+from .case_types import DELISTING, IMPROVEMENT_PLAN, LISTING, SELF_CHECK, case_types
 
 
 def load(open_case, users) -> None:
@@ -14,9 +14,11 @@ def load(open_case, users) -> None:
     if owner is None:
         return
     steps = {LISTING: ("submit",), SELF_CHECK: ("submit", "accept"), IMPROVEMENT_PLAN: ("submit",)}
-    others = [t for t in case_types() if t.key != LISTING]  # listings: load_listings
+    # listings: load_listings; delisting applications: load_delistings
+    others = [t for t in case_types() if t.key not in (LISTING, DELISTING)]
     file_offered(open_case, others, owner, steps)
     load_listings(open_case, owner)
+    load_delistings(open_case, owner)
 
 
 def _approved_app(open_case, owner, name: str):
@@ -84,3 +86,64 @@ def load_listings(open_case, owner) -> None:
     ):
         answers = listing_answers(listed, kind, new, previous, report, summary)
         open_case(LISTING, owner.agency_code, owner.username, answers, steps)
+
+
+def load_delistings(open_case, owner) -> None:
+    """An app listed without an approved proposal (KH-EVAL-3: the authority stops or delists
+    it), and where the delisting application is filed (TN-DEL-1..3) two listed apps with
+    one submitted each: a permanent delisting announced in the app 40 days ago (the notice
+    of TN-DEL-2 given), and a short-term takedown for a severe defect (ground (5): no
+    notice)."""
+    import datetime as dt
+
+    from ..apps.models import App
+    from ..clock import today
+    from ..forms import samples
+    from ..state import get_state
+    from .registry import record
+
+    session = get_state().session
+    policy = get_state().policy()
+    day = today()
+
+    def demo_app(name: str) -> App:
+        app = App(
+            agency_code=owner.agency_code,
+            name=name,
+            description="示範用 App",
+            status="listed",
+            version="1.0.0",
+            contact_username=owner.username,
+            listed_on=day - dt.timedelta(days=400),
+        )
+        session.add(app)
+        session.flush()
+        record(app, "registered", "demo", reason="示範資料：由管理者登錄，未經開發核准")
+        return app
+
+    demo_app("臺南夜市地圖（示範：未經核准上架）")  # rule KH-EVAL-3: no approved proposal
+    offered = next((t for t in case_types() if t.key == DELISTING), None)
+    if offered is None or not offered.is_offered():
+        return
+    lantern = demo_app("臺南古都燈會（示範：申請永久下架）")
+    announced = day - dt.timedelta(days=40)
+    permanent = {
+        **samples.answers_for("delisting_application", policy.profile),
+        "app": str(lantern.id),
+        "app_name": lantern.name,
+        "announced_on": announced.isoformat(),  # rule TN-DEL-2: one month's notice given
+        "delist_on": max(day, policy.deadline("delisting_notice", announced)).isoformat(),
+    }
+    open_case(DELISTING, owner.agency_code, owner.username, permanent, ("submit",))
+    defect = demo_app("府城防災通（示範：短期下架）")
+    short_term = {
+        "app": str(defect.id),
+        "app_name": defect.name,
+        "platforms": ["ios", "android"],
+        "takedown_kind": "short_term",
+        "grounds": "severe_defect",  # rule TN-DEL-1 (5), TN-DEL-2: no notice needed
+        "evaluation": "新版推播模組造成部分 Android 裝置開啟即閃退，廠商評估須兩週修復，先行下架。",
+        "delist_on": day.isoformat(),
+        "short_term_until": (day + dt.timedelta(days=14)).isoformat(),
+    }
+    open_case(DELISTING, owner.agency_code, owner.username, short_term, ("submit",))
