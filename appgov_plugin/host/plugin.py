@@ -22,9 +22,11 @@ from ..forms import views as forms_views
 from ..i18n import DOMAIN, _l, translations_dir
 from ..lifecycle import actions as lifecycle_actions
 from ..lifecycle import case_types as lifecycle_case_types
+from ..lifecycle import cli as lifecycle_cli
 from ..lifecycle import deadlines as lifecycle_deadlines
 from ..lifecycle import demo as lifecycle_demo
 from ..lifecycle import exports as lifecycle_exports
+from ..lifecycle import plans as lifecycle_plans
 from ..lifecycle import workflows as lifecycle_workflows
 from ..notifications import cli as notifications_cli
 from ..notifications import views as notifications_views
@@ -47,10 +49,11 @@ ROUTES = (
     lifecycle_exports,
     notifications_views,
     lifecycle_actions,
+    lifecycle_plans,
 )
 # the forms' live checks (a computed download target, KH-KPI-1) answer on the same blueprint
 forms_views.register_views(web.blueprint)
-COMMANDS = (rulebook_cli, forms_cli, notifications_cli)
+COMMANDS = (rulebook_cli, forms_cli, notifications_cli, lifecycle_cli)
 #: Each offers ``admin_views(db)``, ``case_types()``, ``load(open_case, users)`` (demo data),
 #: ``veto`` / ``after`` (transitions).
 ADMIN = (apps_admin, rulebook_admin, forms_admin)

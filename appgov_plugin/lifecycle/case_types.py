@@ -14,6 +14,8 @@ DELISTING = "appgov_delisting_application"
 IMPROVEMENT_PLAN = "appgov_improvement_plan"
 SELF_CHECK = "appgov_self_check"
 KPI_REPORT = "appgov_kpi_report"
+#: rule KH-KPI-4: opened by the authority (lifecycle/plans.py), never filed by an agency
+FORCED_DELISTING = "appgov_forced_delisting"
 
 
 def listing_workflow() -> Workflow:
@@ -67,4 +69,20 @@ def case_types() -> list[CaseType]:
             _l("The app's target and results of the year, sent to the authority (KH-KPI-6)."),
             workflow,
         ),
+        forced_delisting_case_type(),
     ]
+
+
+def forced_delisting_case_type() -> CaseType:
+    """rule KH-KPI-4: consecutive years below the KPI; the authority delists or keeps the app
+    (its own workflow, lifecycle/plans.py). Never offered for filing: appgov opens it."""
+    from .plans import forced_delisting_workflow  # plans imports this module
+
+    return form_case_type(
+        FORCED_DELISTING,
+        "forced_delisting",
+        _l("Forced delisting"),
+        _l("An app below the KPI in consecutive years: the authority delists it (KH-KPI-4)."),
+        forced_delisting_workflow(),
+        offered=lambda: False,
+    )

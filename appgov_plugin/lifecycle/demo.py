@@ -1,11 +1,13 @@
 """Demonstration cases of an app's later life, on the forms the deployment offers: an approved
 app ready to list and a listed app with its version history (:func:`load_listings`), an
 accepted self-check, a delisting application and a yearly KPI report as drafts, an
-improvement and marketing plan submitted."""
+improvement and marketing plan submitted on time, one overdue, and an app below the KPI in
+consecutive years for the sweep's forced delisting (:func:`.plans.load_demo`)."""
 
 from __future__ import annotations
 
 from ..demo import agency_staff, file_offered
+from . import plans
 from .case_types import DELISTING, IMPROVEMENT_PLAN, LISTING, SELF_CHECK, case_types
 
 
@@ -15,10 +17,12 @@ def load(open_case, users) -> None:
         return
     steps = {LISTING: ("submit",), SELF_CHECK: ("submit", "accept"), IMPROVEMENT_PLAN: ("submit",)}
     # listings: load_listings; delisting applications: load_delistings
-    others = [t for t in case_types() if t.key not in (LISTING, DELISTING)]
+    # improvement plans (and forced delisting): plans.load_demo
+    others = [t for t in case_types() if t.key not in (LISTING, DELISTING, IMPROVEMENT_PLAN)]
     file_offered(open_case, others, owner, steps)
     load_listings(open_case, owner)
     load_delistings(open_case, owner)
+    plans.load_demo(open_case, owner)
 
 
 def _approved_app(open_case, owner, name: str):

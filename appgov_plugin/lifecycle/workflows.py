@@ -11,11 +11,11 @@ modules may refuse a step (``appgov_check_transition``, :mod:`.hookspecs`).
 from __future__ import annotations
 
 from ..state import get_state
-from . import deadlines, delisting, listing
+from . import deadlines, delisting, listing, plans
 from .registry import case_app_id, link_case
 
 #: The modules that handle the lifecycle's case types (see the module's docstring).
-HANDLERS: tuple = (listing, delisting)
+HANDLERS: tuple = (listing, delisting, plans)
 
 
 def _handler(case):
