@@ -873,22 +873,80 @@ def _actionable_by(user) -> sa.ColumnElement[bool]:
     return sa.and_(can_act, in_scope(user))
 
 
-def inbox(user) -> tuple[list[Case], list[Case]]:
-    """(cases ``user`` can act on now, cases ``user`` owns), newest first.
+#: Cases per inbox section and page.
+INBOX_PER_PAGE = 50
 
-    One query whatever the number of cases: the actionable (type, state) pairs come from
-    the workflows, the reading rule is part of the statement, agency and owner are loaded
-    with it. Guards are then asked per case (plug-ins keep them cheap).
-    """
+
+@dataclass(frozen=True)
+class InboxSection:
+    """One page of an inbox section: its cases, how many there are in all, which page."""
+
+    cases: list[Case]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _offered_condition(user) -> sa.ColumnElement[bool]:
+    """SQL: where every transition of the user's role from the case's state is a decision,
+    the user took no other part in the case (separation of duties, as :func:`_offered`)."""
+    decisions_only = []
+    for case_type in current_host().case_types:
+        for state in sorted(case_type.workflow.states_where_acts(user.role)):
+            own = [t for t in case_type.workflow.transitions_from(state) if t.role == user.role]
+            if own and all(t.decides for t in own):
+                decisions_only.append(sa.and_(Case.type_key == case_type.key, Case.status == state))
+    if not decisions_only:
+        return sa.true()
+    return sa.or_(sa.not_(sa.or_(*decisions_only)), sa.not_(took_another_part(user)))
+
+
+def _inbox_page(user, condition, page: int, per_page: int, with_barred: bool):
+    total = sa.func.count().over().label("total")
+    columns = [Case, took_another_part(user), total] if with_barred else [Case, total]
     rows = db.session.execute(
-        sa.select(Case, took_another_part(user))
-        .where(sa.or_(sa.and_(_actionable_by(user), readable_by(user)), Case.owner_id == user.id))
+        sa.select(*columns)
+        .where(condition)
         .options(joinedload(Case.agency), joinedload(Case.owner))
         .order_by(Case.updated_at.desc(), Case.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
-    to_act = [case for case, barred in rows if _offered(user, case, bool(barred))]
-    owned = [case for case, _barred in rows if case.owner_id == user.id]
-    return to_act, owned
+    return rows, (rows[0].total if rows else 0)
+
+
+def inbox(
+    user, to_act_page: int = 1, owned_page: int = 1, per_page: int = INBOX_PER_PAGE
+) -> tuple[InboxSection, InboxSection]:
+    """(a page of the cases ``user`` can act on now, a page of the cases ``user`` owns),
+    newest first, each with its total.
+
+    One query per section whatever the number of cases (the total is a window count of the
+    same statement): the actionable (type, state) pairs come from the workflows, the reading
+    rule and the separation of duties are part of the statement, agency and owner are
+    loaded with it. Guards are then asked per case of the page (plug-ins keep them cheap);
+    a case whose every guard refuses is left out of the page but still counted. A page
+    beyond the last one is empty (its total then reads 0).
+    """
+    rows, to_act_total = _inbox_page(
+        user,
+        sa.and_(_actionable_by(user), readable_by(user), _offered_condition(user)),
+        to_act_page,
+        per_page,
+        with_barred=True,
+    )
+    to_act = [row[0] for row in rows if _offered(user, row[0], bool(row[1]))]
+    rows, owned_total = _inbox_page(
+        user, Case.owner_id == user.id, owned_page, per_page, with_barred=False
+    )
+    return (
+        InboxSection(to_act, to_act_total, to_act_page, per_page),
+        InboxSection([row[0] for row in rows], owned_total, owned_page, per_page),
+    )
 
 
 @dataclass(frozen=True)

@@ -144,12 +144,26 @@ def home():
     return render_template("home.html", creatable=creatable)
 
 
+def _page_number(name: str) -> int:
+    """``?<name>=`` as a page number (1 when missing or not a positive number)."""
+    raw = request.args.get(name, "")
+    if raw.isascii() and raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0:
+        return int(raw)
+    return 1
+
+
 @bp.route("/inbox")
 @login_required
 def inbox_page():
-    """Cases the user can act on now, and the cases the user opened."""
-    to_act, owned = inbox(current_user)
-    return render_template("inbox.html", to_act=to_act, owned=owned)
+    """Cases the user can act on now, and the cases the user opened: a page of each
+    (``?act_page=``, ``?own_page=``), one query per section."""
+    to_act, owned = inbox(current_user, _page_number("act_page"), _page_number("own_page"))
+
+    def page_url(**pages) -> str:
+        wanted = {"act_page": to_act.page, "own_page": owned.page, **pages}
+        return url_for("main.inbox_page", **{k: v for k, v in wanted.items() if v != 1})
+
+    return render_template("inbox.html", to_act=to_act, owned=owned, page_url=page_url)
 
 
 @bp.route("/cases/new/<type_key>", methods=["GET", "POST"])
