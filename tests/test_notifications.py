@@ -339,6 +339,8 @@ def test_mail_goes_after_commit_in_each_recipients_language(host, smtp_server, s
             "plan_submitted",
             roles=("reviewer", "agency_head"),
             agency_code="tainan-tourism",
+            # a bare username is looked up among the agency's people for an address
+            usernames=("helpdesk", "someone-the-host-does-not-know"),
             subject=SUBJECT,
             params={"count": 3},
             link="/appgov/",
@@ -348,7 +350,8 @@ def test_mail_goes_after_commit_in_each_recipients_language(host, smtp_server, s
         assert smtp_server.received == []  # inside the step's transaction: nothing sent
         db.session.commit()
     mails = smtp_server.by_address()
-    assert set(mails) == {"reviewer@example.org", "head@example.org"}
+    assert set(mails) == {"reviewer@example.org", "head@example.org", "helpdesk@example.org"}
+    assert len(messages(app)) == 4  # the unknown username: an in-app message only
     zh, en = mails["reviewer@example.org"], mails["head@example.org"]
     assert zh["Subject"] == ZH_SUBJECT  # RFC 2047 encoded, decoded back whole
     assert "=?utf-8?" in zh.as_string().lower() or zh["Subject"].isascii() is False
@@ -359,11 +362,11 @@ def test_mail_goes_after_commit_in_each_recipients_language(host, smtp_server, s
     assert ZH_SUBJECT in body and f"{BASE_URL}/appgov/messages/{ids['reviewer']}" in body
     assert "App governance" in en.get_content()
     rows = outbox(app)
-    assert len(rows) == 2 and all(r.sent_at and r.attempts == 1 and not r.last_error for r in rows)
+    assert len(rows) == 3 and all(r.sent_at and r.attempts == 1 and not r.last_error for r in rows)
     assert {r.locale for r in rows} == {"zh_Hant_TW", "en"}
     with app.app_context():  # nothing left to send: a later run sends nothing again
         assert deliver_pending() == (0, 0)
-    assert len(smtp_server.received) == 2
+    assert len(smtp_server.received) == 3
 
 
 def test_a_rolled_back_step_sends_nothing(host, smtp_server, smtp_port):

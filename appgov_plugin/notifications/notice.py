@@ -187,15 +187,29 @@ def resolve_recipients(
 ) -> tuple[Recipient, ...]:
     """The people in ``roles`` acting for ``agency_code`` (the host's ``casehost_users``;
     none without a case host) and ``usernames``, each once (first seen kept), without
-    ``exclude``."""
+    ``exclude``.
+
+    A bare username of ``usernames`` (the case's owner, say) is looked up among the people
+    who act for ``agency_code`` in any role (one more ``casehost_users`` question), so that
+    they are e-mailed in their language too; one the host does not answer for gets in-app
+    messages only.
+    """
     roles = tuple(roles)
     if roles and not agency_code:
         raise ValueError("notify: roles= needs the agency_code= whose people they are")
     excluded = {exclude} if isinstance(exclude, str) else set(exclude or ())
     if isinstance(usernames, str):
         usernames = (usernames,)
+    usernames = [user for user in usernames if not (user is None or user == "")]
+    people = _host_users(roles, agency_code) if roles else []
+    bare = {u for u in usernames if isinstance(u, str)} - {p.username for p in people} - excluded
+    if bare and agency_code:
+        from ..host.contract import STANDARD_ROLES
+
+        known = {p.username: p for p in _host_users(STANDARD_ROLES, agency_code)}
+        usernames = [known.get(u, u) if isinstance(u, str) else u for u in usernames]
     found: dict[str, Recipient] = {}
-    for user in [*(_host_users(roles, agency_code) if roles else ()), *usernames]:
+    for user in [*people, *usernames]:
         recipient = as_recipient(user)
         if recipient.username in excluded:
             continue
@@ -248,8 +262,9 @@ def notify(
         (written as the reader writes dates: ROC in zh), or a lazy string (translated too).
     :param roles: host roles to notify, with ``agency_code``: the people the host's
         ``casehost_users(app, roles, agency_code)`` answers (nobody outside a case host).
-    :param usernames: more recipients: usernames (in-app messages only) or host user objects
-        with ``username``, ``email``, ``locale`` (also e-mailed).
+    :param usernames: more recipients: host user objects (``username``, ``email``,
+        ``locale``) or usernames, looked up among the people of ``agency_code`` for their
+        address and language (when the host does not know one: in-app messages only).
     :param exclude: the acting user's username (or several): never told about their own step.
     :param link: the path on this site the message opens (``/appgov/apps/7``); another
         site's URL is refused (``ValueError``).
