@@ -232,6 +232,27 @@ def test_parameters_are_written_in_the_readers_language(host):
         assert "2026-11-22" in notice.subject_in("en")
 
 
+def test_a_plain_appgov_app_notifies_the_usernames_only(intranet_app):
+    app, intranet_db = intranet_app  # AppGov(app): no case host to ask for people
+    with app.test_request_context("/"):
+        notice = notify(
+            "plan_submitted",
+            roles=("reviewer",),
+            agency_code="TN-TOUR",
+            usernames=("clerk",),
+            subject=SUBJECT,
+            params={"count": 3},
+        )
+        intranet_db.session.commit()
+    assert notice.usernames == ("clerk",)
+    client = app.test_client()
+    client.get("/_login/clerk")
+    page = client.get("/appgov/messages", headers={"Accept-Language": "zh-TW"})
+    assert page.status_code == 200 and ZH_SUBJECT in visible_text(page.get_data(as_text=True))
+    client.get("/_login/root")
+    assert ZH_SUBJECT not in visible_text(client.get("/appgov/messages").get_data(as_text=True))
+
+
 # -- the navigation's unread count and the Messages page ------------------------------------
 
 
