@@ -15,6 +15,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 from casework import add_user, history, visible_text
+from flask_login import login_user
 from form_samples import SAMPLE_FILES, Upload, answers_for, formdata
 from hosting import login
 
@@ -582,3 +583,20 @@ def test_two_listings_of_one_app_approved_at_once_leave_one_version(host, databa
         assert statuses == ["accepted", "submitted"], number
         assert _app(app, LISTED).version == new
         assert len(_events(app, LISTED)) == events + 1  # one version recorded
+
+
+def test_the_demo_listings_validate_with_their_own_version(host, profile):
+    from sample_host.plugins import current_host
+
+    app = host
+    with app.test_request_context():
+        login_user(_user("staff"))  # the app field offers the apps the reader may file for
+        cases = db.session.scalars(
+            sa.select(Case).where(Case.type_key == "appgov_listing_checklist").order_by(Case.id)
+        ).all()
+        assert [case.status for case in cases] == ["accepted"] * 3
+        for case in cases:
+            form = current_host().case_types[case.type_key].case_form(case)
+            assert form.validate(), form.errors
+        ready = db.session.get(App, READY)
+        assert (ready.status, ready.proposal_case_id is not None) == ("in_development", True)
