@@ -8,7 +8,10 @@ An unreachable PostgreSQL skips those tests locally and fails them in CI (``CI=t
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -123,11 +126,56 @@ def serve(database_url, tmp_path, **config):
     assert "demo-admin" in output  # the demo logins were printed on first start
 
 
+#: SQLite demo databases already seeded in this worker, by configuration: (file, instance).
+_SEEDED: dict[str, tuple[Path, Path]] = {}
+
+
+def _seeded_copy(database_url, tmp_path, test_config, root: Path) -> None:
+    """Give a new SQLite test database the demo data of ``test_config`` by copying a file
+    this worker seeded once (with its instance folder: the demo's uploaded files), instead
+    of seeding it again: the host finds its tables at head and its users there, as after any
+    restart. Other backends, and a database that exists already, are left to the host."""
+    target = Path(sa.engine.make_url(database_url).database or "")
+    if not database_url.startswith("sqlite:///") or target.exists():
+        return
+    instance = Path(test_config["INSTANCE_PATH"])
+    key = repr(
+        sorted(
+            (k, repr(v))
+            for k, v in test_config.items()
+            if k not in ("SQLALCHEMY_DATABASE_URI", "INSTANCE_PATH")
+        )
+    )
+    if key not in _SEEDED:
+        where = root / f"seeded-{len(_SEEDED)}"
+        where.mkdir(parents=True)
+        config = {
+            **test_config,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{where / 'demo.sqlite'}",
+            "INSTANCE_PATH": str(where / "instance"),
+        }
+        with contextlib.redirect_stdout(io.StringIO()):  # the demo logins
+            seeded = create_app(config)
+        with seeded.app_context():
+            db.engine.dispose()
+        _SEEDED[key] = (where / "demo.sqlite", where / "instance")
+    source, source_instance = _SEEDED[key]
+    shutil.copyfile(source, target)
+    if source_instance.exists() and not instance.exists():
+        shutil.copytree(source_instance, instance)
+
+
+@pytest.fixture(scope="session")
+def _seeded_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("seeded-hosts")
+
+
 @pytest.fixture
-def sample_host_factory(database_url, tmp_path, monkeypatch):
+def sample_host_factory(database_url, tmp_path, monkeypatch, _seeded_root):
     """``make(plugins=(), load_entrypoints=True, **config)``: a sample host on the test
     database (cheap password hashes, instance folder in tmp, no log-in throttling);
-    engines disposed after."""
+    engines disposed after. A new SQLite database of the stock host (no extra plug-ins)
+    starts as a copy of one seeded once per configuration (:func:`_seeded_copy`)."""
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("SECRET_KEY", raising=False)
     apps = []
@@ -145,6 +193,8 @@ def sample_host_factory(database_url, tmp_path, monkeypatch):
             "RATELIMIT_ENABLED": False,
             **config,
         }
+        if not plugins and load_entrypoints:
+            _seeded_copy(database_url, tmp_path, test_config, _seeded_root)
         app = create_app(test_config, plugins=plugins, load_entrypoints=load_entrypoints)
         apps.append(app)
         return app
