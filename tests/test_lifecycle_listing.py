@@ -14,7 +14,7 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from casework import add_user, history, visible_text
+from casework import add_user, counting_queries, history, visible_text
 from flask_login import login_user
 from form_samples import SAMPLE_FILES, Upload, answers_for, formdata
 from hosting import login
@@ -207,7 +207,9 @@ def test_listing_an_app_in_development(host, profile):
             for m in db.session.scalars(sa.select(Message).where(Message.case_id == case_id))
         }
     assert {("reviewer", "listing_submitted"), ("staff", "listing_approved")} <= told
+    assert ("reviewer2", "listing_submitted") in told  # every reviewer of the city
     assert ("staff", "listing_submitted") not in told
+    assert not any(user == "kreviewer" for user, _event in told)  # not another city's
     # the app page shows the listing in the version history
     login(client, "staff")
     page = visible_text(client.get(f"/appgov/apps/{READY}").get_data(as_text=True))
@@ -600,3 +602,25 @@ def test_the_demo_listings_validate_with_their_own_version(host, profile):
             assert form.validate(), form.errors
         ready = db.session.get(App, READY)
         assert (ready.status, ready.proposal_case_id is not None) == ("in_development", True)
+
+
+@pytest.mark.parametrize("profile", ["kaohsiung"], indirect=True)
+def test_an_approval_costs_the_same_queries_however_long_the_history(host):
+    app = host
+    client = app.test_client()
+    counts = []
+    for number in range(7):
+        current = _app(app, LISTED).version
+        new = f"2.0.{int(current.rsplit('.', 1)[1]) + 1}"
+        login(client, "staff")
+        case_id = _case_id(
+            _file(client, app, _answers(app, LISTED, "version_change", new, current))
+        )
+        assert _step(client, case_id, "submit").status_code == 302
+        login(client, "reviewer")
+        with counting_queries(app) as statements:
+            assert _step(client, case_id, "accept").status_code == 302
+        counts.append(len(statements))
+        assert _app(app, LISTED).version == new, number
+    assert len(_events(app, LISTED)) == 1 + 3 + 7  # registered, the demo's three, these
+    assert counts[1] == counts[-1], counts  # the history's length costs no query
