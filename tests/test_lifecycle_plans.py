@@ -22,7 +22,7 @@ import types
 
 import pytest
 import sqlalchemy as sa
-from casework import add_user, visible_text
+from casework import add_user, counting_queries, visible_text
 from hosting import login
 
 from appgov_plugin.apps.models import App
@@ -276,6 +276,23 @@ def test_another_agencys_staff_and_anonymous_visitors(kaohsiung):
     assert record(client, app_id).status_code == 404  # another city's app
     with kaohsiung.app_context():
         assert row_counts() == before
+
+
+def test_the_app_pages_queries_do_not_grow_with_its_years(kaohsiung):
+    client = kaohsiung.test_client()
+    with kaohsiung.app_context():
+        few, many = new_app("少年度 App"), new_app("多年度 App")
+        _failed_years(few, YEAR)
+        _failed_years(many, *range(YEAR - 11, YEAR + 1))
+    login(client, "reviewer")
+    counts = []
+    for app_id in (few, many):
+        client.get(f"/appgov/apps/{app_id}")  # warm: the policy and forms read once
+        with counting_queries(kaohsiung) as statements:
+            page = client.get(f"/appgov/apps/{app_id}", headers=EN)
+        assert page.status_code == 200 and "Yearly KPI results" in page.get_data(as_text=True)
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
 
 
 # -- the plan's review and its deadline -----------------------------------------------------
