@@ -29,6 +29,7 @@ DEFAULTS: dict[str, object] = {
     "APPGOV_MAIL_USERNAME": None,
     "APPGOV_MAIL_PASSWORD": None,
     "APPGOV_MAIL_SENDER": None,  # the From address; default appgov@localhost
+    "APPGOV_MAIL_CA_FILE": None,  # a CA bundle for the server's certificate (a city's own CA)
     "APPGOV_MAIL_TIMEOUT": 10,  # seconds for the SMTP connection
     "APPGOV_MAIL_MAX_ATTEMPTS": 10,  # tries before a failing e-mail is left alone
     # The site's address (scheme and host, https://intranet.example.gov.tw) for the links in

@@ -9,6 +9,8 @@ import email
 import email.policy
 import re
 import socket
+import ssl
+import subprocess
 import sys
 import textwrap
 import threading
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from casework import counting_queries, visible_text
 from hosting import login
 
@@ -388,6 +391,95 @@ def test_mail_goes_after_commit_in_each_recipients_language(host, smtp_server, s
     with app.app_context():  # nothing left to send: a later run sends nothing again
         assert deliver_pending() == (0, 0)
     assert len(smtp_server.received) == 3
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for 127.0.0.1 (the test's own CA): (cert, key) paths."""
+    cert, key = tmp_path / "smtp.crt", tmp_path / "smtp.key"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def test_starttls_and_login_against_a_server_that_demands_both(host, smtp_port, certificate):
+    cert, key = certificate
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((mechanism, auth_data.login, auth_data.password))
+        ok = (auth_data.login, auth_data.password) == (b"appgov", "s3cret-密".encode())
+        return AuthResult(success=ok)
+
+    inbox = Inbox()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=smtp_port,
+        tls_context=server_tls,
+        require_starttls=True,
+        auth_required=True,
+        authenticator=authenticator,
+    )
+    controller.start()
+    try:
+        app = host(
+            **mail_config(smtp_port),
+            APPGOV_MAIL_USE_TLS=True,
+            APPGOV_MAIL_CA_FILE=str(cert),
+            APPGOV_MAIL_USERNAME="appgov",
+            APPGOV_MAIL_PASSWORD="s3cret-密",
+        )
+        inbox.received.clear()
+        plan_submitted(app, roles=("reviewer",))
+    finally:
+        controller.stop()
+    assert inbox.by_address()["reviewer@example.org"]["Subject"] == ZH_SUBJECT
+    assert logins and logins[-1][1:] == (b"appgov", "s3cret-密".encode())
+    (row,) = outbox(app)
+    assert row.sent_at is not None and row.last_error is None
+
+
+def test_an_unknown_certificate_is_refused_and_kept_for_later(host, smtp_port, certificate):
+    cert, key = certificate
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    inbox = Inbox()
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=smtp_port, tls_context=server_tls, require_starttls=True
+    )
+    controller.start()
+    try:
+        app = host(**mail_config(smtp_port), APPGOV_MAIL_USE_TLS=True)  # the system's CAs only
+        inbox.received.clear()
+        plan_submitted(app, roles=("reviewer",))
+    finally:
+        controller.stop()
+    assert inbox.received == []
+    (row,) = outbox(app)
+    assert row.sent_at is None and "CERTIFICATE_VERIFY_FAILED" in row.last_error
 
 
 def test_a_rolled_back_step_sends_nothing(host, smtp_server, smtp_port):

@@ -15,6 +15,7 @@ after-commit send and a cron run never send the same mail twice.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
 import smtplib
@@ -171,19 +172,41 @@ def build_email(row, sender: str) -> EmailMessage:
     return mail
 
 
+def _tls_context(config) -> ssl.SSLContext:
+    # the server's certificate is checked (name and chain): the system's CAs, or a city's
+    # own CA (APPGOV_MAIL_CA_FILE)
+    return ssl.create_default_context(cafile=config.get("APPGOV_MAIL_CA_FILE") or None)
+
+
 def _smtp(config) -> smtplib.SMTP:
     host = config["APPGOV_MAIL_SERVER"]
     port = int(config.get("APPGOV_MAIL_PORT") or (465 if config.get("APPGOV_MAIL_USE_SSL") else 25))
     timeout = config.get("APPGOV_MAIL_TIMEOUT", 10)
     if config.get("APPGOV_MAIL_USE_SSL"):
-        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=_tls_context(config))
     else:
         smtp = smtplib.SMTP(host, port, timeout=timeout)
-        if config.get("APPGOV_MAIL_USE_TLS"):
-            smtp.starttls(context=ssl.create_default_context())
-    if config.get("APPGOV_MAIL_USERNAME"):
-        smtp.login(config["APPGOV_MAIL_USERNAME"], config.get("APPGOV_MAIL_PASSWORD") or "")
+    try:
+        if config.get("APPGOV_MAIL_USE_TLS") and not config.get("APPGOV_MAIL_USE_SSL"):
+            smtp.starttls(context=_tls_context(config))
+        if config.get("APPGOV_MAIL_USERNAME"):
+            _login(smtp, config["APPGOV_MAIL_USERNAME"], config.get("APPGOV_MAIL_PASSWORD") or "")
+    except BaseException:
+        smtp.close()
+        raise
     return smtp
+
+
+def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:
+    if username.isascii() and password.isascii():
+        smtp.login(username, password)
+        return
+    # smtplib sends ASCII only; AUTH PLAIN is UTF-8 (RFC 4616): a password such as "密碼1"
+    smtp.ehlo_or_helo_if_needed()
+    token = base64.b64encode(b"\0" + username.encode() + b"\0" + password.encode()).decode()
+    code, answer = smtp.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, answer)
 
 
 def _sender(config) -> str:
@@ -223,9 +246,9 @@ def deliver(outbox_ids, now: dt.datetime | None = None) -> tuple[int, int]:
                     smtp = _smtp(config)
                 smtp.send_message(build_email(row, _sender(config)))
                 results[row.id] = None
-            except (OSError, smtplib.SMTPException) as error:
+            except Exception as error:  # whatever went wrong is kept on the row
                 results[row.id] = f"{type(error).__name__}: {error}"[:2000]
-                if smtp is None or isinstance(error, smtplib.SMTPServerDisconnected | OSError):
+                if smtp is None or isinstance(error, OSError | smtplib.SMTPServerDisconnected):
                     # no server (or it went away): every row left fails the same way
                     for rest in rows:
                         results.setdefault(rest.id, results[row.id])
