@@ -551,6 +551,41 @@ def test_mail_send_command_retries_and_reports(host, smtp_port):
     assert list(inbox.by_address()) == ["reviewer@example.org"]
 
 
+def test_two_senders_at_once_send_each_mail_once(host, smtp_server, smtp_port):
+    app = host(**mail_config(smtp_port))
+    for _ in range(10):
+        with app.test_request_context("/"):
+            notify(
+                "race",
+                subject=SUBJECT,
+                params={"count": 1},
+                usernames=("reviewer",),
+                agency_code="tainan-tourism",
+            )
+            db.session.flush()
+            db.session.info.pop("appgov_mail_outbox")  # as if the after-commit send died
+            db.session.commit()
+    smtp_server.received.clear()
+    assert len(outbox(app)) == 10 and all(row.sent_at is None for row in outbox(app))
+    barrier = threading.Barrier(2)
+    results = []
+
+    def sender():  # a cron run and another worker at the same moment
+        with app.app_context():
+            barrier.wait()
+            results.append(deliver_pending())
+            db.session.remove()
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(sent for sent, _failed in results) == 10
+    assert len(smtp_server.received) == 10  # each once
+    assert all(row.sent_at is not None and row.attempts == 1 for row in outbox(app))
+
+
 def test_no_mail_is_queued_without_a_server(host):
     app = host()
     plan_submitted(app)

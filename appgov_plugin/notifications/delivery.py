@@ -158,6 +158,7 @@ def build_email(row, sender: str) -> EmailMessage:
     for any script (RFC 2047 by :class:`EmailMessage`), the message's page as a full URL."""
     subject = render(row.subject, row.params, row.locale)
     text = render(row.body, row.params, row.locale) or subject
+    subject = " ".join(subject.split())  # one line: a header never carries a line break
     if row.url:
         text += f"\n\n{row.url}"
     text += f"\n\n-- \n{render(FOOTER, {}, row.locale)}\n"
