@@ -110,6 +110,9 @@ def form_case_type(
         current = live_key()
         return bool(current) and form_offered(current)
 
+    # a city's own review steps (hook appgov_workflow_steps, docs/lifecycle_hooks.md)
+    from .lifecycle.steps import extended_workflow
+
     return CaseType(
         key=key,
         label=label,
@@ -119,7 +122,7 @@ def form_case_type(
         form_at=lambda stored_key, version: store.form_at(
             stored_key, version, unrecorded_key or live_key()
         ),
-        workflow=workflow,
+        workflow=extended_workflow(workflow, key),
         creator_role="agency_staff",
         description=description,
         summary=_summary(summary_field),

@@ -27,6 +27,7 @@ from ..lifecycle import deadlines as lifecycle_deadlines
 from ..lifecycle import demo as lifecycle_demo
 from ..lifecycle import exports as lifecycle_exports
 from ..lifecycle import plans as lifecycle_plans
+from ..lifecycle import steps as lifecycle_steps
 from ..lifecycle import workflows as lifecycle_workflows
 from ..notifications import cli as notifications_cli
 from ..notifications import views as notifications_views
@@ -74,9 +75,12 @@ def casehost_init_app(app, db):
 
 @hookimpl
 def casehost_case_types(app, register):
-    for module in CASE_TYPES:
-        for case_type in module.case_types():
-            register(case_type)
+    # inside the app's context: a city's own steps come from its hook modules
+    # (appgov_workflow_steps, lifecycle/steps.py)
+    with app.app_context():
+        for module in CASE_TYPES:
+            for case_type in module.case_types():
+                register(case_type)
 
 
 @hookimpl
@@ -118,6 +122,9 @@ def casehost_upgrade_schema(app, db):
 
 @hookimpl
 def casehost_demo_data(app, db, open_case, users):
+    # the demo passes through the review steps a city added (lifecycle/steps.py)
+    workflows = {ct.key: ct.workflow for module in CASE_TYPES for ct in module.case_types()}
+    open_case = lifecycle_steps.demo_open_case(open_case, users, workflows)
     for module in DEMO:
         module.load(open_case, users)
 
