@@ -50,13 +50,23 @@ def act(client, case_id, name, comment=""):
 
 
 def rejected_proposal(app, client) -> int:
-    """Staff files and submits a proposal, the reviewer rejects it; the head is logged in."""
+    """Staff files and submits a proposal, it is rejected (Kaohsiung: by the reviewer,
+    KH-EVAL-1; Tainan: the center countersigns, the city government rejects, TN-EVAL-1);
+    the head is logged in."""
     login(client, "staff")
     case_id = open_proposal(client)
     act(client, case_id, "submit")
     login(client, "reviewer")
-    act(client, case_id, "reject", "與既有 App 重複")
-    assert status(app, case_id) == "rejected"
+    with app.app_context():
+        tainan = proposal_form_key() == "tn_self_assessment"
+    if tainan:
+        act(client, case_id, "countersign", "與既有 App 重複，建議不予核准")
+        login(client, "mayor")
+        act(client, case_id, "city_reject", "與既有 App 重複")
+        assert status(app, case_id) == "rejected_by_mayor"
+    else:
+        act(client, case_id, "reject", "與既有 App 重複")
+        assert status(app, case_id) == "rejected"
     login(client, "head")
     return case_id
 
@@ -71,7 +81,11 @@ def test_entry_point_brings_appgov_with_its_demo_data(make_host):
     host = app.extensions["casehost"]
     assert host.pm.get_plugin("appgov") is not None
     with app.app_context():
-        proposal = db.session.scalar(sa.select(Case).where(Case.type_key == PROPOSAL))
+        # the demo's first proposal (appgov's apps/demo.py), in review; the lifecycle demo's
+        # apps come from approved ones
+        proposal = db.session.scalar(
+            sa.select(Case).where(Case.type_key == PROPOSAL).order_by(Case.id).limit(1)
+        )
         # the self-assessment as shipped (version 1), with the demo's sample answers
         assert (proposal.form_key, proposal.form_version) == ("tn_self_assessment", 1)
         assert proposal.status == "in_review"
@@ -115,8 +129,12 @@ def test_tainan_proposal_approved_enters_the_app_registry(make_host):
     case_id = open_proposal(client)
     act(client, case_id, "submit")
     assert status(app, case_id) == "in_review"
+    # rule TN-EVAL-1: the center countersigns with its opinion, the city government approves
     login(client, "reviewer")
-    act(client, case_id, "approve")
+    act(client, case_id, "countersign", "本中心同意")
+    assert status(app, case_id) == "city_review"
+    login(client, "mayor")
+    act(client, case_id, "city_approve")
     assert status(app, case_id) == "approved"
     with app.app_context():
         app_row = db.session.scalar(sa.select(App).where(App.proposal_case_id == case_id))
@@ -135,7 +153,7 @@ def test_tainan_rejection_is_final_no_escalation(make_host):
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert 'value="escalate"' not in page
     refused = act(client, case_id, "escalate", "請市長核可").get_data(as_text=True)
-    assert "簽請市長核可" in refused and status(app, case_id) == "rejected"
+    assert "簽請市長核可" in refused and status(app, case_id) == "rejected_by_mayor"
 
 
 def test_ground_four_needs_the_agency_head_tn_eval_3(make_host):

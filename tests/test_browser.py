@@ -92,14 +92,26 @@ def test_staff_files_a_proposal_and_sees_errors_in_their_language(server, page, 
     assert "The app must offer a feedback function linked to the mayor mailbox." in page.content()
 
 
-def test_reviewer_sees_the_demo_proposal_in_the_inbox_and_approves_it(server, page):
+def test_the_center_countersigns_the_demo_proposal_and_the_city_approves_it(server, page):
+    """Rule TN-EVAL-1: the Smart Development Center (the reviewer) countersigns with its
+    opinion, the city government (the mayor or a delegate) approves."""
     base, _ = server
     log_in(page, base, "reviewer")
     page.goto(base + "/inbox")
     # the proposal's row (the demo's listing checklist and self-check name the same app)
     row = page.locator("tr", has_text=DEMO_APP_NAME).filter(has_text="App 開發評估申請")
     row.locator("a").first.click()
-    page.click("button[value=approve]")
+    case_url = page.url
+    assert page.locator("button[value=approve]").count() == 0  # the city approves
+    page.fill("#comment", "本中心審查意見：建議核准。")
+    page.click("button[value=countersign]")
+    assert "本中心審查意見：建議核准。" in page.locator("table.history").inner_text()
+    page.goto(base + "/logout")
+    log_in(page, base, "mayor")
+    page.goto(base + "/inbox")
+    assert DEMO_APP_NAME in page.content()  # waiting for the city government
+    page.goto(case_url)
+    page.click("button[value=city_approve]")
     assert page.locator(".badge", has_text="核定").count() == 1
     assert "審查中" in page.locator("table.history").inner_text()
     page.goto(base + "/appgov/")

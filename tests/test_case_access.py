@@ -69,7 +69,10 @@ def world(make_host):
         ids["review"] = new_proposal(steps=("submit",))
         ids["head_review"] = new_proposal(steps=("submit_to_head",), **GROUND_FOUR)
         ids["kaohsiung"] = new_proposal("ks", "kaohsiung-tb", steps=("submit",))
-        ids["approved"] = new_proposal(steps=("submit", "approve"), actors=("staff", "reviewer"))
+        # rule TN-EVAL-1: the center countersigns, the city government approves
+        ids["approved"] = new_proposal(
+            steps=("submit", "countersign", "city_approve"), actors=("staff", "reviewer", "mayor")
+        )
         discarded = new_proposal()
         withdraw_case(db.session.get(Case, discarded), _user("staff"), "重複建立")
         ids["discarded"] = discarded
@@ -102,7 +105,8 @@ def expected_readers(ids) -> dict[str, set[int]]:
         # is or was in review (in_review and submitted are where the reviewer acts),
         # agencies of Tainan (the reviewer's agency's city): not the Kaohsiung case
         "reviewer": {"demo", "review", "approved", "returned_withdrawn"} | DEMO_FILINGS,
-        "mayor": set(),  # Tainan: nothing was escalated
+        # the city government approved one (TN-EVAL-1); nothing else reached it
+        "mayor": {"approved"},
         "itdept": agency,  # every submitted case of Tainan's agencies
         "helpdesk": agency,  # the same, status only
         "admin": every,

@@ -100,9 +100,10 @@ def _drop_history_triggers(conn) -> None:
 
 
 def _approved_proposal() -> int:
-    """A proposal opened, submitted and approved: three history rows."""
-    case_id = new_proposal(steps=("submit",))
-    apply_transition(db.session.get(Case, case_id), "approve", _user("reviewer"), "")
+    """A proposal opened, submitted, countersigned by the center and approved by the city
+    government (TN-EVAL-1): four history rows."""
+    case_id = new_proposal(steps=("submit", "countersign"), actors=("staff", "reviewer"))
+    apply_transition(db.session.get(Case, case_id), "city_approve", _user("mayor"), "")
     return case_id
 
 
@@ -182,13 +183,13 @@ def test_every_history_row_is_chained_to_the_case_row_before_it(app):
         case_id = _approved_proposal()
         other_id = new_proposal()
         rows = history(case_id)
-        assert [row.transition for row in rows] == ["open", "submit", "approve"]
+        assert [row.transition for row in rows] == ["open", "submit", "countersign", "city_approve"]
         previous = GENESIS
         for row in rows:
             assert row.previous_hash == previous
             assert row.row_hash == chain_hash(previous, history_content(row))
             previous = row.row_hash
-        assert len({row.row_hash for row in rows}) == 3
+        assert len({row.row_hash for row in rows}) == 4
         # another case's chain starts on its own
         assert history(other_id)[0].previous_hash == GENESIS
 
@@ -259,7 +260,7 @@ def test_verify_heads_digest_shows_a_last_row_rewritten_with_its_hash(app):
 def test_verify_reports_a_comment_edited_behind_the_triggers(app):
     with app.app_context():
         case_id = _approved_proposal()
-        _open, submit, _approve = _raw_rows(case_id)
+        _open, submit, _countersign, _approve = _raw_rows(case_id)
         with raw_connection() as conn:
             _drop_history_triggers(conn)
             conn.execute(
@@ -277,14 +278,14 @@ def test_verify_reports_a_comment_edited_behind_the_triggers(app):
 def test_verify_reports_the_row_after_a_deleted_one(app):
     with app.app_context():
         case_id = _approved_proposal()
-        _open, submit, approve = _raw_rows(case_id)
+        _open, submit, countersign, _approve = _raw_rows(case_id)
         with raw_connection() as conn:
             _drop_history_triggers(conn)
             conn.execute(sa.text("DELETE FROM host_case_history WHERE id = :id"), {"id": submit.id})
     result = app.test_cli_runner().invoke(args=VERIFY)
     assert result.exit_code == 1
     assert (
-        f"case {case_id}, history row {approve.id}: "
+        f"case {case_id}, history row {countersign.id}: "
         "its previous-row hash does not match the row before it"
     ) in result.output
 
@@ -292,7 +293,7 @@ def test_verify_reports_the_row_after_a_deleted_one(app):
 def test_verify_reports_a_removed_last_row_by_the_case_state(app):
     with app.app_context():
         case_id = _approved_proposal()
-        _open, submit, approve = _raw_rows(case_id)
+        _open, _submit, countersign, approve = _raw_rows(case_id)
         with raw_connection() as conn:
             _drop_history_triggers(conn)
             conn.execute(
@@ -300,7 +301,7 @@ def test_verify_reports_a_removed_last_row_by_the_case_state(app):
             )
     result = app.test_cli_runner().invoke(args=VERIFY)
     assert result.exit_code == 1
-    assert f"case {case_id}, history row {submit.id}: the case is 'approved'" in result.output
+    assert f"case {case_id}, history row {countersign.id}: the case is 'approved'" in result.output
 
 
 def test_concurrent_edits_of_one_case_are_serialised_and_never_fork_the_chain(app):
@@ -339,7 +340,7 @@ def test_concurrent_edits_of_one_case_are_serialised_and_never_fork_the_chain(ap
 
 
 def test_two_reviewers_deciding_at_once_one_wins_the_other_is_refused(app):
-    """Approve and return at the same moment: one decision is recorded, the other is refused
+    """Countersign and return at the same moment: one decision is recorded, the other is refused
     as the case is no longer in review (never a database error), the chain verifies."""
     with app.app_context():
         add_user("reviewer2", "reviewer", "tainan-sdc")
@@ -361,7 +362,8 @@ def test_two_reviewers_deciding_at_once_one_wins_the_other_is_refused(app):
             outcomes[step] = repr(exc)
 
     threads = [
-        threading.Thread(target=decide, args=("reviewer", "approve", "")),
+        # rule TN-EVAL-1: the center's decision is its countersignature
+        threading.Thread(target=decide, args=("reviewer", "countersign", "同意。")),
         threading.Thread(target=decide, args=("reviewer2", "return", "請補充預算說明。")),
     ]
     for thread in threads:

@@ -121,6 +121,7 @@ def world(make_host):
         add_user("ks", "agency_staff", "kaohsiung-tb")
         add_user("ks-head", "agency_head", "kaohsiung-tb")
         add_user("ks-reviewer", "reviewer", "kaohsiung-ic")
+        add_user("ks-mayor", "mayor", "kaohsiung-ic")
         add_user("ks-itdept", "it_department", "kaohsiung-ic")
         add_user("ks-helpdesk", "helpdesk", "kaohsiung-ic")
         add_user("nowhere", "reviewer", None)  # a city-wide role without an agency
@@ -129,7 +130,10 @@ def world(make_host):
         assert set(ids) == set(DEMO_CASES.values())
         ids["tn_draft"] = new_proposal()
         ids["tn_review"] = new_proposal(steps=("submit",))
-        ids["tn_approved"] = new_proposal(steps=("submit", "approve"), actors=("staff", "reviewer"))
+        # rule TN-EVAL-1: the center countersigns, the city government approves
+        ids["tn_approved"] = new_proposal(
+            steps=("submit", "countersign", "city_approve"), actors=("staff", "reviewer", "mayor")
+        )
         ids["tn_returned"] = new_proposal(steps=("submit",))
         apply_transition(
             db.session.get(Case, ids["tn_returned"]), "return", _user("reviewer"), RETURN_COMMENT
@@ -141,8 +145,8 @@ def world(make_host):
         ids["ks_approved"] = new_proposal(
             "ks",
             "kaohsiung-tb",
-            steps=("submit", "approve"),
-            actors=("ks", "ks-reviewer"),
+            steps=("submit", "countersign", "city_approve"),
+            actors=("ks", "ks-reviewer", "ks-mayor"),
             app_name=KS_APP_NAME,
         )
         session = get_state().session
@@ -165,7 +169,9 @@ READERS = [
     # reviewer: their city's cases that are or were in review (the demo one: in review)
     ("reviewer", TAINAN, True),
     ("ks-reviewer", KAOHSIUNG, True),
-    ("mayor", set(), True),  # nothing of Tainan was escalated
+    # mayor: the approved proposal went through the city government (TN-EVAL-1)
+    ("mayor", {"tn_approved"}, True),
+    ("ks-mayor", {"ks_approved"}, True),
     ("itdept", TAINAN, True),  # it_department: their city's submitted cases
     ("ks-itdept", KAOHSIUNG, True),
     ("helpdesk", TAINAN, False),  # helpdesk: their city's, status only
@@ -236,20 +242,26 @@ def test_the_tainan_reviewer_cannot_decide_a_kaohsiung_proposal(world):
     client = app.test_client()
     login(client, "reviewer")
     assert ids["ks_review"] not in waiting(client)
-    answer = client.post(f"/cases/{ids['ks_review']}/transition", data={"name": "approve"})
+    answer = client.post(
+        f"/cases/{ids['ks_review']}/transition", data={"name": "countersign", "comment": "可"}
+    )
     assert answer.status_code == 404  # not readable: like a missing case
     with app.app_context():
         assert status(ids["ks_review"]) == "in_review"
         with pytest.raises(TransitionRefused, match="其他城市"):  # another city
-            apply_transition(db.session.get(Case, ids["ks_review"]), "approve", _user("reviewer"))
+            apply_transition(
+                db.session.get(Case, ids["ks_review"]), "countersign", _user("reviewer"), "可"
+            )
         assert status(ids["ks_review"]) == "in_review"
     # Kaohsiung's own reviewer has it waiting, and not Tainan's
     login(client, "ks-reviewer")
     theirs = waiting(client)
     assert ids["ks_review"] in theirs and ids["tn_review"] not in theirs
-    client.post(f"/cases/{ids['ks_review']}/transition", data={"name": "approve"})
+    client.post(
+        f"/cases/{ids['ks_review']}/transition", data={"name": "countersign", "comment": "可"}
+    )
     with app.app_context():
-        assert status(ids["ks_review"]) == "approved"
+        assert status(ids["ks_review"]) == "city_review"
 
 
 def test_a_reviewer_moved_to_another_city_reads_what_they_did_but_acts_no_more(world):
@@ -264,8 +276,10 @@ def test_a_reviewer_moved_to_another_city_reads_what_they_did_but_acts_no_more(w
     login(client, "ks-reviewer")
     page = client.get(f"/cases/{ids['ks_review']}")
     assert page.status_code == 200  # they took a step on it: their own work stays readable
-    assert 'value="approve"' not in page.text
-    refused = client.post(f"/cases/{ids['ks_review']}/transition", data={"name": "approve"})
+    assert 'value="countersign"' not in page.text
+    refused = client.post(
+        f"/cases/{ids['ks_review']}/transition", data={"name": "countersign", "comment": "可"}
+    )
     assert "其他城市" in visible_text(refused.text)  # belongs to an agency of another city
     assert ids["ks_review"] not in waiting(client)
     assert ids["tn_review"] in waiting(client)  # Tainan's cases are theirs now
@@ -356,6 +370,10 @@ def test_the_proposals_decisions_are_marked(make_host):
         "return",
         "approve",
         "reject",
+        "countersign",  # rule TN-EVAL-1: the center's opinion
+        "city_approve",
+        "city_return",
+        "city_reject",
         "mayor_approve",
         "mayor_reject",
     }
@@ -368,10 +386,10 @@ def test_staff_promoted_to_reviewer_cannot_decide_what_they_submitted(world):
     client = app.test_client()
     login(client, "staff")
     page = client.get(f"/cases/{ids['tn_review']}").text
-    assert 'value="approve"' not in page and 'value="reject"' not in page  # not offered
+    assert 'value="countersign"' not in page and 'value="return"' not in page  # not offered
     assert 'id="separation-of-duties"' in page
     assert ids["tn_review"] not in waiting(client)
-    for name in ("approve", "return", "reject"):
+    for name in ("countersign", "return"):
         refused = client.post(
             f"/cases/{ids['tn_review']}/transition", data={"name": name, "comment": "自己審"}
         )
@@ -380,17 +398,19 @@ def test_staff_promoted_to_reviewer_cannot_decide_what_they_submitted(world):
     with app.app_context():
         assert status(ids["tn_review"]) == "in_review"
         with pytest.raises(TransitionRefused, match="職務分立"):  # separation of duties
-            apply_transition(db.session.get(Case, ids["tn_review"]), "approve", _user("staff"))
+            apply_transition(
+                db.session.get(Case, ids["tn_review"]), "countersign", _user("staff"), "自己審"
+            )
     # a colleague's proposal: the promoted reviewer decides it
     with app.app_context():
         add_user("staff2", "agency_staff", "tainan-tourism")
         theirs = new_proposal("staff2", steps=("submit",))
     page = client.get(f"/cases/{theirs}").text
-    assert 'value="approve"' in page and 'id="separation-of-duties"' not in page
+    assert 'value="countersign"' in page and 'id="separation-of-duties"' not in page
     assert theirs in waiting(client)
-    client.post(f"/cases/{theirs}/transition", data={"name": "approve"})
+    client.post(f"/cases/{theirs}/transition", data={"name": "countersign", "comment": "可"})
     with app.app_context():
-        assert status(theirs) == "approved"
+        assert status(theirs) == "city_review"
 
 
 def test_the_refusal_speaks_english_too(world):
@@ -401,7 +421,9 @@ def test_the_refusal_speaks_english_too(world):
         db.session.commit()
     client = app.test_client()
     login(client, "staff")
-    refused = client.post(f"/cases/{ids['tn_review']}/transition", data={"name": "approve"})
+    refused = client.post(
+        f"/cases/{ids['tn_review']}/transition", data={"name": "countersign", "comment": "OK"}
+    )
     assert "Separation of duties: you opened, edited or submitted" in visible_text(refused.text)
     assert "Separation of duties" in client.get(f"/cases/{ids['tn_review']}").text
 
@@ -416,10 +438,10 @@ def test_the_head_who_forwarded_a_case_does_not_review_it_after_a_promotion(worl
         )
         _move("head", role="reviewer")
         with pytest.raises(TransitionRefused, match="職務分立"):
-            apply_transition(db.session.get(Case, case_id), "approve", _user("head"))
+            apply_transition(db.session.get(Case, case_id), "countersign", _user("head"), "可")
         # the demo reviewer, who took no part, decides it
-        apply_transition(db.session.get(Case, case_id), "approve", _user("reviewer"))
-        assert status(case_id) == "approved"
+        apply_transition(db.session.get(Case, case_id), "countersign", _user("reviewer"), "可")
+        assert status(case_id) == "city_review"
 
 
 def test_a_reviewer_who_rejected_does_not_decide_the_appeal_as_mayor(make_host):
@@ -436,16 +458,19 @@ def test_a_reviewer_who_rejected_does_not_decide_the_appeal_as_mayor(make_host):
 
 
 def test_the_same_reviewer_decides_again_after_a_return(world):
-    """Deciding twice in the same role is no conflict: return, resubmission, approval."""
+    """Deciding twice in the same role is no conflict: return, resubmission, countersigning
+    (TN-EVAL-1)."""
     app, ids = world
     client = app.test_client()
     login(client, "staff")
     client.post(f"/cases/{ids['tn_returned']}/transition", data={"name": "resubmit"})
     login(client, "reviewer")
-    assert 'value="approve"' in client.get(f"/cases/{ids['tn_returned']}").text
-    client.post(f"/cases/{ids['tn_returned']}/transition", data={"name": "approve"})
+    assert 'value="countersign"' in client.get(f"/cases/{ids['tn_returned']}").text
+    client.post(
+        f"/cases/{ids['tn_returned']}/transition", data={"name": "countersign", "comment": "可"}
+    )
     with app.app_context():
-        assert status(ids["tn_returned"]) == "approved"
+        assert status(ids["tn_returned"]) == "city_review"
 
 
 # -- guessed ids: every case route answers 404 for a case one may not read ---------------
