@@ -208,7 +208,8 @@ def readable_by(user) -> sa.ColumnElement[bool]:
                 else sa.false()
             )
         # drafts belong to their owner: a case that never left its initial state through a
-        # workflow transition (a draft its owner withdrew included)
+        # workflow transition (a draft its owner withdrew included); a workflow without
+        # private drafts (a case opened for the agency by a rule) is read from the start
         submitted = (
             sa.select(CaseHistory.id)
             .where(
@@ -218,6 +219,8 @@ def readable_by(user) -> sa.ColumnElement[bool]:
                 CaseHistory.transition.not_in(sorted(HOST_STEPS)),
             )
             .exists()
+            if workflow.private_drafts
+            else sa.true()
         )
         per_type.append(sa.and_(Case.type_key == case_type.key, submitted, sa.or_(acted, scope)))
     return sa.or_(Case.owner_id == user.id, *per_type)
@@ -242,7 +245,11 @@ def reads_answers(user, case: Case) -> bool:
 
 def is_draft(case: Case) -> bool:
     case_type = case_type_of(case)
-    return case_type is not None and case.status == case_type.workflow.initial
+    return (
+        case_type is not None
+        and case_type.workflow.private_drafts
+        and case.status == case_type.workflow.initial
+    )
 
 
 def took_another_part(user) -> sa.ColumnElement[bool]:

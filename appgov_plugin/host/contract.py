@@ -105,6 +105,11 @@ class Workflow:
       ``withdrawn_state``, a final state of the workflow (default: none). History is
       append-only, so withdrawing is how an owner discards a case, a draft included.
 
+    ``private_drafts`` -- a case that has not left the initial state yet is its owner's
+    draft, hidden from everyone else (default). ``False`` for a case type whose cases are
+    opened *for* an agency by a rule or an authority (a forced delisting, KH-KPI-4): those
+    who read the type read it from the start, and the roles acting in the initial state act.
+
     No transition may use a name of :data:`HOST_STEPS` (the host's own history steps).
     """
 
@@ -115,6 +120,7 @@ class Workflow:
     editable_states: frozenset[str] | None = None
     withdrawable_states: frozenset[str] = field(default_factory=frozenset)
     withdrawn_state: str | None = None
+    private_drafts: bool = True
 
     def __post_init__(self):
         if self.initial not in self.states:

@@ -96,6 +96,9 @@ def forced_delisting_workflow() -> Workflow:
         transitions=tuple(transitions),
         final_states=frozenset({"delisted", "kept"}),
         editable_states=frozenset({"opened"}),
+        # opened for the agency by the rule, not the agency's draft: the authority reads
+        # and decides it from the start (the agency may state its view first)
+        private_drafts=False,
     )
 
 
