@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from flask import abort, current_app, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from ..access import host_agencies, visible_agency_codes
+from ..access import agency_name, host_agencies, visible_agency_codes
 from ..clock import today
-from ..i18n import _, _l
+from ..i18n import _, _l, current_locale, format_date
 from ..lifecycle import deadlines, registry
 from ..lifecycle.case_types import DELISTING, LISTING
 from ..lifecycle.models import AppCase, AppEvent, Deadline
@@ -236,12 +236,25 @@ def index():
         ids = [app.id for app in listing.apps]
         counts, due = open_case_counts(ids), next_due_dates(ids)
     kept = {k: v for k, v in chosen.items() if v and k != "page"}
+    # what each row shows, translated once per page rather than once per row
+    locale, on = current_locale(), today()
+    names = dict(agencies)
+    rows = [
+        (
+            app,
+            names.get(app.agency_code) or agency_name(app.agency_code),
+            _(", ").join(PLATFORMS[p] for p in app.platforms),
+            format_date(due[app.id], locale, style="short") if app.id in due else "",
+            app.id in due and due[app.id] < on,
+        )
+        for app in listing.apps
+    ]
     body = render_template(
         "appgov/apps/index.html",
         listing=listing,
+        rows=rows,
+        status_labels={key: str(label) for key, label in APP_STATUSES.items()},
         counts=counts,
-        due=due,
-        today=today(),
         chosen=chosen,
         errors=errors,
         agencies=agencies,
