@@ -10,11 +10,16 @@ write lock). Under the Kaohsiung profile the reviewer (the Information Center) a
 
 from __future__ import annotations
 
+import http.cookiejar
+import re
 import threading
+import urllib.parse
+import urllib.request
 
 import pytest
 import sqlalchemy as sa
 from casework import add_user, history, new_proposal, visible_text
+from conftest import serve
 from flask_babel import force_locale, gettext
 from hosting import login
 
@@ -202,3 +207,78 @@ def test_a_step_without_the_shown_state_keeps_the_plain_refusal(kaohsiung):
             "This case changed since the page was shown (now “In review”): nothing was changed."
         )
         assert [r.transition for r in history(draft)] == ["open", "submit"]
+
+
+# -- two browsers against a real server ---------------------------------------------------------
+
+
+class _Browser:
+    """A reviewer's browser on ``flask run``: cookies, the CSRF token of the page shown."""
+
+    def __init__(self, base: str, username: str):
+        self.base = base
+        jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        token = self._token(self.opener.open(base + "/login").read().decode())
+        form = {"username": username, "password": f"demo-{username}", "csrf_token": token}
+        self.opener.open(base + "/login", data=urllib.parse.urlencode(form).encode())
+
+    @staticmethod
+    def _token(page: str) -> str:
+        return re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', page).group(1)
+
+    def show(self, case_id: int) -> dict:
+        """The case page's decision form, as shown: its token and the state it shows."""
+        page = self.opener.open(f"{self.base}/cases/{case_id}").read().decode()
+        state = re.search(r'name="state" value="([^"]+)"', page).group(1)
+        return {"csrf_token": self._token(page), "state": state}
+
+    def decide(self, case_id: int, form: dict, name: str) -> str:
+        data = urllib.parse.urlencode({**form, "name": name, "comment": ""}).encode()
+        return (
+            self.opener.open(f"{self.base}/cases/{case_id}/transition", data=data).read().decode()
+        )
+
+
+def test_two_browsers_deciding_at_once_against_flask_run(
+    database_url, tmp_path, sample_host_factory
+):
+    """The same race through the real server (threaded ``flask run``), PostgreSQL only: the
+    loser's page shows the refusal, one decision is recorded."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the real server's race runs on PostgreSQL")
+    server = serve(database_url, tmp_path, APPGOV_PROFILE="kaohsiung")
+    base, _instance = next(server)
+    try:
+        local = sample_host_factory(APPGOV_PROFILE="kaohsiung", AUTO_SETUP=False)
+        with local.app_context():
+            add_user("reviewer2", "reviewer", "tainan-sdc")
+            case_ids = [new_proposal(steps=("submit",)) for _ in range(10)]
+        browsers = [_Browser(base, "reviewer"), _Browser(base, "reviewer2")]
+        for case_id in case_ids:
+            forms = [browser.show(case_id) for browser in browsers]
+            assert [f["state"] for f in forms] == ["in_review", "in_review"]
+            barrier = threading.Barrier(2)
+            pages: list = [None, None]
+
+            def post(index: int, case_id=case_id, forms=forms, barrier=barrier, pages=pages):
+                barrier.wait(timeout=30)
+                pages[index] = browsers[index].decide(case_id, forms[index], "approve")
+
+            threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+            refusals = [p for p in pages if 'id="refusal"' in p]
+            assert len(refusals) == 1, case_id
+            with local.test_request_context(), force_locale("zh_Hant_TW"):
+                expected = gettext(ALREADY_DECIDED, state=gettext("Approved"))
+            assert expected in visible_text(refusals[0])
+        with local.app_context():
+            for case_id in case_ids:
+                assert [r.transition for r in history(case_id)] == ["open", "submit", "approve"]
+                apps = db.session.scalars(sa.select(App).where(App.proposal_case_id == case_id))
+                assert len(list(apps)) == 1
+    finally:
+        next(server, None)  # the server stops (serve's code after its yield)
