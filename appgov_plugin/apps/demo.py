@@ -1,5 +1,11 @@
 """Demonstration records of the app registry: one listed app per agency that has staff, and
-a development proposal in review, filed with the profile's own form."""
+a development proposal in review, filed with the profile's own form.
+
+Who acts next on the proposal depends on the rule in force (apps/case_types.py): under
+TN-EVAL-1 (Tainan) the Smart Development Center (demo user ``reviewer``) countersigns it with
+its opinion, then the city government (``mayor``) approves it; under KH-EVAL-1 (Kaohsiung)
+the Information Center (``reviewer``) approves it. The lifecycle demo's approved apps come
+through the same path (lifecycle/demo.py)."""
 
 from __future__ import annotations
 
