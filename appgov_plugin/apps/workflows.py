@@ -13,7 +13,10 @@ def veto(case, transition, user, comment="") -> str | None:
 
     appgov vetoes nothing: the rules that decide whether a proposal may move are transition
     guards, which the host asks before it offers or accepts a step (TN-EVAL-3 ground (4)
-    goes to the agency head, KH-EVAL-2's escalation where in force; see case_types.py).
+    goes to the agency head, TN-EVAL-1's countersignature and the city's approval,
+    KH-EVAL-2's escalation where in force; see case_types.py). A city's own check
+    (``appgov_check_transition``, docs/lifecycle_hooks.md) is asked for every case appgov
+    contributes, proposals included, by :func:`appgov_plugin.lifecycle.workflows.veto`.
     """
     return None
 
