@@ -2,9 +2,9 @@
 paged), one app's page (its status, stores, icon, version history, cases and the cases its
 agency may open next) and the app's icon.
 
-Query counts do not grow with the registry: the list is a count and a page of apps, then
-one grouped query each for the page's open cases and next due dates; an app's page reads
-the app, its history, its cases and their open deadlines once each.
+Query counts do not grow with the registry: the list is one statement (the page's apps, the
+total, each app's open cases and next due date); an app's page reads the app, its history,
+its cases and their open deadlines once each.
 """
 
 from __future__ import annotations
@@ -131,30 +131,6 @@ def open_case_condition() -> sa.ColumnElement[bool]:
     return sa.not_(sa.or_(*finals)) if finals else sa.true()
 
 
-def open_case_counts(app_ids: list[int]) -> dict[int, int]:
-    """Open cases per app (one grouped query)."""
-    if not app_ids:
-        return {}
-    rows = get_state().session.execute(
-        sa.select(AppCase.app_id, sa.func.count())
-        .where(AppCase.app_id.in_(app_ids), open_case_condition())
-        .group_by(AppCase.app_id)
-    )
-    return dict(rows.all())
-
-
-def next_due_dates(app_ids: list[int]) -> dict[int, Any]:
-    """The earliest open due date per app (one grouped query)."""
-    if not app_ids:
-        return {}
-    rows = get_state().session.execute(
-        sa.select(Deadline.app_id, sa.func.min(Deadline.due_on))
-        .where(Deadline.app_id.in_(app_ids), Deadline.closed_at.is_(None))
-        .group_by(Deadline.app_id)
-    )
-    return dict(rows.all())
-
-
 def list_filters(args, agencies: list[tuple[str, str]]) -> tuple[dict, list[str]]:
     """The list's filters from the query string and the messages about bad ones (each
     naming its filter)."""
@@ -192,8 +168,13 @@ def list_filters(args, agencies: list[tuple[str, str]]) -> tuple[dict, list[str]
     return chosen, errors
 
 
-def app_page(visible: set[str] | None, chosen: dict, per_page: int = PER_PAGE) -> ListPage:
-    """One page of the apps matching ``chosen`` that the reader may see (two queries)."""
+def app_page(
+    visible: set[str] | None, chosen: dict, per_page: int = PER_PAGE
+) -> tuple[ListPage, dict[int, int], dict[int, Any]]:
+    """One page of the apps matching ``chosen`` that the reader may see, with the total and
+    each app's open cases and next due date: one statement (the page's ids and the total by
+    a window count, then the two figures of those apps only). A page beyond the last one is
+    empty (its total then reads 0)."""
     conditions = []
     if visible is not None:
         conditions.append(App.agency_code.in_(sorted(visible)) if visible else sa.false())
@@ -206,19 +187,42 @@ def app_page(visible: set[str] | None, chosen: dict, per_page: int = PER_PAGE) -
         conditions.append(sa.and_(column.is_not(None), column != ""))
     if chosen["q"]:
         conditions.append(sa.func.lower(App.name).contains(chosen["q"].lower(), autoescape=True))
-    session = get_state().session
-    total = session.scalar(sa.select(sa.func.count()).select_from(App).where(*conditions))
     page = chosen["page"]
-    apps = list(
-        session.scalars(
-            sa.select(App)
-            .where(*conditions)
-            .order_by(App.agency_code, App.name, App.id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
+    order = (App.agency_code, App.name, App.id)
+    chosen_ids = (
+        sa.select(App.id, sa.func.count().over().label("total"))
+        .where(*conditions)
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery("chosen")
     )
-    return ListPage(apps, total or 0, page, per_page)
+    open_cases = (
+        sa.select(sa.func.count())
+        .select_from(AppCase)
+        .where(AppCase.app_id == App.id, open_case_condition())
+        .correlate(App)
+        .scalar_subquery()
+    )
+    next_due = (
+        sa.select(sa.func.min(Deadline.due_on))
+        .where(Deadline.app_id == App.id, Deadline.closed_at.is_(None))
+        .correlate(App)
+        .scalar_subquery()
+    )
+    rows = (
+        get_state()
+        .session.execute(
+            sa.select(App, chosen_ids.c.total, open_cases, next_due)
+            .join(chosen_ids, chosen_ids.c.id == App.id)
+            .order_by(*order)
+        )
+        .all()
+    )
+    listing = ListPage([row[0] for row in rows], rows[0][1] if rows else 0, page, per_page)
+    counts = {row[0].id: row[2] for row in rows if row[2]}
+    due = {row[0].id: row[3] for row in rows if row[3] is not None}
+    return listing, counts, due
 
 
 @blueprint.get("/")
@@ -232,9 +236,7 @@ def index():
         listing = ListPage([], 0, 1, PER_PAGE)
         counts, due = {}, {}
     else:
-        listing = app_page(visible, chosen)
-        ids = [app.id for app in listing.apps]
-        counts, due = open_case_counts(ids), next_due_dates(ids)
+        listing, counts, due = app_page(visible, chosen)
     kept = {k: v for k, v in chosen.items() if v and k != "page"}
     # what each row shows, translated once per page rather than once per row
     locale, on = current_locale(), today()
