@@ -68,6 +68,12 @@ NEXT_CASES = {
 }
 
 
+def host_case_types():
+    """The host's case type registry (empty without a case host: ``AppGov(app)``)."""
+    host = current_app.extensions.get("casehost")
+    return host.case_types if host is not None else {}
+
+
 def visible_app(app_id: int) -> App:
     """App ``app_id`` when the reader may see it, else 404 (alike for a missing app)."""
     app = get_state().session.get(App, app_id)
@@ -125,7 +131,7 @@ def open_case_condition() -> sa.ColumnElement[bool]:
     """SQL: the linked case is not in a final state of its type's workflow."""
     finals = [
         sa.and_(AppCase.type_key == t.key, AppCase.status.in_(sorted(t.workflow.final_states)))
-        for t in current_app.extensions["casehost"].case_types
+        for t in host_case_types()
         if t.workflow.final_states
     ]
     return sa.not_(sa.or_(*finals)) if finals else sa.true()
@@ -287,7 +293,7 @@ def case_rows(app_id: int) -> list[CaseRow]:
     """The app's cases with their type, state and due date (two queries)."""
     links = registry.cases_of(app_id)
     open_ = deadlines.open_deadlines([link.case_id for link in links])
-    case_types = current_app.extensions["casehost"].case_types
+    case_types = host_case_types()
     has_page = "main.case_detail" in current_app.view_functions
     on = today()
     rows = []
@@ -318,7 +324,7 @@ def next_cases(app: App) -> list[tuple[Any, str]]:
     user = current_user
     if getattr(user, "agency_code", None) != app.agency_code:
         return []
-    case_types = current_app.extensions["casehost"].case_types
+    case_types = host_case_types()
     out = []
     for key in NEXT_CASES.get(app.status, ()):
         if key not in case_types:
