@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -20,6 +21,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -64,16 +66,38 @@ def database_url(request, tmp_path):
             pytest.fail(problem)
         pytest.skip(problem)
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin_engine = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    admin_engine = _admin_engine()
     with admin_engine.connect() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = sa.engine.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
-        yield url.render_as_string(hide_password=False)
+        yield _schema_url(schema)
     finally:
         with admin_engine.connect() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin_engine.dispose()
+
+
+_ADMIN_ENGINE: list[sa.Engine] = []
+
+
+def _admin_engine() -> sa.Engine:
+    """One autocommit engine per worker for creating and dropping test schemas."""
+    if not _ADMIN_ENGINE:
+        _ADMIN_ENGINE.append(sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT"))
+    return _ADMIN_ENGINE[0]
+
+
+def _schema_url(schema: str) -> str:
+    url = sa.engine.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def _libpq_url() -> str:
+    """:data:`POSTGRES_URL` as libpq reads it (no SQLAlchemy driver name)."""
+    return (
+        sa.engine.make_url(POSTGRES_URL)
+        .set(drivername="postgresql")
+        .render_as_string(hide_password=False)
+    )
 
 
 REPO = Path(__file__).resolve().parents[1]
@@ -126,20 +150,82 @@ def serve(database_url, tmp_path, **config):
     assert "demo-admin" in output  # the demo logins were printed on first start
 
 
-#: SQLite demo databases already seeded in this worker, by configuration: (file, instance).
-_SEEDED: dict[str, tuple[Path, Path]] = {}
+#: Demo databases already seeded in this worker, by backend and configuration: the SQLite
+#: file, or the PostgreSQL schema's dump (its name as ``{schema}``), and the instance folder.
+_SEEDED: dict[str, tuple[Path | str, Path]] = {}
+_SEED_SCHEMA = "seedtmpl"
+
+
+def _schema_of(database_url: str) -> str | None:
+    options = sa.engine.make_url(database_url).query.get("options", "")
+    match = re.search(r"search_path=(\w+)", options)
+    return match.group(1) if match else None
+
+
+def _is_empty(database_url: str) -> bool:
+    if database_url.startswith("sqlite:///"):
+        return not Path(sa.engine.make_url(database_url).database or "").exists()
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return not sa.inspect(conn).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def _dump_schema(schema: str) -> str:
+    """The schema's tables, data, sequences and triggers as SQL, its name as ``{schema}``."""
+    url = sa.engine.make_url(POSTGRES_URL)
+    command = ["pg_dump", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432)]
+    command += ["-U", url.username or "postgres", "-n", schema, "--no-owner", "--no-privileges"]
+    command += ["--inserts", "--rows-per-insert=500", url.database]
+    dump = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    # no psql meta-commands (\restrict) or comments; the schema exists already
+    kept = [
+        line for line in dump.splitlines() if not line.startswith(("--", "\\", "CREATE SCHEMA"))
+    ]
+    return "\n".join(kept).replace(f"{schema}.", "{schema}.")
+
+
+def _seed(test_config, root: Path, backend: str) -> tuple[Path | str, Path]:
+    where = root / f"seeded-{len(_SEEDED)}"
+    where.mkdir(parents=True)
+    if backend == "sqlite":
+        url = f"sqlite:///{where / 'demo.sqlite'}"
+    else:
+        schema = f"{_SEED_SCHEMA}_{uuid.uuid4().hex[:12]}"
+        with _admin_engine().connect() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        url = _schema_url(schema)
+    config = {
+        **test_config,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": str(where / "instance"),
+    }
+    with contextlib.redirect_stdout(io.StringIO()):  # the demo logins
+        seeded = create_app(config)
+    with seeded.app_context():
+        db.engine.dispose()
+    if backend == "sqlite":
+        return where / "demo.sqlite", where / "instance"
+    try:
+        return _dump_schema(schema), where / "instance"
+    finally:
+        with _admin_engine().connect() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 def _seeded_copy(database_url, tmp_path, test_config, root: Path) -> None:
-    """Give a new SQLite test database the demo data of ``test_config`` by copying a file
-    this worker seeded once (with its instance folder: the demo's uploaded files), instead
-    of seeding it again: the host finds its tables at head and its users there, as after any
-    restart. Other backends, and a database that exists already, are left to the host."""
-    target = Path(sa.engine.make_url(database_url).database or "")
-    if not database_url.startswith("sqlite:///") or target.exists():
+    """Give a new, empty test database the demo data of ``test_config`` by copying one this
+    worker seeded once (a SQLite file; a PostgreSQL schema replayed from its dump), with its
+    instance folder (the demo's uploaded files), instead of seeding it again: the host finds
+    its tables at head and its users there, as after any restart. A database that holds
+    tables already is left to the host."""
+    backend = "sqlite" if database_url.startswith("sqlite:///") else "postgresql"
+    if not _is_empty(database_url):
         return
     instance = Path(test_config["INSTANCE_PATH"])
-    key = repr(
+    key = backend + repr(
         sorted(
             (k, repr(v))
             for k, v in test_config.items()
@@ -147,20 +233,13 @@ def _seeded_copy(database_url, tmp_path, test_config, root: Path) -> None:
         )
     )
     if key not in _SEEDED:
-        where = root / f"seeded-{len(_SEEDED)}"
-        where.mkdir(parents=True)
-        config = {
-            **test_config,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{where / 'demo.sqlite'}",
-            "INSTANCE_PATH": str(where / "instance"),
-        }
-        with contextlib.redirect_stdout(io.StringIO()):  # the demo logins
-            seeded = create_app(config)
-        with seeded.app_context():
-            db.engine.dispose()
-        _SEEDED[key] = (where / "demo.sqlite", where / "instance")
+        _SEEDED[key] = _seed(test_config, root, backend)
     source, source_instance = _SEEDED[key]
-    shutil.copyfile(source, target)
+    if backend == "sqlite":
+        shutil.copyfile(source, sa.engine.make_url(database_url).database)
+    else:
+        with psycopg.connect(_libpq_url(), autocommit=True) as conn:
+            conn.execute(source.replace("{schema}.", f"{_schema_of(database_url)}."))
     if source_instance.exists() and not instance.exists():
         shutil.copytree(source_instance, instance)
 
