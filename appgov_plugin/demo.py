@@ -42,3 +42,31 @@ def file_offered(open_case, case_types, owner, steps: dict[str, Sequence[str]]) 
 def agency_staff(users):
     """The first demo user of ``agency_staff`` with an agency, or ``None``."""
     return next((u for u in users if u.role == "agency_staff" and u.agency_code), None)
+
+
+def registered_app(owner, name: str, *, version: str, listed_on, approved: bool = True):
+    """A listed app of ``owner``'s agency entered by an administrator, as an app listed
+    before appgov: approved under the earlier procedure (KH-EVAL-1, TN-EVAL-1), or, with
+    ``approved=False``, one the authority may stop or delist (KH-EVAL-3)."""
+    from .apps.models import App
+    from .lifecycle.registry import record
+
+    app = App(
+        agency_code=owner.agency_code,
+        name=name,
+        description="示範用 App",
+        status="listed",
+        version=version,
+        contact_username=owner.username,
+        listed_on=listed_on,
+        linked_to_mayor_mailbox=True,
+    )
+    session = get_state().session
+    session.add(app)
+    session.flush()
+    if approved:
+        reason = "示範：本系統啟用前已依原程序核定並上架之 App"
+    else:
+        reason = "示範資料：由管理者登錄，未經開發核准"
+    record(app, "registered", "admin", reason=reason, details={"approved": approved})
+    return app

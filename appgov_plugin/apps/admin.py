@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.model.template import LinkRowAction
 from flask_login import current_user
-from wtforms import Form, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, Form, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..admin import (
@@ -62,8 +62,12 @@ class StoreLink:
             )
 
 
-#: The reason an administrator's registration gets when none is typed.
-DEFAULT_REGISTRATION_REASON = "registered in Flask-Admin"
+def _reference_when_approved(form, field):
+    """The approving document's number is required when the approval is ticked."""
+    if form.approved_before.data and not (field.data or "").strip():
+        raise ValidationError(_("Give the number of the document that approved the app."))
+
+
 #: Longest reason of a registration or a correction (characters).
 MAX_REASON = 2000
 
@@ -180,15 +184,36 @@ class AppView(AppGovModelView):
         "ios_url",
         "android_url",
         "linked_to_mayor_mailbox",
+        "approved_before",
+        "approval_reference",
         "registration_reason",
     )
     form_extra_fields = {
+        # KH-EVAL-3 / TN-EVAL-1: an app registered here was either approved under the
+        # procedure before appgov (its approval's document number kept), or it was not --
+        # and then the authority stops or delists it like any app without approval
+        "approved_before": BooleanField(
+            _l("Its development was approved before appgov"),
+            description=_l(
+                "Tick only for an app approved under the earlier procedure (KH-EVAL-1, "
+                "TN-EVAL-1); an app without approval is stopped or delisted (KH-EVAL-3)."
+            ),
+        ),
+        "approval_reference": StringField(
+            _l("Approval document number"),
+            filters=[strip],
+            validators=[_reference_when_approved, Length(max=200)],
+            description=_l("The number of the approving document (required when ticked)."),
+        ),
         "registration_reason": TextAreaField(
             _l("Reason for registering"),
             filters=[strip],
-            validators=[Optional(), Length(max=MAX_REASON)],
+            validators=[
+                DataRequired(message=_l("Write why the app enters the registry here.")),
+                Length(max=MAX_REASON),
+            ],
             description=_l("Why the app enters the registry here (kept in its history)."),
-        )
+        ),
     }
     form_overrides = {"agency_code": AgencyField}
     form_choices = {"status": labels(APP_STATUSES)}
@@ -209,7 +234,13 @@ class AppView(AppGovModelView):
 
     #: Fields of the create form only: the edit form never has them, so a posted
     #: ``status``/``version`` is not even read (issue 10: no hand moves).
-    ONLY_ON_CREATE = ("status", "version", "registration_reason")
+    ONLY_ON_CREATE = (
+        "status",
+        "version",
+        "approved_before",
+        "approval_reference",
+        "registration_reason",
+    )
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
@@ -224,12 +255,14 @@ class AppView(AppGovModelView):
         # the registration is the app's first history step (lifecycle registry)
         get_state().session.flush()
         reason = form.registration_reason.data if "registration_reason" in form else ""
+        approved = bool(form.approved_before.data) if "approved_before" in form else False
+        reference = form.approval_reference.data if "approval_reference" in form else ""
         registry.record(
             model,
             "registered",
             getattr(current_user, "username", "") or "admin",
-            reason=reason or DEFAULT_REGISTRATION_REASON,
-            details={"by": "flask-admin"},
+            reason=reason,
+            details={"by": "flask-admin", "approved": approved, "approval_reference": reference},
         )
 
     # -- the correction ------------------------------------------------------------------

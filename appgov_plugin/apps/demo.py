@@ -9,11 +9,12 @@ through the same path (lifecycle/demo.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ..access import agency_name
-from ..demo import filed_answers
+from ..demo import filed_answers, registered_app
 from ..state import get_state
 from .case_types import PROPOSAL, proposal_form_key, rests_on_ground_four
-from .models import App
 
 
 def load(open_case, users) -> None:
@@ -22,16 +23,10 @@ def load(open_case, users) -> None:
         return
     session = get_state().session
     for user in staff:
-        session.add(
-            App(
-                agency_code=user.agency_code,
-                name=f"{agency_name(user.agency_code)}行動服務",
-                description="示範用 App",
-                status="listed",
-                version="1.4.2",
-                linked_to_mayor_mailbox=True,
-            )
-        )
+        # an app listed before appgov, approved under the earlier procedure (KH-EVAL-1,
+        # TN-EVAL-1): its later cases may go on
+        name = f"{agency_name(user.agency_code)}行動服務"
+        registered_app(user, name, version="1.4.2", listed_on=dt.date(2023, 3, 1))
     form_key = proposal_form_key()
     if form_key is None:  # a profile without app-governance rules files no proposal
         session.flush()

@@ -4,8 +4,8 @@ A lifecycle form (a listing checklist, a delisting application, a plan) is about
 the registry. The field offers the apps the user may file for -- the apps of the agencies
 the user sees (an agency's own for its staff, :func:`~appgov_plugin.access.visible_agency_codes`)
 whose status is one of ``statuses`` -- and stores the app's id as text. A stored case keeps
-showing its app by name whatever the app's status is now. A new-case page opened from the
-app's page (``?app=<id>``) starts with that app chosen.
+showing, and validating with, its app whatever the app's status is now. A new-case page
+opened from the app's page (``?app=<id>``) starts with that app chosen.
 
 The form also stores the app's name as ``app_name`` (:meth:`AppField.derived_answers`): the
 case's summary and the host's search find the case by it, and nobody types it twice.
@@ -83,7 +83,10 @@ class AppField(wtforms.SelectField):
         if self.data in (None, ""):
             return  # the requirement validator names a missing answer
         app = self._apps.get(str(self.data))
-        if app is None or app.status not in self.statuses:
+        # the app a stored case was filed for stays valid whatever its status is now (the
+        # workflow checks the status when the case moves); a new choice must be offered
+        kept = self.object_data not in (None, "") and str(self.data) == str(self.object_data)
+        if app is None or (app.status not in self.statuses and not kept):
             raise wtforms.validators.StopValidation(
                 _("Choose one of the apps listed: this app cannot be filed for here.")
             )

@@ -36,7 +36,7 @@ from ..i18n import _, _l
 from ..state import get_state
 from ..web import blueprint
 from .delisting import tell_agency
-from .registry import history, locked_app, record
+from .registry import history, locked_app, record, was_approved
 
 blueprint.add_templates(__file__)
 
@@ -68,12 +68,6 @@ class PortalForm(ReasonForm):
         filters=[tidy_text],
         validators=[DataRequired(), CharacterLength(None, MAX_ADDRESS), WebAddress()],
     )
-
-
-def has_approved_proposal(app: App) -> bool:
-    """KH-EVAL-1/TN-EVAL-1: the app entered the registry through an approved proposal (the
-    proposal workflow sets ``proposal_case_id`` on approval only)."""
-    return app.proposal_case_id is not None
 
 
 def _announced(app: App) -> bool:
@@ -112,7 +106,7 @@ def _security_possible(app: App):
 def _stop_possible(app: App):
     if app.status not in ("proposed", "in_development"):
         return _("Only an app proposed or in development can be stopped.")
-    if has_approved_proposal(app):  # rule KH-EVAL-3: only without approval
+    if was_approved(app):  # rule KH-EVAL-3: only without approval
         return _("This app's development was approved: it is not stopped under KH-EVAL-3.")
     return None
 
@@ -120,7 +114,7 @@ def _stop_possible(app: App):
 def _delist_possible(app: App):
     if app.status not in ("listed", "suspended"):
         return _("Only a listed or taken-down app can be delisted.")
-    if has_approved_proposal(app):  # rule KH-EVAL-3: only without approval
+    if was_approved(app):  # rule KH-EVAL-3: only without approval
         return _(
             "This app's development was approved: it is delisted through a delisting case, "
             "not under KH-EVAL-3."
@@ -293,4 +287,4 @@ def authority_action(app_id: int, key: str):
     return redirect(url_for("appgov.app_detail", app_id=app.id, _anchor="authority-actions"))
 
 
-__all__ = ["ACTIONS", "authority_actions", "has_approved_proposal", "is_authority"]
+__all__ = ["ACTIONS", "authority_actions", "is_authority"]

@@ -100,32 +100,20 @@ def load_delistings(open_case, owner) -> None:
     notice)."""
     import datetime as dt
 
-    from ..apps.models import App
     from ..clock import today
+    from ..demo import registered_app
     from ..forms import samples
     from ..state import get_state
-    from .registry import record
 
-    session = get_state().session
     policy = get_state().policy()
     day = today()
 
-    def demo_app(name: str) -> App:
-        app = App(
-            agency_code=owner.agency_code,
-            name=name,
-            description="示範用 App",
-            status="listed",
-            version="1.0.0",
-            contact_username=owner.username,
-            listed_on=day - dt.timedelta(days=400),
-        )
-        session.add(app)
-        session.flush()
-        record(app, "registered", "demo", reason="示範資料：由管理者登錄，未經開發核准")
-        return app
+    def demo_app(name: str, approved: bool = True):
+        listed_on = day - dt.timedelta(days=400)
+        return registered_app(owner, name, version="1.0.0", listed_on=listed_on, approved=approved)
 
-    demo_app("臺南夜市地圖（示範：未經核准上架）")  # rule KH-EVAL-3: no approved proposal
+    # rule KH-EVAL-3: no approved proposal, so the authority stops or delists it
+    demo_app("臺南夜市地圖（示範：未經核准上架）", approved=False)
     offered = next((t for t in case_types() if t.key == DELISTING), None)
     if offered is None or not offered.is_offered():
         return

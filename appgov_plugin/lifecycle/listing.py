@@ -36,7 +36,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 
 from ..apps.models import APP_STATUSES, App
@@ -47,7 +46,7 @@ from ..policy.versions import parse_version
 from ..state import get_state
 from .case_types import LISTING
 from .models import AppEvent
-from .registry import LifecycleError, case_app_id, locked_app, record
+from .registry import LifecycleError, case_app_id, locked_app, record, was_approved
 
 TYPES = frozenset({LISTING})
 
@@ -101,21 +100,6 @@ def _choice_label(case, name: str, value: str) -> str:
     return value
 
 
-def approved(app: App) -> bool:
-    """KH-EVAL-3 / TN-EVAL-1: the app's development was approved -- its proposal's approval
-    (``proposal_case_id``) or an administrator's registration (an AppEvent "registered")."""
-    if app.proposal_case_id is not None:
-        return True
-    return (
-        get_state().session.scalar(
-            sa.select(AppEvent.id)
-            .where(AppEvent.app_id == app.id, AppEvent.kind == "registered")
-            .limit(1)
-        )
-        is not None
-    )
-
-
 def _report(data) -> Any:
     value = (data or {}).get("security_report")
     return value if isinstance(value, dict) and value.get("sha256") else None
@@ -167,7 +151,7 @@ def problem(case, app: App | None, policy=None) -> LifecycleError | None:
             ),
             "kind",
         )
-    if not approved(app):  # rule KH-EVAL-3, TN-EVAL-1
+    if not was_approved(app):  # rule KH-EVAL-3, TN-EVAL-1
         rule = "KH-EVAL-3" if policy.applies("KH-EVAL-3") else "TN-EVAL-1"
         return LifecycleError(
             _(

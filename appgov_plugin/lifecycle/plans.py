@@ -600,7 +600,7 @@ def load_demo(open_case, owner) -> None:
     in 14 days), a plan submitted 20 days ago whose review is overdue (its deadline started
     then), and, where KH-KPI-4 applies, an app below the KPI in the consecutive years of the
     rule in force, recorded without its forced delisting: ``flask appgov sweep`` opens it."""
-    from ..demo import filed_answers
+    from ..demo import filed_answers, registered_app
 
     policy = get_state().policy()
     if not plans_apply(policy):
@@ -610,19 +610,8 @@ def load_demo(open_case, owner) -> None:
     year = day.year - 1
 
     def demo_app(name: str) -> App:
-        app = App(
-            agency_code=owner.agency_code,
-            name=name,
-            description="示範用 App",
-            status="listed",
-            version="1.2.0",
-            contact_username=owner.username,
-            listed_on=day - dt.timedelta(days=900),
-        )
-        session.add(app)
-        session.flush()
-        registry.record(app, "registered", "demo", reason="示範資料：由管理者登錄")
-        return app
+        listed_on = day - dt.timedelta(days=900)
+        return registered_app(owner, name, version="1.2.0", listed_on=listed_on)
 
     def failed(app: App, on_year: int, downloads: bool, rating: bool) -> AppYearResult:
         result = AppYearResult(

@@ -96,6 +96,19 @@ def history(app_id: int) -> list[AppEvent]:
     )
 
 
+def was_approved(app: App) -> bool:
+    """KH-EVAL-1 / TN-EVAL-1: the app's development was approved -- its proposal approved in
+    appgov (``proposal_case_id``), or an administrator registered it as approved under the
+    procedure before appgov (the ``registered`` step's ``details["approved"]``). An app
+    without approval is not listed, and the authority stops or delists it (KH-EVAL-3)."""
+    if app.proposal_case_id is not None:
+        return True
+    details = get_state().session.scalars(
+        sa.select(AppEvent.details).where(AppEvent.app_id == app.id, AppEvent.kind == "registered")
+    )
+    return any(bool((item or {}).get("approved")) for item in details)
+
+
 def case_app_id(case) -> int | None:
     """The app a case is about: its answer ``app`` (the registry id), else ``None``."""
     value = (case.data or {}).get("app")
