@@ -22,7 +22,7 @@ from wtforms.utils import unset_value
 from ..access import visible_agency_codes
 from ..i18n import _
 from ..state import get_state
-from .models import APP_STATUSES, App
+from .models import APP_STATUSES, App, app_id_of
 
 
 def _label(app: App) -> str:
@@ -61,10 +61,10 @@ class AppField(wtforms.SelectField):
                 self._visible().where(App.status.in_(self.statuses)).order_by(App.name, App.id)
             )
         )
-        stored = str(self.data) if self.data not in (None, "") else None
-        if stored and stored.isdigit() and all(str(app.id) != stored for app in offered):
+        stored = app_id_of(self.data)
+        if stored is not None and all(app.id != stored for app in offered):
             # a stored case shows its app whatever its status is now (if the user sees it)
-            kept = session.scalar(self._visible().where(App.id == int(stored)))
+            kept = session.scalar(self._visible().where(App.id == stored))
             if kept is not None:
                 offered.append(kept)
         self._apps = {str(app.id): app for app in offered}

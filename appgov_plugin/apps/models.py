@@ -22,6 +22,22 @@ APP_STATUSES = {
 }
 
 
+#: The largest id of an app (an INTEGER column on both backends).
+MAX_ID = 2**31 - 1
+
+
+def app_id_of(value) -> int | None:
+    """``value`` (an answer, text from a URL or a form) as an app id, or ``None`` when it
+    cannot be one: ``"12"`` is 12; ``"12a"``, ``"-1"``, ``"١٢"``, ``True``, too large: None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
 def web_address(column: str) -> str:
     """SQL check: ``column`` is empty or an http(s) address (never ``javascript:``)."""
     return (

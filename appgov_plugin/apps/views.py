@@ -25,7 +25,7 @@ from ..lifecycle.models import AppCase, AppEvent, Deadline
 from ..state import get_state
 from ..uploads import as_reference, detect_file, mime_type, stored_path
 from ..web import blueprint
-from .models import APP_STATUSES, App
+from .models import APP_STATUSES, App, app_id_of
 
 blueprint.add_templates(__file__)
 
@@ -76,7 +76,8 @@ def host_case_types():
 
 def visible_app(app_id: int) -> App:
     """App ``app_id`` when the reader may see it, else 404 (alike for a missing app)."""
-    app = get_state().session.get(App, app_id)
+    number = app_id_of(app_id)
+    app = get_state().session.get(App, number) if number is not None else None
     agencies = visible_agency_codes()
     if app is None or (agencies is not None and app.agency_code not in agencies):
         abort(404)

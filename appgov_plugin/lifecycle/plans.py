@@ -526,10 +526,9 @@ def _plan_helpers():
 def _allowed_app(app_id: int) -> App:
     """The app for the action: 404 when the reader may not see it (another city's reviewer,
     another agency) or the deployment asks for no plan; 403 for a role that may not act."""
-    app = get_state().session.get(App, app_id)
-    agencies = visible_agency_codes()
-    if app is None or (agencies is not None and app.agency_code not in agencies):
-        abort(404)
+    from ..apps.views import visible_app  # the app pages import this module's helpers
+
+    app = visible_app(app_id)
     if not plans_apply(get_state().policy()):
         abort(404)  # rules.md "Profiles are real": no plan is asked here (KH-KPI-3)
     if getattr(current_user, "role", None) != "reviewer":

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from ..apps.models import App
+from ..apps.models import App, app_id_of
 from ..db import utcnow, write_lock
 from ..state import get_state
 from .models import AppCase, AppEvent
@@ -111,14 +111,7 @@ def was_approved(app: App) -> bool:
 
 def case_app_id(case) -> int | None:
     """The app a case is about: its answer ``app`` (the registry id), else ``None``."""
-    value = (case.data or {}).get("app")
-    if isinstance(value, bool):
-        return None
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
+    return app_id_of((case.data or {}).get("app"))
 
 
 def link_case(case, app_id: int, *, reason_key: str | None = None) -> AppCase:
