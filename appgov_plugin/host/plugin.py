@@ -26,7 +26,7 @@ from ..lifecycle import cli as lifecycle_cli
 from ..lifecycle import deadlines as lifecycle_deadlines
 from ..lifecycle import demo as lifecycle_demo
 from ..lifecycle import exports as lifecycle_exports
-from ..lifecycle import plans as lifecycle_plans
+from ..lifecycle import year_results as lifecycle_year_results
 from ..lifecycle import steps as lifecycle_steps
 from ..lifecycle import workflows as lifecycle_workflows
 from ..notifications import cli as notifications_cli
@@ -50,7 +50,7 @@ ROUTES = (
     lifecycle_exports,
     notifications_views,
     lifecycle_actions,
-    lifecycle_plans,
+    lifecycle_year_results,
 )
 # the forms' live checks (a computed download target, KH-KPI-1) answer on the same blueprint
 forms_views.register_views(web.blueprint)

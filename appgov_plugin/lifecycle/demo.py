@@ -2,13 +2,20 @@
 app ready to list and a listed app with its version history (:func:`load_listings`), an
 accepted self-check, a delisting application and a yearly KPI report as drafts, an
 improvement and marketing plan submitted on time, one overdue, and an app below the KPI in
-consecutive years for the sweep's forced delisting (:func:`.plans.load_demo`)."""
+consecutive years for the sweep's forced delisting (:func:`load_plans`)."""
 
 from __future__ import annotations
 
-from ..demo import agency_staff, file_offered
-from . import plans
+import datetime as dt
+
+from ..apps.models import App
+from ..clock import today
+from ..demo import agency_staff, file_offered, filed_answers, registered_app
+from ..state import get_state
+from . import deadlines, registry
 from .case_types import DELISTING, IMPROVEMENT_PLAN, LISTING, SELF_CHECK, case_types
+from .models import AppCase, AppYearResult
+from .plans import delisting_years, plans_apply
 
 
 def load(open_case, users) -> None:
@@ -17,12 +24,12 @@ def load(open_case, users) -> None:
         return
     steps = {LISTING: ("submit",), SELF_CHECK: ("submit", "accept"), IMPROVEMENT_PLAN: ("submit",)}
     # listings: load_listings; delisting applications: load_delistings
-    # improvement plans (and forced delisting): plans.load_demo
+    # improvement plans (and forced delisting): load_plans
     others = [t for t in case_types() if t.key not in (LISTING, DELISTING, IMPROVEMENT_PLAN)]
     file_offered(open_case, others, owner, steps)
     load_listings(open_case, owner)
     load_delistings(open_case, owner)
-    plans.load_demo(open_case, owner)
+    load_plans(open_case, owner)
 
 
 def _approved_app(open_case, owner, name: str):
@@ -31,9 +38,6 @@ def _approved_app(open_case, owner, name: str):
     import sqlalchemy as sa
 
     from ..apps.case_types import proposal_form_key, rests_on_ground_four
-    from ..apps.models import App
-    from ..demo import filed_answers
-    from ..state import get_state
 
     form_key = proposal_form_key()
     if form_key is None:
@@ -50,7 +54,6 @@ def _approved_app(open_case, owner, name: str):
 def listing_answers(app, kind: str, new_version: str, previous=None, report=False, summary=""):
     """The listing checklist's sample answers as this deployment files them, for ``app``."""
     from ..forms import samples, store
-    from ..state import get_state
 
     policy = get_state().policy()
     answers = dict(samples.answers_for("listing_checklist", policy.profile) or {})
@@ -98,12 +101,8 @@ def load_delistings(open_case, owner) -> None:
     one submitted each: a permanent delisting announced in the app 40 days ago (the notice
     of TN-DEL-2 given), and a short-term takedown for a severe defect (ground (5): no
     notice)."""
-    import datetime as dt
 
-    from ..clock import today
-    from ..demo import registered_app
     from ..forms import samples
-    from ..state import get_state
 
     policy = get_state().policy()
     day = today()
@@ -139,3 +138,83 @@ def load_delistings(open_case, owner) -> None:
         "short_term_until": (day + dt.timedelta(days=14)).isoformat(),
     }
     open_case(DELISTING, owner.agency_code, owner.username, short_term, ("submit",))
+
+
+def load_plans(open_case, owner) -> None:
+    """Where the deployment asks for plans (KH-KPI-3): a plan submitted today (its review due
+    in 14 days), a plan submitted 20 days ago whose review is overdue (its deadline started
+    then), and, where KH-KPI-4 applies, an app below the KPI in the consecutive years of the
+    rule in force, recorded without its forced delisting: ``flask appgov sweep`` opens it."""
+
+    policy = get_state().policy()
+    if not plans_apply(policy):
+        return
+    session = get_state().session
+    day = today()
+    year = day.year - 1
+
+    def demo_app(name: str) -> App:
+        listed_on = day - dt.timedelta(days=900)
+        return registered_app(owner, name, version="1.2.0", listed_on=listed_on)
+
+    def failed(app: App, on_year: int, downloads: bool, rating: bool) -> AppYearResult:
+        result = AppYearResult(
+            app_id=app.id,
+            year=on_year,
+            passed=False,
+            downloads_failed=downloads,
+            rating_failed=rating,
+            reason="示範資料",
+            recorded_by="demo",
+        )
+        session.add(result)
+        session.flush()
+        registry.record(
+            app,
+            "kpi_result",
+            "demo",
+            reason="KH-KPI-3",
+            details={
+                "year": on_year,
+                "passed": False,
+                "downloads_failed": downloads,
+                "rating_failed": rating,
+            },
+        )
+        return result
+
+    answers = filed_answers("improvement_marketing_plan")
+    for name, submitted_days_ago in (
+        ("府城觀光導覽（示範：改善計畫審查中）", 0),
+        ("活動報名通（示範：改善計畫審查逾期）", 20),
+    ):
+        app = demo_app(name)
+        result = failed(app, year, downloads=True, rating=True)
+        data = {
+            **answers,
+            "app": str(app.id),
+            "app_name": app.name,
+            "year": year,
+            "downloads_failed": True,
+            "rating_failed": True,
+        }
+        case = open_case(IMPROVEMENT_PLAN, owner.agency_code, owner.username, data, ("submit",))
+        link = session.get(AppCase, int(case.id))
+        link.reason_key = f"kpi:{result.year}"
+        registry.record(
+            app,
+            "plan_opened",
+            "demo",
+            case_id=link.case_id,
+            reason="KH-KPI-3",
+            details={"year": year},
+        )
+        if submitted_days_ago:  # rule KH-KPI-3: the 14-day review started back then
+            started = day - dt.timedelta(days=submitted_days_ago)
+            deadlines.on_transition(case, "submitted", app.id, on=started)
+    years = delisting_years(policy)
+    if years > 0:  # rule KH-KPI-4
+        app = demo_app("舊城導覽（示範：連續未達績效指標）")
+        for on_year in range(year - years + 1, year + 1):
+            failed(app, on_year, downloads=True, rating=False)
+    session.flush()
