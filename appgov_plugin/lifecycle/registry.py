@@ -167,8 +167,10 @@ def open_case_for(
     known = opened_for(app.id, type_key, reason_key)
     if known is not None:
         return known, False
-    pm = current_app.extensions["casehost"].pm
-    case = pm.hook.casehost_open_case(
+    host = current_app.extensions.get("casehost")
+    if host is None:
+        raise RuntimeError("appgov opens cases through a case host (casehost_open_case)")
+    case = host.pm.hook.casehost_open_case(
         app=current_app._get_current_object(),
         type_key=type_key,
         agency_code=app.agency_code,
