@@ -119,10 +119,24 @@ def _typed(kind: str, value: Any) -> str | None:
     return str(value)
 
 
+#: The answers a field type stores beside its own (apps.fields.AppField.derived_answers).
+DERIVED: dict[str, tuple[str, ...]] = {"app": ("app_name",)}
+
+
 def formdata(definition, answers: dict[str, Any]) -> MultiDict:
-    """The POST data a browser sends for ``answers`` to the form of ``definition``."""
+    """The POST data a browser sends for ``answers`` to the form of ``definition``.
+
+    A derived answer that is no field of the form (:data:`DERIVED`: ``app_name``, stored
+    beside an ``app`` field) is not posted: the form derives it. Any other name must be a
+    field's."""
     data = MultiDict()
+    fields = set(definition.names)
+    derived = {
+        name for spec in definition.fields for name in DERIVED.get(spec["type"], ())
+    } - fields
     for name, value in answers.items():
+        if name in derived:
+            continue
         spec = definition.spec(name)
         kind = spec["type"]
         if kind == "rows":
@@ -309,8 +323,12 @@ _MARKETING_BASIS = (
     "預期成長50,000人，84,340+50,000=134,340（下載總次數）大於100,000（下載目標）。"
 )
 
+#: version 2: the app chosen from the registry (its id; the demo and the tests give the id of
+#: an app of the filing agency), its name stored beside it, and the year whose KPI it failed
 IMPROVEMENT_MARKETING_PLAN = {
+    "app": SAMPLE_APP,
     "app_name": "高雄一指通",
+    "year": 2026,
     "target_population": 1_986_191,
     "downloads": 84_340,
     "rating_ios": "3.2",
@@ -577,6 +595,8 @@ def plan_text_length(answers: dict[str, Any], fields) -> int:
 
 
 __all__ = [
+    "DERIVED",
+    "SAMPLE_APP",
     "SAMPLES",
     "SAMPLE_FILES",
     "VARIANTS",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import serve
-from form_samples import answers_for, formdata
+from form_samples import SAMPLE_APP, answers_for, formdata
 from test_browser import chromium, log_in
 
 from appgov_plugin.forms import builder
@@ -64,8 +64,11 @@ def test_plan_with_two_cost_rows_shows_the_total(kaohsiung, page, tmp_path):
     ]
     answers["improvement_costs"] = costs[:1]
     log_in(page, base, "staff")
-    page.goto(base + f"/cases/new/{PLAN}")
-    _fill(page, definition, answers, tmp_path)
+    # opened from the app's page: the demo's listed app of the staff's agency is chosen
+    page.goto(base + f"/cases/new/{PLAN}?app={SAMPLE_APP}")
+    assert page.locator('main form select[name="app"]').input_value() == SAMPLE_APP
+    del answers["app"]
+    _fill(page, definition, answers, tmp_path)  # the year and the rest, typed in
     total = page.locator('output[data-appgov-total="amount"]').first
     assert total.inner_text().strip() == "360,000"
     # the second row: "add a row", typed in, and the total follows as it is typed

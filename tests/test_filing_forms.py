@@ -8,6 +8,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask_login import login_user
 from form_samples import answers_for, formdata
 from hosting import login
 from markupsafe import escape
@@ -38,11 +39,21 @@ FILED = {
     "appgov_training_leave": [("training_leave_request", "taipei")],
 }
 CASES = [(t, key, profile) for t, filed in FILED.items() for key, profile in filed]
+#: case type -> its form: opened by appgov where a rule says so, never filed by an agency
+#: (rule KH-KPI-4: the authority's forced delisting, lifecycle/plans.py)
+OPENED_BY_RULE = {"appgov_forced_delisting": "forced_delisting"}
+#: the published version of each form: version 2 chooses the app from the registry (type
+#: "app"); the plan also asks the failing year
+VERSIONS = {"listing_checklist": 2, "delisting_application": 2, "improvement_marketing_plan": 2}
+#: demo cases per profile (each capability's demo.py; Taipei applies no app-lifecycle rules)
+DEMO_CASES = {"tainan": 9, "kaohsiung": 9, "taipei": 4}
 
 
 def test_every_case_type_of_appgov_is_covered():
-    keys = {case_type.key for module in CASE_TYPES for case_type in module.case_types()}
-    assert keys == set(FILED)
+    types = {case_type.key: case_type for module in CASE_TYPES for case_type in module.case_types()}
+    assert set(types) == set(FILED) | set(OPENED_BY_RULE)
+    for type_key, key in OPENED_BY_RULE.items():
+        assert types[type_key].current_form_key() == key
 
 
 def _text(text, locale):
@@ -80,7 +91,9 @@ def test_each_form_is_filed_as_a_case_in_both_languages(make_host, type_key, key
         case_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
         with app.app_context():
             case = db.session.get(Case, case_id)
-            assert (case.type_key, case.form_key, case.form_version) == (type_key, key, 1)
+            version = VERSIONS.get(key, 1)
+            assert definition.version == version
+            assert (case.type_key, case.form_key, case.form_version) == (type_key, key, version)
             assert case.status == "draft"
         shown = client.get(f"/cases/{case_id}", headers=headers)
         assert shown.status_code == 200
@@ -94,7 +107,7 @@ def test_offered_only_where_the_rules_apply(make_host, profile):
     login(client, "staff")
     offered = {t for t, filed in FILED.items() if any(p == profile for _, p in filed)}
     home = client.get("/").get_data(as_text=True)
-    for type_key in FILED:
+    for type_key in (*FILED, *OPENED_BY_RULE):
         answer = client.get(f"/cases/new/{type_key}").status_code
         assert answer == (200 if type_key in offered else 404), (profile, type_key)
         assert (f"/cases/new/{type_key}" in home) == (type_key in offered), (profile, type_key)
@@ -103,10 +116,15 @@ def test_offered_only_where_the_rules_apply(make_host, profile):
 @pytest.mark.parametrize("profile", ["tainan", "kaohsiung", "taipei"])
 def test_demo_cases_validate_with_their_own_version(make_host, profile):
     app = make_host(profile)
-    with app.test_request_context():
-        cases = db.session.scalars(sa.select(Case).order_by(Case.id)).all()
-        assert len(cases) == 4
-        for case in cases:
+    with app.app_context():
+        ids = db.session.scalars(sa.select(Case.id).order_by(Case.id)).all()
+    assert len(ids) == DEMO_CASES[profile]
+    for case_id in ids:
+        # as its owner, an agency's staff: a field of type "app" offers the apps of the user's
+        # agency
+        with app.test_request_context():
+            case = db.session.get(Case, case_id)
+            assert case.owner.role == "agency_staff" and login_user(case.owner)
             case_type = current_host().case_types[case.type_key]
             form = case_type.case_form(case)
             assert form.validate(), (case.type_key, form.errors)

@@ -8,6 +8,8 @@ import json
 import pytest
 from flask import Blueprint, Flask
 from flask_babel import Babel, force_locale
+from flask_login import login_user
+from intranet import USERS
 from werkzeug.datastructures import MultiDict
 
 import appgov_plugin
@@ -663,10 +665,14 @@ def test_labels_switch_with_the_locale_one_cached_class(app):
         assert first.validate() is False and first.app_name.errors == ["This field is required."]
 
 
-def test_every_shipped_definition_renders_in_both_languages(app):
+def test_every_shipped_definition_renders_in_both_languages(intranet_app):
+    # in the test intranet, its agency staff logged in: a field of type "app" offers the apps
+    # of the registry the user may file for (appgov's state and database, the request's user)
+    app, _db = intranet_app
     for key in builder.available():
         definition = builder.load(key)
         with app.test_request_context():
+            login_user(USERS["clerk"])
             for locale in ("zh_Hant_TW", "en"):
                 with force_locale(locale):
                     form = definition.form_class()

@@ -282,7 +282,8 @@ def test_kaohsiung_runs_its_kpi_evaluation_with_the_plan(make_host):
     )
     assert "下載量目標值 (KH-KPI-1)" in result and "99,309" in result and "90,000" in result
     assert "目標族群人數 1,986,191 人" in result
-    assert "改善及行銷方案計畫書 (KH-KPI-3)" in result
+    # the name of the seed's template (forms/improvement_marketing_plan.toml's title)
+    assert "改善及行銷計畫書 (KH-KPI-3)" in result
     assert "須提改善部分（評分）。" in result
 
 
