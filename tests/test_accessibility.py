@@ -14,7 +14,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WIDTHS = (1280, 390)
-#: (label, path, who): ``None`` is not logged in; ``@...`` is found on the page first.
+#: (label, path, who): ``None`` is not logged in; ``@...`` is found on the page first;
+#: ``#submit``: its form posted empty; ``#refused``: the page answers 400 (named bad input).
 PAGES = (
     ("login", "/login", None),
     ("login, posted empty", "/login#submit", None),
@@ -22,13 +23,21 @@ PAGES = (
     ("inbox", "/inbox", "reviewer"),
     ("case", "/cases/1", "reviewer"),
     ("case search", "/cases", "reviewer"),
-    ("appgov index", "/appgov/", "reviewer"),
+    # issue 10: the app list (filtered, and a bad filter refused), an app page with the app
+    # authority's actions (the demo's listed app: take down for a security risk), messages
+    ("app list", "/appgov/", "reviewer"),
+    ("app list, filtered", "/appgov/?status=listed&platform=ios&q=%E8%87%BA", "reviewer"),
+    ("app list, bad filter", "/appgov/?status=nope&page=0#refused", "reviewer"),
+    ("app page with the reviewer's actions", "/appgov/apps/1", "reviewer"),
+    ("messages", "/appgov/messages", "reviewer"),
     ("policy", "/appgov/policy", "reviewer"),
     ("KPI form", "/appgov/kpi", "reviewer"),
     ("calendar", "/appgov/calendar/", "reviewer"),
     ("admin home", "/admin/", "admin"),
     ("admin list", "/admin/host_case/", "admin"),
     ("admin create form", "/admin/appgov_calendar_override/new/", "admin"),
+    ("app correction form", "/admin/appgov_app/correct/?id=1", "admin"),
+    ("app correction, posted empty", "/admin/appgov_app/correct/?id=1#submit", "admin"),
     ("rule parameter form", "@/admin/appgov_parameters/", "admin"),
     # issue 9: the low-code forms (sections, notices, file, rows) and their editor
     ("self-assessment form", "/cases/new/appgov_app_proposal", "staff"),
@@ -145,7 +154,8 @@ def _layout(page) -> list[str]:
 
 def _open(page, base, path) -> tuple[str, str | None]:
     """Go to ``path`` (``@...``: the first link on that page to a page below it; ``#submit``:
-    submit the page's form empty): (the path opened, a problem with the answer or None)."""
+    submit the page's form empty; ``#refused``: the answer must be 400, a refusal page checked
+    like any other): (the path opened, a problem with the answer or None)."""
     if path.startswith("@"):
         index = path[1:]
         page.goto(base + index)
@@ -158,8 +168,12 @@ def _open(page, base, path) -> tuple[str, str | None]:
             return index, f"no link below {index} to open"
         path = links[0]
     submit = path.endswith("#submit")
+    refused = path.endswith("#refused")
+    path = path.removesuffix("#refused")
     response = page.goto(base + path.removesuffix("#submit"))
-    if response is None or response.status >= 400:
+    if refused and response is not None and response.status == 400:
+        return path, None
+    if response is None or response.status >= 400 or refused:
         return path, f"HTTP {response.status if response else '?'}"
     if submit:
         page.click("main form button[type=submit], main form input[type=submit]")
