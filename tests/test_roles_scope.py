@@ -41,7 +41,6 @@ from intranet import make_intranet
 from appgov_plugin import migrations
 from appgov_plugin.apps.case_types import PROPOSAL
 from appgov_plugin.apps.models import App
-from appgov_plugin.forms.samples import DELISTING, LISTING_TN, SELF_CHECK, TN_SELF_ASSESSMENT
 from appgov_plugin.state import get_state
 from sample_host.cases import TransitionRefused, apply_transition, edit_case
 from sample_host.demo import AGENCIES, USERS
@@ -51,25 +50,17 @@ from sample_host.models import Agency, Case, User
 BUDGET = "3,200,000"  # the proposals' budget as the case page shows it (casework.ANSWERS)
 APP_NAME = "府城好停車"  # casework.ANSWERS' app name
 KS_APP_NAME = "高雄好停車"  # the Kaohsiung proposals'
-#: the demo cases of Tainan's profile (appgov's demo.py files the forms' sample answers), by
-#: case type: the proposal in review, the listing checklist submitted to the reviewer, the
-#: delisting application a draft, the self-check accepted
-DEMO_CASES = {
-    PROPOSAL: "demo",
-    "appgov_listing_checklist": "demo_listing",
-    "appgov_delisting_application": "demo_delisting",
-    "appgov_self_check": "demo_self_check",
+#: the case types of the demo cases of Tainan's profile (appgov's demo.py files: proposals,
+#: listing checklists, delisting applications, a self-check), each with the answer of its own
+#: that a reader of the answers sees (the test's own proposals': BUDGET)
+DEMO_ANSWER = {
+    PROPOSAL: lambda data: f"{data['budget']:,}",
+    "appgov_listing_checklist": lambda data: data["description"],
+    "appgov_delisting_application": lambda data: data["evaluation"],
+    "appgov_self_check": lambda data: data["handling"],
 }
-#: an answer of each demo case that a reader of the answers sees (the other cases': BUDGET)
-DEMO_ANSWERS = {
-    "demo": f"{TN_SELF_ASSESSMENT['budget']:,}",
-    "demo_listing": LISTING_TN["description"],
-    "demo_delisting": DELISTING["evaluation"],
-    "demo_self_check": SELF_CHECK["handling"],
-}
-#: the app names of the demo cases (their summaries)
-DEMO_APP_NAMES = (TN_SELF_ASSESSMENT["app_name"], DELISTING["app_name"])
-NAMES = (APP_NAME, KS_APP_NAME, *DEMO_APP_NAMES)
+#: the test's own proposals' app names (their summaries); the demo cases' come from their data
+NAMES = (APP_NAME, KS_APP_NAME)
 
 
 def waiting(client) -> set[int]:
@@ -125,9 +116,13 @@ def world(make_host):
         add_user("ks-itdept", "it_department", "kaohsiung-ic")
         add_user("ks-helpdesk", "helpdesk", "kaohsiung-ic")
         add_user("nowhere", "reviewer", None)  # a city-wide role without an agency
-        demo = db.session.execute(sa.select(Case.type_key, Case.id)).all()
-        ids = {DEMO_CASES[type_key]: case_id for type_key, case_id in demo}
-        assert set(ids) == set(DEMO_CASES.values())
+        # the demo's cases: all opened by the tourism bureau's staff, every appgov case type
+        demo = db.session.scalars(sa.select(Case).order_by(Case.id)).all()
+        assert {c.type_key for c in demo} == set(DEMO_ANSWER)
+        assert {(c.agency.code, c.owner.username) for c in demo} == {("tainan-tourism", "staff")}
+        ids = {f"demo-{c.id}": c.id for c in demo}
+        # "demo": the demo's proposal in review
+        ids["demo"] = next(c.id for c in demo if c.type_key == PROPOSAL and c.status == "in_review")
         ids["tn_draft"] = new_proposal()
         ids["tn_review"] = new_proposal(steps=("submit",))
         # rule TN-EVAL-1: the center countersigns, the city government approves
@@ -156,21 +151,24 @@ def world(make_host):
     return app, ids
 
 
-#: submitted, in Tainan (the demo's listing and self-check went to the reviewer)
-TAINAN = {"demo", "tn_review", "tn_approved", "tn_returned", "demo_listing", "demo_self_check"}
+#: submitted, in Tainan, the test's own ("demo+": the demo's submitted cases, all Tainan's)
+TAINAN = {"demo+", "tn_review", "tn_approved", "tn_returned"}
 KAOHSIUNG = {"ks_review", "ks_approved"}
 
-#: Who reads which case, by the table: (username, readable, answers shown).
+#: Who reads which case, by the table: (username, readable, answers shown). Of the demo's
+#: cases (tainan-tourism, staff's), "demo+" stands for the submitted ones, "demo-drafts" for
+#: the drafts, "demo:<role>" for the submitted ones that are or were in a state where <role>
+#: acts (the case's status or history, by its workflow).
 READERS = [
-    ("staff", TAINAN | {"tn_draft", "demo_delisting"}, True),  # own agency + own drafts
+    ("staff", TAINAN | {"tn_draft", "demo-drafts"}, True),  # own agency + own drafts
     ("head", TAINAN, True),  # agency_head: own agency, no drafts
     ("ks", KAOHSIUNG | {"ks_draft"}, True),
     ("ks-head", KAOHSIUNG, True),
-    # reviewer: their city's cases that are or were in review (the demo one: in review)
-    ("reviewer", TAINAN, True),
+    # reviewer: their city's cases that are or were in review
+    ("reviewer", {"demo:reviewer", "tn_review", "tn_approved", "tn_returned"}, True),
     ("ks-reviewer", KAOHSIUNG, True),
-    # mayor: the approved proposal went through the city government (TN-EVAL-1)
-    ("mayor", {"tn_approved"}, True),
+    # mayor: the approved proposals went through the city government (TN-EVAL-1)
+    ("mayor", {"demo:mayor", "tn_approved"}, True),
     ("ks-mayor", {"ks_approved"}, True),
     ("itdept", TAINAN, True),  # it_department: their city's submitted cases
     ("ks-itdept", KAOHSIUNG, True),
@@ -178,8 +176,47 @@ READERS = [
     ("ks-helpdesk", KAOHSIUNG, False),
     ("nowhere", set(), True),  # no agency: no city
     # sysadmin: all
-    ("admin", TAINAN | KAOHSIUNG | {"tn_draft", "ks_draft", "demo_delisting"}, True),
+    ("admin", TAINAN | KAOHSIUNG | {"tn_draft", "ks_draft", "demo-drafts"}, True),
 ]
+
+
+def _demo_groups(app, ids) -> dict[str, set[int]]:
+    """The demo's cases by READERS' tokens, from each case's status and history."""
+    groups: dict[str, set[int]] = {"demo+": set(), "demo-drafts": set()}
+    host = app.extensions["casehost"]
+    with app.app_context():
+        for name, case_id in ids.items():
+            if not name.startswith("demo-"):
+                continue
+            case = db.session.get(Case, case_id)
+            workflow = host.case_types[case.type_key].workflow
+            steps = history(case_id)
+            submitted = any(
+                h.from_state == workflow.initial and h.to_state != workflow.initial for h in steps
+            )
+            groups["demo+" if submitted else "demo-drafts"].add(case_id)
+            if not submitted:
+                continue
+            for role in ("reviewer", "mayor"):
+                states = workflow.states_where_acts(role)
+                if case.status in states or any(h.to_state in states for h in steps):
+                    groups.setdefault(f"demo:{role}", set()).add(case_id)
+    # the demo goes through both city roles (TN-EVAL-1): the reviewer and the mayor read some
+    assert groups["demo+"] and groups.get("demo:reviewer") and groups.get("demo:mayor")
+    return groups
+
+
+def _demo_views(app, ids) -> tuple[dict[int, str], dict[int, str]]:
+    """Each case's answer a reader of the answers sees, and its app name (summary)."""
+    shown = {case_id: BUDGET for name, case_id in ids.items() if not name.startswith("demo")}
+    names = {}
+    with app.app_context():
+        for name, case_id in ids.items():
+            if name.startswith("demo-"):
+                case = db.session.get(Case, case_id)
+                shown[case_id] = DEMO_ANSWER[case.type_key](case.data)
+                names[case_id] = case.data["app_name"]
+    return shown, names
 
 
 @pytest.mark.parametrize(("username", "readable", "answers"), READERS, ids=[r[0] for r in READERS])
@@ -187,8 +224,14 @@ def test_each_role_reads_exactly_its_row_of_the_table(world, username, readable,
     app, ids = world
     client = app.test_client()
     login(client, username)
-    readable_ids = {ids[name] for name in readable}
-    shown = {ids[name]: DEMO_ANSWERS.get(name, BUDGET) for name in ids}
+    groups = _demo_groups(app, ids)
+    readable_ids = {
+        case_id
+        for name in readable
+        for case_id in (groups.get(name, set()) if name.startswith("demo") else {ids[name]})
+    }
+    shown, demo_names = _demo_views(app, ids)
+    all_names = (*NAMES, *sorted(set(demo_names.values())))
     guessed = sorted(ids.values()) + [max(ids.values()) + 1, 999_999]
     for case_id in guessed:
         page = client.get(f"/cases/{case_id}")
@@ -196,12 +239,13 @@ def test_each_role_reads_exactly_its_row_of_the_table(world, username, readable,
         if case_id in readable_ids:
             text = visible_text(page.text)
             assert (shown[case_id] in text) is answers, case_id
-            assert any(name in text for name in NAMES) is answers, case_id
+            names = (demo_names[case_id],) if case_id in demo_names else NAMES
+            assert any(name in text for name in names) is answers, case_id
     # the search and the inbox list the same cases, never more
     found = client.get("/cases")
     assert linked_case_ids(found.text) == readable_ids
     listed = visible_text(found.text)
-    assert any(name in listed for name in NAMES) is (answers and bool(readable_ids))
+    assert any(name in listed for name in all_names) is (answers and bool(readable_ids))
     assert linked_case_ids(client.get("/inbox").text) <= readable_ids
 
 
@@ -320,30 +364,55 @@ def test_the_mayor_decides_the_escalations_of_their_own_city_only_kh_eval_2(make
 # -- appgov's records follow the same scope ----------------------------------------------
 
 
-#: the demo's app of the tourism bureau, the approved proposals' apps (TN-EVAL-1), the
-#: secretariat's and the Kaohsiung transportation bureau's
-TAINAN_APPS = {"臺南市政府觀光旅遊局行動服務", APP_NAME, "府城市政通"}
-KAOHSIUNG_APPS = {"高雄好行", KS_APP_NAME}
+#: the test's own apps besides the demo's (all of the tourism bureau, the agency with demo
+#: staff): the approved proposals' apps (TN-EVAL-1), the secretariat's and the Kaohsiung
+#: transportation bureau's
+OWN_APPS = {APP_NAME: "tainan-tourism", "府城市政通": "tainan-secretariat"} | {
+    "高雄好行": "kaohsiung-tb",
+    KS_APP_NAME: "kaohsiung-tb",
+}
+#: whose apps each role reads: (username, "agency" or "city" or "all" or None, which)
 APP_READERS = [
-    ("staff", {"臺南市政府觀光旅遊局行動服務", APP_NAME}),  # own agency
-    ("ks", KAOHSIUNG_APPS),  # own agency (kaohsiung-tb): both Kaohsiung apps
-    ("reviewer", TAINAN_APPS),  # their city
-    ("helpdesk", TAINAN_APPS),
-    ("ks-itdept", KAOHSIUNG_APPS),
-    ("nowhere", set()),
-    ("admin", TAINAN_APPS | KAOHSIUNG_APPS),  # every city
+    ("staff", "agency", "tainan-tourism"),  # own agency
+    ("ks", "agency", "kaohsiung-tb"),  # own agency: both Kaohsiung apps
+    ("reviewer", "city", "tainan"),  # their city
+    ("helpdesk", "city", "tainan"),
+    ("ks-itdept", "city", "kaohsiung"),
+    ("nowhere", None, None),
+    ("admin", "all", None),  # every city
 ]
 
 
-@pytest.mark.parametrize(("username", "names"), APP_READERS, ids=[r[0] for r in APP_READERS])
-def test_the_app_registry_shows_each_role_its_agency_or_its_city(world, username, names):
+@pytest.mark.parametrize(
+    ("username", "scope", "which"), APP_READERS, ids=[r[0] for r in APP_READERS]
+)
+def test_the_app_registry_shows_each_role_its_agency_or_its_city(world, username, scope, which):
     app, _ids = world
     with app.app_context():
-        apps = {a.name: a.id for a in get_state().session.scalars(sa.select(App))}
+        rows = list(get_state().session.scalars(sa.select(App)))
+    apps = {a.name: a.id for a in rows}
+    agency_of = {a.name: a.agency_code for a in rows}
+    city_of = {code: city for code, _zh, _en, city in AGENCIES}
+    # the registry: the demo's apps (the tourism bureau's, the agency with demo staff: the
+    # one listed before appgov, the lifecycle's) and the test's own
+    demo = set(apps) - set(OWN_APPS)
+    assert "臺南市政府觀光旅遊局行動服務" in demo and len(demo) > 1
+    assert {agency_of[name] for name in demo} == {"tainan-tourism"}
+    assert {name: agency_of[name] for name in OWN_APPS} == OWN_APPS
+    names = {
+        name
+        for name in apps
+        if scope == "all"
+        or (scope == "agency" and agency_of[name] == which)
+        or (scope == "city" and city_of[agency_of[name]] == which)
+    }
+    if username == "staff":  # not the secretariat's, not Kaohsiung's
+        assert names == demo | {APP_NAME}
+    if username == "ks":
+        assert names == {"高雄好行", KS_APP_NAME}
     client = app.test_client()
     login(client, username)
     index = client.get("/appgov/").text
-    assert set(apps) == TAINAN_APPS | KAOHSIUNG_APPS
     assert {name for name in apps if name in index} == names
     for name, app_id in apps.items():
         answer = client.get(f"/appgov/apps/{app_id}").status_code
