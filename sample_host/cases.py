@@ -885,8 +885,8 @@ INBOX_PER_PAGE = 50
 
 
 @dataclass(frozen=True)
-class InboxSection:
-    """One page of an inbox section: its cases, how many there are in all, which page."""
+class CasePage:
+    """One page of cases: the search's, or an inbox section's; how many there are in all."""
 
     cases: list[Case]
     total: int
@@ -896,6 +896,22 @@ class InboxSection:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+
+#: A page of the case search; an inbox section is the same kind of page.
+SearchPage = InboxSection = CasePage
+
+
+def _taipei_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=TAIPEI)
 
 
 def _offered_condition(user) -> sa.ColumnElement[bool]:
@@ -967,30 +983,6 @@ class SearchFilters:
     opened_to: dt.date | None = None
     text: str = ""
     acted_only: bool = False
-
-
-@dataclass(frozen=True)
-class SearchPage:
-    cases: list[Case]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def first(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.total, self.page * self.per_page)
-
-
-def _taipei_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=TAIPEI)
 
 
 def search_cases(user, filters: SearchFilters, page: int = 1, per_page: int = 25) -> SearchPage:
