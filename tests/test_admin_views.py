@@ -23,6 +23,7 @@ from intranet import AGENCIES, make_intranet
 from appgov_plugin import migrations
 from appgov_plugin.admin import TYPE_FORMATTERS, AdminForm
 from appgov_plugin.apps.models import App
+from appgov_plugin.lifecycle import registry
 from appgov_plugin.policy.models import CalendarOverride
 from sample_host import models
 from sample_host.extensions import db
@@ -88,6 +89,16 @@ BAD_APP = {
     "ios_url": "javascript:alert(1)",
     "android_url": "https://example.com/app",
     "proposal_case_id": "-5",
+    # ticked as approved before appgov without the document's number; no reason given
+    "approved_before": "y",
+    "approval_reference": "",
+    "registration_reason": "",
+}
+#: what a good registration adds: an approval with its document, the mandatory reason
+REGISTRATION = {
+    "approved_before": "y",
+    "approval_reference": "府觀資字第1130012345號",
+    "registration_reason": "本系統啟用前已上架，依原程序核准",
 }
 
 
@@ -99,8 +110,10 @@ def test_app_form_refuses_bad_values_in_traditional_chinese(host):
     seen = text_of(page)
     assert "資料未新增。" in seen  # Flask-Admin's banner, from the host's catalog
     assert (
-        "請修正這些欄位：App 名稱、機關、版本、App Store 下載連結、Google Play 下載連結。" in seen
+        "請修正這些欄位：App 名稱、機關、版本、App Store 下載連結、Google Play 下載連結、"
+        "核准公文文號、登錄理由。" in seen
     )
+    assert "請填寫核准此 App 的公文文號。" in seen and "請填寫於此登錄此 App 的原因。" in seen
     assert "欄位長度不能超過 200 個字元。" in seen  # WTForms' Traditional catalog
     assert "請從清單中選擇一個機關。" in seen
     assert "「v1.2」不是版本號" in seen and "KH-VER-1" in seen
@@ -114,6 +127,8 @@ def test_app_form_refuses_bad_values_in_traditional_chinese(host):
 
     empty = text_of(post(client, "/admin/appgov_app/new/", {"name": "", "agency_code": ""}))
     assert empty.count("此欄位是必需的。") == 2 and simplified(empty) == set()
+    assert "請填寫於此登錄此 App 的原因。" in empty  # the reason is mandatory
+    assert "請填寫核准此 App 的公文文號。" not in empty  # only asked when ticked
     assert count(app, App) == before
 
 
@@ -123,7 +138,12 @@ def test_app_form_refuses_bad_values_in_english(host):
     speak(client, "en")
     seen = text_of(post(client, "/admin/appgov_app/new/", BAD_APP))
     assert "Failed to create record." in seen
-    assert "Please correct: App name, Agency, Version, App Store link, Google Play link." in seen
+    assert (
+        "Please correct: App name, Agency, Version, App Store link, Google Play link, "
+        "Approval document number, Reason for registering." in seen
+    )
+    assert "Give the number of the document that approved the app." in seen
+    assert "Write why the app enters the registry here." in seen
     assert "Field cannot be longer than 200 characters." in seen
     assert "Choose one of the agencies in the list." in seen
     assert "“v1.2” is not a version number: write MAJOR.MINOR.PATCH, e.g. 1.0.0 (KH-VER-1)." in seen
@@ -150,6 +170,7 @@ def test_app_form_takes_a_host_agency_and_never_a_proposal_case_id(host):
             "ios_url": "https://apps.apple.com/tw/app/id1234567890",
             "android_url": "https://play.google.com/store/apps/details?id=tw.gov.tainan.go",
             "proposal_case_id": "-5",
+            **REGISTRATION,
         },
     )
     assert response.status_code == 302, text_of(response.get_data(as_text=True))[:800]
@@ -160,6 +181,15 @@ def test_app_form_takes_a_host_agency_and_never_a_proposal_case_id(host):
             "1.2.0",
             None,
         )
+        # the registration is the app's first history step: who, why, the approval
+        (step,) = registry.history(row.id)
+        assert (step.kind, step.actor, step.reason) == (
+            "registered",
+            "admin",
+            REGISTRATION["registration_reason"],
+        )
+        assert step.details["approved"] is True
+        assert step.details["approval_reference"] == REGISTRATION["approval_reference"]
 
 
 @pytest.mark.parametrize(
@@ -325,8 +355,15 @@ def test_lists_show_taipei_dates_yes_no_and_labels(host):
     apps = table("/admin/appgov_app/")
     assert "115/11/23 07:49" in apps and "2026-11-22" not in apps
     assert "已上架" in apps and " 是 " in apps
-    # the agency column names the agency, besides the demo app's own name (data)
-    assert apps.count("臺南市政府觀光旅遊局") == 2 * apps.count("臺南市政府觀光旅遊局行動服務")
+    # the agency column names the agency of each of its apps, besides the apps' own names
+    # (data: the demo's app listed before appgov is named after the bureau)
+    with app.app_context():
+        rows = list(db.session.scalars(sa.select(App)))
+    bureau = "臺南市政府觀光旅遊局"
+    tourism = [a for a in rows if a.agency_code == "tainan-tourism"]
+    assert len(tourism) > 1 and all(a.name in apps for a in rows)
+    assert apps.count(bureau) == len(tourism) + sum(a.name.count(bureau) for a in rows)
+    assert "tainan-tourism" not in apps
     assert "listed" not in apps
     calendar = table("/admin/appgov_calendar_override/")
     assert "115/11/23" in calendar and " 否 " in calendar and "Typhoon day off" in calendar
@@ -455,7 +492,12 @@ def test_an_intranet_passes_its_agencies_to_appgov(database_url):
     assert "請從清單中選擇一個機關。" in seen and simplified(seen) == set()
     accepted = client.post(
         "/admin/appgov_app/new/",
-        data={"name": "府城好行", "agency_code": AGENCIES[0][0], "status": "listed"},
+        data={
+            "name": "府城好行",
+            "agency_code": AGENCIES[0][0],
+            "status": "listed",
+            **REGISTRATION,
+        },
     )
     assert accepted.status_code == 302
     listing = client.get("/admin/appgov_app/", headers={"Accept-Language": "en"})
@@ -475,7 +517,8 @@ def test_an_intranet_without_agencies_gets_free_text_and_a_warning(database_url,
     assert re.search(r'<input[^>]*name="agency_code"', form)
     assert "names no agencies" in caplog.text
     created = client.post(
-        "/admin/appgov_app/new/", data={"name": "x", "agency_code": "ANY", "status": "listed"}
+        "/admin/appgov_app/new/",
+        data={"name": "x", "agency_code": "ANY", "status": "listed", **REGISTRATION},
     )
     assert created.status_code == 302
     with app.app_context():

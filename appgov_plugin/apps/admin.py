@@ -9,7 +9,14 @@ from flask_admin import expose
 from flask_admin.model.template import LinkRowAction
 from flask_login import current_user
 from wtforms import BooleanField, Form, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from ..admin import (
     ADMIN_FORM_TRANSLATIONS,
@@ -66,6 +73,17 @@ def _reference_when_approved(form, field):
     """The approving document's number is required when the approval is ticked."""
     if form.approved_before.data and not (field.data or "").strip():
         raise ValidationError(_("Give the number of the document that approved the app."))
+
+
+class _Required(DataRequired):
+    """DataRequired whose (lazy) message is translated when it is raised: Flask-Admin shows
+    string errors only, so a lazy message left the field without its message."""
+
+    def __call__(self, form, field):
+        try:
+            super().__call__(form, field)
+        except StopValidation as exc:
+            raise StopValidation(str(exc)) from None
 
 
 #: Longest reason of a registration or a correction (characters).
@@ -209,7 +227,7 @@ class AppView(AppGovModelView):
             _l("Reason for registering"),
             filters=[strip],
             validators=[
-                DataRequired(message=_l("Write why the app enters the registry here.")),
+                _Required(message=_l("Write why the app enters the registry here.")),
                 Length(max=MAX_REASON),
             ],
             description=_l("Why the app enters the registry here (kept in its history)."),
