@@ -1,9 +1,10 @@
 """Listing an app and changing its version over HTTP in the sample host (issue 10, workflows
 1 and 2), on the Tainan and the Kaohsiung profile, SQLite and PostgreSQL.
 
-The demo data gives the registry: app 1, listed 1.4.2 with no approval on record (the apps
-demo); app 2, approved and in development, ready to list; app 3, approved and listed with
-three versions (1.0.0, 1.1.0, 2.0.0). Every refusal names the field in both languages and
+The demo data gives the registry: app 1, listed 1.4.2, registered as approved before appgov
+(the apps demo); app 2, approved and in development, ready to list; app 3, approved and listed with
+three versions (1.0.0, 1.1.0, 2.0.0); 「臺南夜市地圖」, listed 1.0.0 without approval
+(KH-EVAL-3, the lifecycle demo). Every refusal names the field in both languages and
 writes nothing.
 """
 
@@ -34,7 +35,9 @@ from sample_host.models import Case, User
 ZH = {"Accept-Language": "zh-TW"}
 EN = {"Accept-Language": "en"}
 NEW = "/cases/new/appgov_listing_checklist"
-UNAPPROVED, READY, LISTED = 1, 2, 3  # the demo's apps (see the module's docstring)
+APPROVED_BEFORE, READY, LISTED = 1, 2, 3  # the demo's apps (see the module's docstring)
+#: the demo's app listed without approval (KH-EVAL-3)
+UNAPPROVED_NAME = "臺南夜市地圖（示範：未經核准上架）"
 
 
 @pytest.fixture(params=["tainan", "kaohsiung"])
@@ -408,12 +411,16 @@ def test_an_app_without_an_approved_proposal_cannot_be_listed(host, profile):
         db.session.add(rogue)
         db.session.commit()
         rogue_id = rogue.id
+        unapproved = db.session.scalar(sa.select(App).where(App.name == UNAPPROVED_NAME))
+        assert (unapproved.status, unapproved.version) == ("listed", "1.0.0")
+        assert not registry.was_approved(unapproved)
+        unapproved_id = unapproved.id
     client = app.test_client()
     login(client, "staff")
     rule = "KH-EVAL-3" if _kh(profile) else "TN-EVAL-1"
     for app_id, kind, new, previous in (
         (rogue_id, "new_listing", "1.0.0", None),
-        (UNAPPROVED, "version_change", "1.5.0", "1.4.2"),
+        (unapproved_id, "version_change", "1.5.0", "1.0.0"),
     ):
         pair = _answers(app, app_id, kind, new, previous, report=_kh(profile))
         case_id = _case_id(_file(client, app, pair))
@@ -423,11 +430,18 @@ def test_an_app_without_an_approved_proposal_cannot_be_listed(host, profile):
             assert rule in message
         assert _status(app, case_id) == "draft"
     assert _app(app, rogue_id).status == "in_development"
-    assert _app(app, UNAPPROVED).version == "1.4.2"
-    # registered by an administrator as approved: listed
+    assert _app(app, unapproved_id).version == "1.0.0"
+    # registered by an administrator as approved before appgov, with the approving
+    # document's number (as the admin form records it): listed
     with app.test_request_context():
         session = get_state().session
-        registry.record(session.get(App, rogue_id), "registered", "admin", reason="已核准")
+        registry.record(
+            session.get(App, rogue_id),
+            "registered",
+            "admin",
+            reason="已核准",
+            details={"by": "flask-admin", "approved": True, "approval_reference": "府觀字第1號"},
+        )
         session.commit()
     _approve(app, _answers(app, rogue_id, "new_listing", "1.0.0", report=_kh(profile)))
     assert _app(app, rogue_id).status == "listed"
