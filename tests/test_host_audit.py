@@ -505,7 +505,7 @@ def _correction(case: Case, reason: str = "機關名稱誤植，依簽呈更正�
     [
         (
             "zh_Hant_TW",
-            "管理者更正",  # the host's catalog (05e2ccd): the same words as the app history's
+            "由系統管理者更正",  # the same words as the app history's (both catalogs)
             "機關：臺南市政府觀光旅遊局 (tainan-tourism) → 臺南市政府秘書處 (tainan-secretariat)",
             "預算金額（新臺幣元）：NT$3,200,000 → NT$2,800,000",
         ),
