@@ -26,9 +26,9 @@ from ..lifecycle import cli as lifecycle_cli
 from ..lifecycle import deadlines as lifecycle_deadlines
 from ..lifecycle import demo as lifecycle_demo
 from ..lifecycle import exports as lifecycle_exports
-from ..lifecycle import year_results as lifecycle_year_results
 from ..lifecycle import steps as lifecycle_steps
 from ..lifecycle import workflows as lifecycle_workflows
+from ..lifecycle import year_results as lifecycle_year_results
 from ..notifications import cli as notifications_cli
 from ..notifications import views as notifications_views
 from ..rollout import case_types as rollout_case_types
