@@ -5,10 +5,12 @@ Run it with ``flask --app sample_host run``. See ``sample_host/README.md``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import Flask
+from jinja2.bccache import Bucket, BytecodeCache
 
 from appgov_plugin.host.manager import (
     Contributions,
@@ -25,6 +27,28 @@ from .extensions import csrf, db
 from .plugins import CaseHost
 
 __all__ = ["HostConfigError", "create_app"]
+
+
+class _SharedBytecode(BytecodeCache):
+    """Compiled templates kept in memory for every app of this process: a second app (a
+    worker's next test, a CLI command beside a server) renders without compiling again.
+    Jinja keys each entry on the template's name and a checksum of its source."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with self._lock:
+            self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _SharedBytecode()
 
 
 def create_app(
@@ -46,6 +70,7 @@ def create_app(
     """
     test_config = dict(test_config or {})
     app = Flask(__name__, instance_path=test_config.get("INSTANCE_PATH"))
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": _BYTECODE}
     ensure_instance_folder(app)
     configure(app, test_config)
     init_database(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from alembic import command
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from flask import current_app
 from flask.cli import with_appcontext
@@ -93,7 +96,8 @@ def setup_database(app) -> None:
     """
     with app.app_context(), setup_lock(app):
         try:
-            command.upgrade(migrate.get_config(str(MIGRATIONS_DIR)), "head")
+            if _current_revision() != _head_revision():  # at the head: one query
+                command.upgrade(migrate.get_config(str(MIGRATIONS_DIR)), "head")
         except CommandError as exc:
             raise HostConfigError(f"sample_host: cannot upgrade the host tables: {exc}") from exc
         except SQLAlchemyError as exc:
@@ -112,6 +116,17 @@ def setup_database(app) -> None:
             raise unusable_database(app, exc) from exc
         if empty:
             print_demo_logins(seed())
+
+
+@functools.cache
+def _head_revision() -> str | None:
+    """The head of the host's shipped migrations, read once per process."""
+    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+def _current_revision() -> str | None:
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 @contextlib.contextmanager

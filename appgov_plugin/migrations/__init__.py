@@ -6,6 +6,8 @@ so a host's own tables and its own ``alembic_version`` stay as they are.
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -28,8 +30,11 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
 
     On PostgreSQL the transaction first takes an advisory lock (per schema): several
     processes starting at once upgrade one after the other, and the later ones find the
-    tables at ``revision`` already.
+    tables at ``revision`` already. Tables already at the head cost one query (every start
+    of a host asks).
     """
+    if revision == "head" and current_revision(engine) == _head():
+        return
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(
@@ -54,3 +59,9 @@ def current_revision(engine: sa.Engine) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+@functools.cache
+def _head() -> str | None:
+    """The head of the shipped revisions, read once per process (they ship with the code)."""
+    return head_revision()
