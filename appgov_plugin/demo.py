@@ -66,7 +66,9 @@ def registered_app(owner, name: str, *, version: str, listed_on, approved: bool 
     session.flush()
     if approved:
         reason = "示範：本系統啟用前已依原程序核定並上架之 App"
+        details = {"approved": True, "approval_reference": f"示範核定文號第 {app.id:04d} 號"}
     else:
         reason = "示範資料：由管理者登錄，未經開發核准"
-    record(app, "registered", "admin", reason=reason, details={"approved": approved})
+        details = {"approved": False}
+    record(app, "registered", "admin", reason=reason, details=details)
     return app
