@@ -28,6 +28,7 @@ from intranet import make_intranet
 
 from appgov_plugin import migrations
 from sample_host import create_app
+from sample_host.config import ENVIRONMENT_SETTINGS
 from sample_host.extensions import db
 
 POSTGRES_URL = os.environ.get(
@@ -232,12 +233,23 @@ def _seeded_copy(database_url, tmp_path, test_config, root: Path) -> None:
     if not _is_empty(database_url):
         return
     instance = Path(test_config["INSTANCE_PATH"])
-    key = backend + repr(
-        sorted(
-            (k, repr(v))
-            for k, v in test_config.items()
-            if k not in ("SQLALCHEMY_DATABASE_URI", "INSTANCE_PATH")
+    # the host reads some settings from the environment (a test may set APPGOV_PROFILE
+    # there): they are part of the configuration a template is seeded for
+    environment = sorted(
+        (name, os.environ[name])
+        for name in (*ENVIRONMENT_SETTINGS, "SAMPLE_HOST_AUTO_SETUP")
+        if name in os.environ
+    )
+    key = (
+        backend
+        + repr(
+            sorted(
+                (k, repr(v))
+                for k, v in test_config.items()
+                if k not in ("SQLALCHEMY_DATABASE_URI", "INSTANCE_PATH")
+            )
         )
+        + repr(environment)
     )
     try:
         json.dumps(test_config)
