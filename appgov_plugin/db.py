@@ -38,6 +38,7 @@ MODEL_MODULES = (
     "appgov_plugin.forms.store",
     "appgov_plugin.lifecycle.models",
     "appgov_plugin.notifications.models",
+    "appgov_plugin.mailbox.models",
 )
 
 

@@ -61,6 +61,9 @@ class App(TimestampMixin, Base):
     ios_url: Mapped[str | None] = mapped_column(sa.String(500))
     android_url: Mapped[str | None] = mapped_column(sa.String(500))
     linked_to_mayor_mailbox: Mapped[bool] = mapped_column(default=False)
+    #: the app's stable code: its Open311 ``service_code`` (TN-EVAL-4, the mailbox link);
+    #: ``app-<id>`` when the app enters the registry, never changed after
+    code: Mapped[str | None] = mapped_column(sa.String(64), unique=True, index=True)
     #: host case id of the development proposal that approved it (KH-EVAL-1, TN-EVAL-1);
     #: set by the workflow, never typed in
     proposal_case_id: Mapped[int | None] = mapped_column(sa.Integer, unique=True)
@@ -94,3 +97,12 @@ class App(TimestampMixin, Base):
 
     def __str__(self) -> str:
         return self.name
+
+
+@sa.event.listens_for(App, "after_insert")
+def _give_code(mapper, connection, target: App) -> None:
+    """A new app's stable code, from its id (known only now)."""
+    if target.code is None:
+        code = f"app-{target.id}"
+        connection.execute(sa.update(App).where(App.id == target.id).values(code=code))
+        sa.orm.attributes.set_committed_value(target, "code", code)
