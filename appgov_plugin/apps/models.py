@@ -54,6 +54,8 @@ class App(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_code: Mapped[str] = mapped_column(sa.String(64), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    #: the app's English name, where it has one (pages and Open311 in English); else ``name``
+    name_en: Mapped[str | None] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     status: Mapped[str] = mapped_column(sa.String(32), default="proposed", index=True)
     #: KH-VER-1: MAJOR.MINOR.PATCH
@@ -94,6 +96,12 @@ class App(TimestampMixin, Base):
     def platforms(self) -> tuple[str, ...]:
         """The stores the app is listed in (a store link each)."""
         return tuple(p for p, url in (("ios", self.ios_url), ("android", self.android_url)) if url)
+
+    def display_name(self, locale: str | None = None) -> str:
+        """The name in ``locale`` (``en...``: the English name where there is one)."""
+        if locale and str(locale).startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
 
     def __str__(self) -> str:
         return self.name
