@@ -35,6 +35,25 @@ DEFAULTS: dict[str, object] = {
     # The site's address (scheme and host, https://intranet.example.gov.tw) for the links in
     # e-mail; default: the host of the request that queued it.
     "APPGOV_BASE_URL": None,
+    # The city's mailbox (appgov_plugin.mailbox; TN-MAIL-1, MAIL-2): the default adapter
+    # speaks Open311 GeoReport v2 to APPGOV_MAILBOX_URL (the base, .../open311/v2); nothing is
+    # forwarded without it. A city with another system answers appgov_mailbox_adapter.
+    "APPGOV_MAILBOX_URL": None,
+    "APPGOV_MAILBOX_API_KEY": None,
+    "APPGOV_MAILBOX_SERVICE_CODE": "app-feedback",
+    "APPGOV_MAILBOX_TIMEOUT": 10,  # seconds per request to the mailbox
+    # delivery attempts: the n-th failure waits a random time up to
+    # min(MAX, BASE * 2 ** (n - 1)) seconds (full jitter); after MAX_ATTEMPTS the item is
+    # parked as failed (Flask-Admin's outbox list has the retry action)
+    "APPGOV_MAILBOX_BACKOFF_BASE": 30,
+    "APPGOV_MAILBOX_BACKOFF_MAX": 3600,
+    "APPGOV_MAILBOX_MAX_ATTEMPTS": 12,
+    # how long a forwarder holds the items it claimed: a forwarder killed mid-batch leaves
+    # them to the next one after this (the idempotency key makes the resend safe)
+    "APPGOV_MAILBOX_LEASE_SECONDS": 300,
+    # items a forwarder claims at once, and how many of them it sends at the same time
+    "APPGOV_MAILBOX_BATCH": 50,
+    "APPGOV_MAILBOX_CONCURRENCY": 8,
 }
 
 
