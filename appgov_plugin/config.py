@@ -54,6 +54,14 @@ DEFAULTS: dict[str, object] = {
     # items a forwarder claims at once, and how many of them it sends at the same time
     "APPGOV_MAILBOX_BATCH": 50,
     "APPGOV_MAILBOX_CONCURRENCY": 8,
+    # The Open311 GeoReport v2 intake (appgov_plugin.mailbox.open311; docs/open311.md): where
+    # it is mounted, and its rate limits (Flask-Limiter notation, ";"-separated) per API key
+    # and per client address. Limit counters: memory:// (one process) or redis://... shared
+    # by every worker in production. Off with the host's RATELIMIT_ENABLED=False.
+    "APPGOV_OPEN311_PREFIX": "/open311/v2",
+    "APPGOV_OPEN311_LIMIT_PER_KEY": "600 per minute",
+    "APPGOV_OPEN311_LIMIT_PER_ADDRESS": "60 per minute; 1000 per day",
+    "APPGOV_RATELIMIT_STORAGE_URI": "memory://",
 }
 
 

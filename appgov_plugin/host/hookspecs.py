@@ -68,8 +68,12 @@ def casehost_case_types(app, register):
 def casehost_blueprints(app, register):
     """Contribute Flask blueprints.
 
-    :param register: ``register(blueprint, url_prefix=None)``; the host calls
-        ``app.register_blueprint`` with it.
+    :param register: ``register(blueprint, url_prefix=None, csrf_exempt=False)``; the host
+        calls ``app.register_blueprint`` with it. ``csrf_exempt=True`` marks an API that
+        authenticates by a key, not by the session cookie (appgov's Open311 intake): the host
+        exempts that blueprint, and only it, from its CSRF protection (Flask-WTF's
+        ``CSRFProtect`` in ``app.extensions["csrf"]``: ``csrf.exempt(blueprint)``;
+        :func:`appgov_plugin.host.manager.install_plugins` does it).
     :returns: nothing.
     """
 
@@ -129,7 +133,9 @@ def casehost_demo_data(app, db, open_case, users):
         named transitions in order, each by the user at the same position of
         ``actor_usernames`` (or, when that is empty, by a user whose role and agency allow
         it), with every check and hook a real transition gets; it returns the case.
-    :returns: nothing. Only called when the host seeds a new, empty database.
+    :returns: nothing, or lines (``str``) the host prints beside the demo logins at the first
+        start (appgov: the demo Open311 API keys). Only called when the host seeds a new,
+        empty database.
     """
 
 

@@ -86,7 +86,10 @@ def install_plugins(app, db, admin, pm: pluggy.PluginManager) -> Contributions:
 
     blueprints = []
     pm.hook.casehost_blueprints(
-        app=app, register=lambda bp, url_prefix=None: blueprints.append((bp, url_prefix))
+        app=app,
+        register=lambda bp, url_prefix=None, csrf_exempt=False: blueprints.append(
+            (bp, url_prefix, csrf_exempt)
+        ),
     )
     pm.hook.casehost_nav_links(
         app=app,
@@ -103,8 +106,10 @@ def install_plugins(app, db, admin, pm: pluggy.PluginManager) -> Contributions:
     commands = []
     pm.hook.casehost_cli_commands(app=app, register=commands.append)
 
-    for bp, url_prefix in blueprints:
+    for bp, url_prefix, csrf_exempt in blueprints:
         app.register_blueprint(bp, url_prefix=url_prefix)
+        if csrf_exempt:
+            exempt_from_csrf(app, bp)
     if admin is not None:
         for view in views:
             admin.add_view(view)
@@ -112,6 +117,35 @@ def install_plugins(app, db, admin, pm: pluggy.PluginManager) -> Contributions:
     for command in commands:
         app.cli.add_command(command)
     return contributions
+
+
+def exempt_from_csrf(app, blueprint) -> None:
+    """Exempt ``blueprint`` from Flask-WTF's ``CSRFProtect`` (``app.extensions["csrf"]``): an
+    API authenticated by a key, not by a cookie. A host that sets ``CSRFProtect`` up after
+    the plug-ins (``AppGov(app)`` before ``CSRFProtect(app)``) gets the exemption at its
+    first request, before ``CSRFProtect`` checks it; every other blueprint stays protected."""
+
+    def exempt() -> bool:
+        csrf = app.extensions.get("csrf")
+        if csrf is None:
+            return False
+        csrf.exempt(blueprint)
+        return True
+
+    if exempt():
+        return
+    pending = app.extensions.setdefault("casehost_csrf_exempt", [])
+    pending.append(exempt)
+    if len(pending) == 1:
+
+        def exempt_pending():
+            # before CSRFProtect's own check: registered earlier, so Flask runs it first
+            if pending and app.extensions.get("csrf") is not None:
+                for later in pending:
+                    later()
+                pending.clear()
+
+        app.before_request(exempt_pending)
 
 
 def case_deadlines(app, pm, case_ids) -> dict:
@@ -135,6 +169,7 @@ __all__ = [
     "case_deadlines",
     "collect_case_types",
     "collect_translation_dirs",
+    "exempt_from_csrf",
     "get_host_plugin_manager",
     "install_plugins",
 ]
