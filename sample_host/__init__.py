@@ -24,6 +24,7 @@ from .admin import init_admin
 from .config import HostConfigError, configure, ensure_instance_folder
 from .database import init_database, setup_database
 from .extensions import csrf, db
+from .mailbox import init_mailbox
 from .plugins import CaseHost
 
 __all__ = ["HostConfigError", "create_app"]
@@ -85,6 +86,7 @@ def create_app(
     app.register_blueprint(views.bp)
     app.register_blueprint(corrections.bp)
     app.register_blueprint(exports.bp)
+    init_mailbox(app)
     app.cli.add_command(cli.host)
     admin = init_admin(app)
     security.init_security(app, admin)

@@ -59,6 +59,8 @@ ENVIRONMENT_SETTINGS = {
     "HOST_LOGIN_LIMIT_PER_ACCOUNT": str,
     "HOST_LOGIN_LIMIT_PER_ADDRESS": str,
     "HOST_MAX_CONTENT_LENGTH": int,
+    # the sample mayor mailbox's Open311 key (sample_host.mailbox; demo: demo-mailbox-key)
+    "HOST_MAILBOX_API_KEY": str,
     # the city profile of the demo deployment: tainan (default), kaohsiung or taipei
     "APPGOV_PROFILE": str,
 }

@@ -37,6 +37,7 @@ ROLE_LABELS: dict[str, Any] = {
     "mayor": _l("Mayor"),
     "it_department": _l("IT department"),
     "helpdesk": _l("Helpdesk"),
+    "mailbox_officer": _l("Mayor's mailbox officer"),
     "sysadmin": _l("System administrator"),
 }
 

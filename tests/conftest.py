@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_babel import Babel
 from intranet import make_intranet
+from mailbox_server import mailbox_server  # noqa: F401  (the live sample mailbox)
 
 from appgov_plugin import migrations
 from sample_host import create_app

@@ -25,6 +25,7 @@ STANDARD_ROLES: tuple[str, ...] = (
     "mayor",  # 市長或其授權人員
     "it_department",  # 資訊局 / 資訊中心
     "helpdesk",  # 服務台
+    "mailbox_officer",  # 市長信箱承辦人
     "sysadmin",  # 系統管理者
 )
 

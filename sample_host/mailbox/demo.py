@@ -1,0 +1,75 @@
+"""Demo requests in the sample mayor mailbox: feedback on the demo's listed app of the
+Tourism Bureau (appgov's demo registers "臺南市政府觀光旅遊局行動服務"), one of them replied
+and closed by the demo officer (``officer``). Citizens' addresses are on the reserved
+example domain and the phone numbers are made up."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..extensions import db
+from ..models import Agency
+from . import store
+from .open311 import SERVICE_CODE
+
+#: (last name, first name, e-mail, phone, description, days ago)
+REQUESTS = (
+    (
+        "李",
+        "怡君",
+        "citizen1@example.org",
+        "0912-345-678",
+        "活動頁面的地圖在手機上無法放大，希望能改善。",
+        9,
+    ),
+    (
+        "Chen",
+        "David",
+        "citizen2@example.org",
+        None,
+        "The English event list shows last year's lantern festival dates.",
+        4,
+    ),
+    ("張", "志明", None, "06-2991111", "App 推播通知太頻繁，能否讓使用者選擇類別？", 2),
+)
+#: The demo officer's reply to the first request, which is then closed.
+REPLY = "感謝您的建議。觀光旅遊局已於新版 App 修正地圖縮放功能，請更新至最新版本。"
+
+
+def load(users) -> None:
+    """Add the demo requests (inside the seeding transaction; nothing is committed here)."""
+    agency = db.session.query(Agency).filter_by(code="tainan-tourism").one_or_none()
+    officer = next((u for u in users if u.role == "mailbox_officer"), None)
+    now = dt.datetime.now(dt.UTC)
+    rows = []
+    for index, (last, first, email, phone, text, days) in enumerate(REQUESTS, start=1):
+        received = now - dt.timedelta(days=days)
+        row = store.MailboxRequest(
+            service_code=SERVICE_CODE,
+            idempotency_key=f"demo-mailbox-{index}",
+            description=text,
+            last_name=last,
+            first_name=first,
+            email=email,
+            phone=phone,
+            app_name=f"{agency.name_zh}行動服務" if agency else None,
+            agency_code=agency.code if agency else None,
+            agency_name=agency.name_zh if agency else None,
+            locale="en" if last == "Chen" else "zh_Hant_TW",
+            requested_at=received,
+            received_at=received,
+            updated_at=received,
+            status="open",
+        )
+        db.session.add(row)
+        db.session.flush()
+        row.service_request_id = store.number_for(row.id, received)
+        rows.append(row)
+    if officer is not None and rows:
+        first_row = rows[0]
+        first_row.status_notes = REPLY
+        first_row.agency_responsible = first_row.agency_name
+        store.record(first_row, officer, "reply", REPLY)
+        first_row.status = "closed"
+        store.record(first_row, officer, "close")
+    db.session.flush()
