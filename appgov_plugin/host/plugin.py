@@ -29,6 +29,9 @@ from ..lifecycle import exports as lifecycle_exports
 from ..lifecycle import steps as lifecycle_steps
 from ..lifecycle import workflows as lifecycle_workflows
 from ..lifecycle import year_results as lifecycle_year_results
+from ..mailbox import admin_reveals as mailbox_admin_reveals
+from ..mailbox import demo_feedback as mailbox_demo_feedback
+from ..mailbox import views as mailbox_views
 from ..notifications import cli as notifications_cli
 from ..notifications import views as notifications_views
 from ..rollout import case_types as rollout_case_types
@@ -51,15 +54,16 @@ ROUTES = (
     notifications_views,
     lifecycle_actions,
     lifecycle_year_results,
+    mailbox_views,
 )
 # the forms' live checks (a computed download target, KH-KPI-1) answer on the same blueprint
 forms_views.register_views(web.blueprint)
 COMMANDS = (rulebook_cli, forms_cli, notifications_cli, lifecycle_cli)
 #: Each offers ``admin_views(db)``, ``case_types()``, ``load(open_case, users)`` (demo data),
 #: ``veto`` / ``after`` (transitions).
-ADMIN = (apps_admin, rulebook_admin, forms_admin)
+ADMIN = (apps_admin, rulebook_admin, forms_admin, mailbox_admin_reveals)
 CASE_TYPES = (apps_case_types, lifecycle_case_types, rollout_case_types, training_case_types)
-DEMO = (apps_demo, lifecycle_demo, rollout_demo, training_demo)
+DEMO = (apps_demo, lifecycle_demo, rollout_demo, training_demo, mailbox_demo_feedback)
 WORKFLOWS = (apps_workflows, lifecycle_workflows)
 
 
@@ -97,6 +101,10 @@ def casehost_nav_links(app, register):
     register(_l("App governance"), "appgov.index")
     register(_l("KPI evaluation"), "appgov.kpi")
     register(_l("Messages"), "appgov.messages", badge=notifications_views.unread_count)
+    # the open feedback of the reader's own agency (agency roles; appgov_plugin/mailbox/views.py)
+    register(
+        _l("Citizens' feedback"), "appgov.feedback_list", badge=mailbox_views.open_feedback_count
+    )
 
 
 @hookimpl
