@@ -141,3 +141,6 @@ def appgov_fitness_review_needed(policy, outcomes):
 # the notifications' shared default (in-app messages, e-mail after commit) answers from here,
 # with the rules' defaults: appgov_plugin/notifications/default.py
 from appgov_plugin.notifications.default import appgov_notify  # noqa: E402, F401
+# the mailbox link's default adapter (Open311 to APPGOV_MAILBOX_URL):
+# appgov_plugin/mailbox/adapters.py
+from appgov_plugin.mailbox.adapters import appgov_mailbox_adapter  # noqa: E402, F401

@@ -29,6 +29,8 @@ from ..lifecycle import exports as lifecycle_exports
 from ..lifecycle import steps as lifecycle_steps
 from ..lifecycle import workflows as lifecycle_workflows
 from ..lifecycle import year_results as lifecycle_year_results
+from ..mailbox import admin_outbox as mailbox_admin_outbox
+from ..mailbox import cli as mailbox_cli
 from ..mailbox import admin_reveals as mailbox_admin_reveals
 from ..mailbox import demo_feedback as mailbox_demo_feedback
 from ..mailbox import views as mailbox_views
@@ -58,7 +60,7 @@ ROUTES = (
 )
 # the forms' live checks (a computed download target, KH-KPI-1) answer on the same blueprint
 forms_views.register_views(web.blueprint)
-COMMANDS = (rulebook_cli, forms_cli, notifications_cli, lifecycle_cli)
+COMMANDS = (rulebook_cli, forms_cli, notifications_cli, lifecycle_cli, mailbox_cli)
 #: Each offers ``admin_views(db)``, ``case_types()``, ``load(open_case, users)`` (demo data),
 #: ``veto`` / ``after`` (transitions).
 ADMIN = (apps_admin, rulebook_admin, forms_admin, mailbox_admin_reveals)

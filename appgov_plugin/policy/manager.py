@@ -12,6 +12,7 @@ from flask import current_app, has_app_context
 
 from ..i18n import _, _l, current_locale
 from ..lifecycle import hookspecs as lifecycle_hookspecs
+from ..mailbox import hookspecs as mailbox_hookspecs
 from ..notifications import hookspecs as notification_hookspecs
 from . import hookspecs
 from .facade import Policy
@@ -21,8 +22,8 @@ ENTRY_POINT_GROUP = "appgov"
 PROFILES: tuple[str, ...] = ("tainan", "kaohsiung", "taipei")
 DEFAULTS_MODULE = "appgov_plugin.hooks.defaults"
 #: hook specifications of the city plugin manager: the rules, the notifications, a city's
-#: own workflow steps and checks
-HOOKSPEC_MODULES = (hookspecs, notification_hookspecs, lifecycle_hookspecs)
+#: own workflow steps and checks, the adapter to the city's mailbox
+HOOKSPEC_MODULES = (hookspecs, notification_hookspecs, lifecycle_hookspecs, mailbox_hookspecs)
 
 _managers: dict[tuple, pluggy.PluginManager] = {}
 _lock = threading.Lock()
