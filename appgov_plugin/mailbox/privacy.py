@@ -13,8 +13,9 @@ Masking (full-width ``＊``, as Taiwanese agencies print it):
   three (``06-＊＊＊-111``), a short one nothing;
 * **address** -- the first six characters (city and district: 臺南市中西區) and ``＊＊＊``;
 * **location** -- two decimals (about a kilometre);
-* **free text** (the description's excerpt on lists and exports) -- e-mail addresses and
-  phone numbers inside it masked as above.
+* **free text** (the description on lists, the item's page and exports, the mailbox's reply
+  on lists and exports) -- e-mail addresses and phone numbers inside it masked as above; the
+  item's page reveals the text as written like any other field.
 
 Who reads what (decided here, checked on the server by :mod:`.views`):
 
@@ -63,6 +64,8 @@ REVEALABLE = {
     "phone": _l("Phone"),
     "address_string": _l("Address"),
     "location": _l("Location"),
+    # the text as written: the e-mail addresses and phone numbers in it are masked
+    "description": _l("Contact details in the text"),
 }
 
 _EMAIL_IN_TEXT = re.compile(r"[^\s@<>()\[\]\"',;:]+@[^\s@<>()\[\]\"',;:]+\.[A-Za-z]{2,}")
@@ -207,6 +210,8 @@ def masked_value(feedback, field: str) -> str:
         return mask_address(feedback.address_string)
     if field == "location":
         return mask_location(feedback.lat, feedback.long)
+    if field == "description":
+        return mask_text(feedback.description)
     raise ValueError(f"unknown personal field {field!r}; known: {', '.join(REVEALABLE)}")
 
 

@@ -440,7 +440,8 @@ def personal_fields(
     feedback: Feedback, refused: tuple[str, RevealForm, str | None] | None = None
 ) -> list[PersonalField]:
     """The item's personal fields the citizen gave: masked, revealed (this reader's
-    reveals) or with a reveal form."""
+    reveals) or with a reveal form; the text (``description``, its contact details masked)
+    comes last."""
     revealing = may_reveal()
     shown = revealed_fields(feedback)
     out = []
@@ -501,6 +502,9 @@ def _render_item(feedback_id: int, refused=None):
     locale = current_locale()
     fields = personal_fields(feedback, refused)
     errors = [(f"reveal-{f.key}", f.form.reason.errors) for f in fields if f.form and f.form.errors]
+    # the text as its own section; an empty description (not given) is a masked empty text
+    text = next((f for f in fields if f.key == "description"), None)
+    fields = [f for f in fields if f.key != "description"]
     return render_template(
         "appgov/mailbox/feedback.html",
         feedback=feedback,
@@ -508,6 +512,7 @@ def _render_item(feedback_id: int, refused=None):
         app_name=app.display_name(locale),
         outbox=outbox,
         fields=fields,
+        text=text,
         errors=errors,
         refused_message=refused[2] if refused else None,
         forwarding_text=forwarding_text(feedback, outbox, locale),
