@@ -18,7 +18,7 @@ from flask_admin.model.template import LinkRowAction
 from flask_login import current_user
 from markupsafe import Markup, escape
 from wtforms import Form, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from .. import web
 from ..admin import ADMIN_FORM_TRANSLATIONS, AppGovModelView, strip
@@ -67,7 +67,7 @@ class IssueKeyForm(_Translated):
 
     def validate_app_id(self, field):
         if not field.data:
-            raise ValueError(_("Choose the app the key posts for."))
+            raise ValidationError(_("Choose the app the key posts for."))
 
 
 class RevokeKeyForm(_Translated):

@@ -90,10 +90,14 @@ def single_values(params, names=SINGLE_FIELDS) -> list[OpenError]:
     ]
 
 
+def control_character_message() -> str:
+    return _("remove the control character (an invisible character such as NUL).")
+
+
 def _text(name: str, value: str) -> tuple[str | None, str | None]:
     """(cleaned value or None, error message or None) of one text field."""
     if has_control_character(value):
-        return None, _("remove the control character (an invisible character such as NUL).")
+        return None, control_character_message()
     value = value.strip()
     if name not in MULTILINE_FIELDS and LINE_BREAK.search(value):
         return None, _("write it on one line.")
@@ -151,9 +155,9 @@ def clean_feedback(params) -> dict:
         value, message = _text(name, params.get(name) or "")
         if message:
             errors.setdefault(name, field_error(name, message))
+        elif name == "description" and not value:
+            errors.setdefault(name, field_error(name, _("write your feedback (required).")))
         cleaned[name] = value
-    if not cleaned["description"] and "description" not in errors:
-        errors["description"] = field_error("description", _("write your feedback (required)."))
     given = [name for name in COORDINATE_RANGES if (params.get(name) or "").strip()]
     for name in given:
         cleaned[name], message = _coordinate(name, params.get(name))

@@ -36,6 +36,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
+from .. import safe_input
 from ..access import host_agencies
 from ..apps.models import App
 from ..i18n import DEFAULT_LOCALE, _, local_datetime, parse_locale
@@ -45,6 +46,7 @@ from .intake import (
     IntakeError,
     OpenError,
     clean_feedback,
+    control_character_message,
     field_error,
     single_values,
     store_feedback,
@@ -120,6 +122,10 @@ def http_error(error: HTTPException):
             )
         elif error.code == 413:
             description = _("The request is too large.")
+        elif error.code == 400 and (refused := safe_input.refused_parameter()) is not None:
+            # the guard refused a control character (before the view, in the host's
+            # language): named again here in the request's, as the view names its fields
+            description = field_error(refused, control_character_message()).description
         else:
             description = str(error.description or error.name)
         response = error_answer(error.code or 500, [OpenError(error.code or 500, description)])
