@@ -109,8 +109,12 @@ class MailboxRequest(db.Model):
 
     @property
     def citizen_name(self) -> str:
-        """The sender's name as given (family name first, as Chinese names are written)."""
-        return "".join(part for part in (self.last_name, self.first_name) if part)
+        """The sender's name: family name first, as Chinese names are written (李怡君);
+        a name in Latin letters given name first (David Chen)."""
+        parts = [part for part in (self.last_name, self.first_name) if part]
+        if all(part.isascii() for part in parts):
+            return " ".join(reversed(parts))
+        return "".join(parts)
 
     def __str__(self) -> str:
         return f"{self.service_request_id} ({self.status})"
