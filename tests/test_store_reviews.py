@@ -221,9 +221,7 @@ def test_unknown_columns_and_bad_rows_are_reported_and_nothing_is_stored(host):
     problems = problem_rows(page)
     # row numbers as the spreadsheet shows them (the header is row 1)
     warning, error = zh(host, "Warning"), zh(host, "Error")
-    unknown = zh(
-        host, "Unknown column: not imported (docs/store_reviews.md lists the columns read)."
-    )
+    unknown = zh(host, "Unknown column: not imported (the import page shows the columns read).")
     assert problems[0] == ("1", "Sentiment", warning, unknown)
     stars = next(p for p in problems if p[1] == "Star Rating")
     assert stars == (

@@ -37,7 +37,7 @@ from ..imports import limits as import_limits
 from ..state import get_state
 from ..web import blueprint
 from .models import STORES, StoreRating, StoreReview
-from .reviews import KINDS, Report, import_file
+from .reviews import FORMATS, KINDS, Report, import_file
 
 blueprint.add_templates(__file__)
 
@@ -105,7 +105,27 @@ def report_context(report: Report | None) -> dict[str, Any]:
     """What the form and report partials need besides the form."""
     max_bytes, max_rows = import_limits()
     limits = (f"{max_bytes / 2**20:g}", f"{max_rows:,}")
-    return {"report": report, "stores": STORES, "kinds": KINDS, "limits": limits}
+    return {
+        "report": report,
+        "stores": STORES,
+        "kinds": KINDS,
+        "limits": limits,
+        "accepted": accepted_columns(),
+    }
+
+
+def accepted_columns() -> list[tuple[Any, Any, list[tuple[str, bool, bool]]]]:
+    """(store, kind, [(header names, required, kept)]) of every format, for the import
+    page: the stores' own (English) names, and in Chinese the Chinese ones too."""
+    chinese = current_locale() == "zh_Hant_TW"
+    out = []
+    for (store, kind), columns in FORMATS.items():
+        rows = []
+        for column in columns:
+            names = [n for n in column.names if chinese or n.isascii()]
+            rows.append((" / ".join(names), column.required, column.kept))
+        out.append((STORES[store], KINDS[kind], rows))
+    return out
 
 
 @blueprint.route("/apps/<int:app_id>/reviews/import", methods=["GET", "POST"])
@@ -305,7 +325,7 @@ def ratings_table(app: App) -> Table:
         [rating.on_date, labels.get(rating.store, rating.store), rating.average, rating.ratings]
         for rating in rating_trend(app, limit=None)
     ]
-    headers = [_("Date"), _("Store"), _("Average rating"), _("Ratings")]
+    headers = [_("Date"), _("Store"), _("Average rating"), _("Number of ratings")]
     return Table(headers, rows, title=_("Ratings of %(name)s", name=app.name))
 
 

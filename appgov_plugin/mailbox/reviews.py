@@ -405,7 +405,7 @@ def match_columns(table: ImportedTable, columns: Sequence[Column], report: Repor
             report.warn(
                 table.header_row,
                 label,
-                _("Unknown column: not imported (docs/store_reviews.md lists the columns read)."),
+                _("Unknown column: not imported (the import page shows the columns read)."),
             )
             continue
         if column.key in positions:
@@ -586,9 +586,10 @@ def parse(table: ImportedTable, app: App, store: str, kind: str, report: Report)
             report.error(
                 row.number,
                 mapped.labels.get(key) if kind == "ratings" else None,
-                _(
-                    "The same %(what)s as row %(row)s: keep only one of them.",
-                    what=_("day") if kind == "ratings" else _("review"),
+                _("The same day as row %(row)s: keep only one of them.", row=first_row[record[key]])
+                if kind == "ratings"
+                else _(
+                    "The same review as row %(row)s: keep only one of them.",
                     row=first_row[record[key]],
                 ),
             )
