@@ -20,6 +20,10 @@ DEFAULTS: dict[str, object] = {
     # root); the host's MAX_CONTENT_LENGTH should allow at least the largest.
     "APPGOV_UPLOAD_MAX_MB": 50,
     "APPGOV_UPLOAD_DIR": None,
+    # Imported tables (appgov_plugin.imports: .csv/.xlsx/.ods, e.g. store reviews): the
+    # largest file (MB) and the most data rows; a larger file is refused as a whole.
+    "APPGOV_IMPORT_MAX_MB": 10,
+    "APPGOV_IMPORT_MAX_ROWS": 20_000,
     # Notifications by e-mail (appgov_plugin.notifications): none without a server. Sent
     # after the step's transaction commits; failures are retried (flask appgov mail send).
     "APPGOV_MAIL_SERVER": None,
