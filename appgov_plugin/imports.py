@@ -47,7 +47,7 @@ from typing import Any
 from flask import current_app, has_app_context
 
 from .i18n import _
-from .uploads import detect_kinds
+from .uploads import detect_kinds, format_size
 
 #: The formats read, by file name extension.
 FORMATS = ("csv", "xlsx", "ods")
@@ -121,8 +121,8 @@ def read_bytes(stream, max_bytes: int) -> bytes:
         raise ImportRefused(
             "too_large",
             _(
-                "The file is larger than %(limit)s MB. Split it into smaller files.",
-                limit=_megabytes(max_bytes),
+                "The file is larger than %(limit)s. Split it into smaller files.",
+                limit=format_size(max_bytes),
             ),
         )
     return data
@@ -151,8 +151,8 @@ def read_table(
         raise ImportRefused(
             "too_large",
             _(
-                "The file is larger than %(limit)s MB. Split it into smaller files.",
-                limit=_megabytes(max_bytes),
+                "The file is larger than %(limit)s. Split it into smaller files.",
+                limit=format_size(max_bytes),
             ),
         )
     if not data.strip(b"\x00\t\r\n \xef\xbb\xbf\xff\xfe"):
@@ -180,10 +180,6 @@ def read_table(
             "broken",
             _("The %(format)s file cannot be read: it may be damaged.", format=fmt.upper()),
         ) from exc
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 2**20:g}"
 
 
 def _too_many_rows(max_rows: int) -> ImportRefused:
@@ -329,8 +325,8 @@ def _check_unpacked(data: bytes, max_bytes: int) -> None:
         raise ImportRefused(
             "too_large",
             _(
-                "The file unpacks to more than %(limit)s MB. Split it into smaller files.",
-                limit=_megabytes(max_bytes * UNPACKED_FACTOR),
+                "The file unpacks to more than %(limit)s. Split it into smaller files.",
+                limit=format_size(max_bytes * UNPACKED_FACTOR),
             ),
         )
 

@@ -156,7 +156,7 @@ def test_a_file_over_the_size_limit_is_refused():
     assert read_table(data, "x.csv", max_bytes=len(data)).rows
     with pytest.raises(ImportRefused) as refused:
         read_table(data, "x.csv", max_bytes=len(data) - 1)
-    assert refused.value.reason == "too_large" and "MB" in str(refused.value)
+    assert refused.value.reason == "too_large" and "1 KB" in str(refused.value)
     with pytest.raises(ImportRefused):
         read_table(io.BytesIO(data), "x.csv", max_bytes=len(data) - 1)  # a stream too
 

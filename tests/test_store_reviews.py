@@ -384,6 +384,30 @@ def test_a_review_twice_in_one_file_and_a_too_long_title_are_bad_rows(host):
     assert stored_reviews(host, app_id) == []
 
 
+def test_the_configured_size_and_row_limits_refuse_the_whole_file(host):
+    with host.app_context():
+        app_id = add_app("府城上限")
+    host.config.update(APPGOV_IMPORT_MAX_ROWS=2)
+    client = host.test_client()
+    login(client, "staff")
+    data = play_csv([play_row(1), play_row(2), play_row(3)])
+    response = post_file(client, app_id, "android", "reviews", data, "r.csv")
+    assert response.status_code == 400
+    too_many = zh(
+        host, "The file has more than %(limit)s rows. Split it into smaller files.", limit="2"
+    )
+    assert problem_rows(response.get_data(as_text=True))[0][1:] == ("", zh(host, "Error"), too_many)
+    host.config.update(APPGOV_IMPORT_MAX_ROWS=20_000, APPGOV_IMPORT_MAX_MB=1 / 1024)
+    response = post_file(client, app_id, "android", "reviews", data, "r.csv")
+    page = response.get_data(as_text=True)
+    too_large = zh(
+        host, "The file is larger than %(limit)s. Split it into smaller files.", limit="1 KB"
+    )
+    assert response.status_code == 400 and too_large in visible_text(page)
+    assert 'aria-invalid="true"' in page  # named at the file field, in the error summary too
+    assert stored_reviews(host, app_id) == []
+
+
 # -- who may import -------------------------------------------------------------------------
 
 
