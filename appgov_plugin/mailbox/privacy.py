@@ -1,16 +1,17 @@
 """Citizens' personal data in the feedback pages (個人資料保護法): masked wherever the reader
 does not need it, revealed one field at a time with a logged reason.
 
-Masking (full-width ``＊``, as Taiwanese agencies print it):
+Masking (full-width ``＊`` in Chinese, as Taiwanese agencies print it, ``*`` in Latin-script
+values):
 
 * **name** -- the family name stays, the given name keeps its last character:
   王 + 小明 → ``王＊明``, 王 + 明 → ``王＊``, 歐陽 + 志豪 → ``歐陽＊豪``; a Latin given or
-  family name keeps its first letter: John Smith → ``J＊＊＊ S＊＊＊``;
+  family name keeps its first letter: John Smith → ``J*** S***``;
 * **e-mail** -- the first character of the local part and the whole domain:
-  ``a＊＊＊@example.org`` (three marks whatever the length: the length tells nothing);
+  ``a***@example.org`` (three marks whatever the length: the length tells nothing);
 * **phone** -- a mobile number keeps its first four and last three digits
-  (``0912-＊＊＊-678``; +886 912 345 678 alike), any other number its first two and last
-  three (``06-＊＊＊-111``), a short one nothing;
+  (``0912-***-678``; +886 912 345 678 alike), any other number its first two and last
+  three (``06-***-111``), a short one nothing;
 * **address** -- the first six characters (city and district: 臺南市中西區) and ``＊＊＊``;
 * **location** -- two decimals (about a kilometre);
 * **free text** (the description on lists, the item's page and exports, the mailbox's reply
@@ -42,10 +43,13 @@ from decimal import Decimal
 
 from ..i18n import _l
 
-#: The mask character (full-width asterisk).
+#: The mask character in Chinese text (full-width asterisk), and in Latin-script values
+#: (e-mail addresses, phone numbers, Latin names): the ASCII one.
 MARK = "＊"
+LATIN_MARK = "*"
 #: What replaces a hidden run (three marks, whatever the run's length).
 HIDDEN = MARK * 3
+LATIN_HIDDEN = LATIN_MARK * 3
 
 #: Roles that read feedback (masked); the administrator reads it too (see the docstring).
 READER_ROLES = frozenset({"agency_staff", "agency_head", "reviewer", "mayor"})
@@ -90,7 +94,7 @@ def mask_given_name(name: str | None) -> str:
         if len(name) == 2:
             return MARK + name[-1]
         return name[0] + MARK * (len(name) - 2) + name[-1]
-    return name[0] + HIDDEN
+    return name[0] + LATIN_HIDDEN
 
 
 def mask_family_name(name: str | None) -> str:
@@ -99,7 +103,13 @@ def mask_family_name(name: str | None) -> str:
     name = (name or "").strip()
     if not name or _is_cjk(name):
         return name
-    return name[0] + HIDDEN
+    return name[0] + LATIN_HIDDEN
+
+
+def lang_of(text: str | None) -> str:
+    """The language of a citizen's text, for ``lang`` (WCAG 3.1.2): Chinese when it holds
+    Chinese characters, else English."""
+    return "zh-Hant-TW" if text and _is_cjk(text) else "en"
 
 
 def full_name(first: str | None, last: str | None) -> str:
@@ -125,8 +135,8 @@ def mask_email(address: str | None) -> str:
         return ""
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
-        return HIDDEN
-    return local[0] + HIDDEN + "@" + domain
+        return LATIN_HIDDEN
+    return local[0] + LATIN_HIDDEN + "@" + domain
 
 
 def _digits(phone: str) -> str:
@@ -144,10 +154,10 @@ def mask_phone(phone: str | None) -> str:
         return ""
     digits = _digits(phone)
     if len(digits) == 10 and digits.startswith("09"):
-        return f"{digits[:4]}-{HIDDEN}-{digits[-3:]}"
+        return f"{digits[:4]}-{LATIN_HIDDEN}-{digits[-3:]}"
     if len(digits) >= 8:
-        return f"{digits[:2]}-{HIDDEN}-{digits[-3:]}"
-    return HIDDEN
+        return f"{digits[:2]}-{LATIN_HIDDEN}-{digits[-3:]}"
+    return LATIN_HIDDEN
 
 
 def mask_address(address: str | None) -> str:
@@ -155,7 +165,8 @@ def mask_address(address: str | None) -> str:
     address = (address or "").strip()
     if not address:
         return ""
-    return (address[:6] if len(address) > 8 else "") + HIDDEN
+    kept = address[:6] if len(address) > 8 else ""
+    return kept + (HIDDEN if _is_cjk(address) else LATIN_HIDDEN)
 
 
 def mask_location(lat: Decimal | float | None, long: Decimal | float | None) -> str:

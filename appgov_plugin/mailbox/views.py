@@ -662,4 +662,5 @@ def mailbox_section(app: App) -> AppSection:
 
 @blueprint.context_processor
 def _mailbox_helpers():
-    return {"mailbox_section": mailbox_section}
+    # the language of a citizen's text, for its lang attribute (WCAG 3.1.2)
+    return {"mailbox_section": mailbox_section, "data_lang": privacy.lang_of}
