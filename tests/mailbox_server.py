@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import re
+import select
 import socket
 import subprocess
 import sys
@@ -85,9 +86,13 @@ class MailboxServer:
                 command, cwd=REPO, stdout=subprocess.PIPE, stderr=log, text=True
             )
         deadline = time.monotonic() + START_TIMEOUT
-        line = self.process.stdout.readline()  # "ready <port>" once it listens
+        # "ready <port>" once it listens; nothing within the timeout: a hung start
+        readable, _, _ = select.select([self.process.stdout], [], [], START_TIMEOUT)
+        line = self.process.stdout.readline() if readable else ""
         if not line.startswith("ready"):
+            self.process.kill()
             self.process.wait(timeout=10)
+            self.process = None
             pytest.fail(f"the mailbox did not start: {self.log.read_text(encoding='utf-8')}")
         while time.monotonic() < deadline:
             try:

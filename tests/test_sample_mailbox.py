@@ -14,13 +14,15 @@ import urllib.request
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from casework import counting_queries, visible_text
 from hosting import login
 from mailbox_server import MailboxServer
 
 from appgov_plugin.host.contract import STANDARD_ROLES
+from sample_host.database import MIGRATIONS_DIR
 from sample_host.demo import USERS
-from sample_host.extensions import db
+from sample_host.extensions import db, migrate
 from sample_host.mailbox import store
 from sample_host.mailbox.masking import mask_name
 from sample_host.mailbox.models import MailboxAction, MailboxRequest
@@ -350,6 +352,9 @@ def test_the_list_masks_the_citizen_and_the_request_page_shows_them(make_host):
     assert "David Chen" in page
 
 
+MINIMAL = {"service_code": "app-feedback", "description": "意見"}
+
+
 def _add_requests(app, count: int) -> None:
     with app.app_context():
         for index in range(count):
@@ -470,18 +475,43 @@ def test_the_pages_in_both_languages(make_host, locale, date):
     assert re.search(r"民國 115 年" if locale == "zh_Hant_TW" else r"2026-\d\d-\d\d", page)
 
 
-def test_the_migration_admits_the_officer_role_and_refuses_others(make_host):
-    app = make_host()
+def _insert_user(username: str, role: str) -> None:
+    db.session.execute(
+        sa.text(
+            "INSERT INTO host_user (username, display_name, password_hash, role, active,"
+            " session_version) VALUES (:u, 'x', 'x', :r, true, 1)"
+        ),
+        {"u": username, "r": role},
+    )
+    db.session.commit()
+
+
+def test_the_migration_adds_the_tables_and_the_role_and_downgrades(sample_host_factory):
+    app = sample_host_factory(AUTO_SETUP=False)
     with app.app_context():
-        for role, allowed in (("mailbox_officer", True), ("clerk", False)):
-            statement = sa.text(
-                "INSERT INTO host_user (username, display_name, password_hash, role, active,"
-                " session_version) VALUES (:u, 'x', 'x', :r, true, 1)"
-            )
-            if allowed:
-                db.session.execute(statement, {"u": f"new-{role}", "r": role})
-                db.session.rollback()
-            else:
-                with pytest.raises(sa.exc.IntegrityError):
-                    db.session.execute(statement, {"u": f"new-{role}", "r": role})
-                db.session.rollback()
+        config = migrate.get_config(str(MIGRATIONS_DIR))
+        command.upgrade(config, "d2e6a8b1c357")
+        _insert_user("before", "helpdesk")
+        command.upgrade(config, "e5f1a2b3c468")
+        assert {"host_mailbox_request", "host_mailbox_action"} <= set(
+            sa.inspect(db.engine).get_table_names()
+        )
+        _insert_user("officer2", "mailbox_officer")
+        with pytest.raises(sa.exc.IntegrityError):
+            _insert_user("clerk", "clerk")
+        db.session.rollback()
+        # the same key twice: refused by the database itself (MAIL-2)
+        assert store.receive({**MINIMAL, "idempotency_key": "once"})[1] is True
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.add(MailboxRequest(**MINIMAL, idempotency_key="once", status="open"))
+            db.session.commit()
+        db.session.rollback()
+        db.session.execute(sa.text("DELETE FROM host_user WHERE role = 'mailbox_officer'"))
+        db.session.commit()
+        command.downgrade(config, "d2e6a8b1c357")
+        assert "host_mailbox_request" not in sa.inspect(db.engine).get_table_names()
+        with pytest.raises(sa.exc.IntegrityError):
+            _insert_user("officer3", "mailbox_officer")
+        db.session.rollback()
+        command.upgrade(config, "head")
+        assert db.session.scalar(sa.text("SELECT role FROM host_user")) == "helpdesk"

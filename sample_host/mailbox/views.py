@@ -48,9 +48,21 @@ def _officers_only():
     return None
 
 
+def text_lang(row: MailboxRequest) -> str | None:
+    """The ``lang`` of what the citizen wrote (WCAG 3.1.2, language of parts): the request's
+    language as the sender gave it, ``None`` when unknown."""
+    locale = (row.locale or "").replace("_", "-").lower()
+    if locale.startswith("zh"):
+        return "zh-Hant-TW"
+    if locale.startswith("en"):
+        return "en"
+    return None
+
+
 @bp.app_context_processor
 def _mailbox_helpers() -> dict:
     return {
+        "mailbox_text_lang": text_lang,
         "mailbox_statuses": STATUSES,
         "mailbox_actions": ACTIONS,
         "mask_name": mask_name,
