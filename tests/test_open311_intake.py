@@ -521,6 +521,21 @@ def test_at_most_1000_requests_and_the_queries_do_not_grow_with_them(host):
     assert len(many) == len(few), many
 
 
+def test_a_post_costs_the_same_statements_however_much_is_stored(host):
+    app = offered_apps(host)[0]
+    key = issue(host, app.id)
+    api = Open311(host.test_client())
+    assert post(api, key, app.code).status == 201  # the key's first use is recorded
+    with counting_queries(host) as first:
+        assert post(api, key, app.code).status == 201
+    _insert(host, app, 300)
+    with counting_queries(host) as later:
+        assert post(api, key, app.code).status == 201
+    assert len(later) == len(first), later
+    # the key's last use is kept to the minute: the app's posts do not queue on its row
+    assert not any("appgov_open311_key SET" in statement for statement in first + later)
+
+
 # -- CSRF: not here, everywhere else --------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ or neither, and the citizen is answered only after the commit.
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 import re
 import uuid
@@ -173,6 +174,19 @@ def clean_feedback(params) -> dict:
     return cleaned
 
 
+#: How stale a key's ``last_used_at`` may get: an app's requests all come with its one key,
+#: and updating the key's row with each would make them wait for each other's commit.
+LAST_USED_PRECISION = dt.timedelta(minutes=1)
+
+
+def _stale(last_used_at: dt.datetime | None, now: dt.datetime) -> bool:
+    if last_used_at is None:
+        return True
+    if last_used_at.tzinfo is None:  # SQLite gives UTC back without its offset
+        last_used_at = last_used_at.replace(tzinfo=dt.UTC)
+    return now - last_used_at >= LAST_USED_PRECISION
+
+
 def store_feedback(
     *,
     app,
@@ -185,7 +199,8 @@ def store_feedback(
     transaction is rolled back and nothing of it remains.
 
     :param fields: the cleaned fields (:func:`clean_feedback`).
-    :param api_key: the :class:`~.models.ApiKey` it came with (its last use is recorded).
+    :param api_key: the :class:`~.models.ApiKey` it came with (its last use is recorded, to
+        the minute: :data:`LAST_USED_PRECISION`).
     """
     session = get_state().session
     now = utcnow()
@@ -205,7 +220,7 @@ def store_feedback(
         session.add(feedback)
         session.flush()
         session.add(FeedbackOutbox(feedback_id=feedback.id, state="pending", next_attempt_at=now))
-        if api_key is not None:
+        if api_key is not None and _stale(api_key.last_used_at, now):
             api_key.last_used_at = now
         session.commit()
     except BaseException:
