@@ -6,6 +6,7 @@ Play Console's UTF-16 CSV and an App Store table), so the demo shows what an imp
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -109,12 +110,13 @@ def _ios_reviews() -> bytes:
 
 
 def _ratings(store: str, package: str) -> bytes:
-    base = {"android": (4.02, 1180), "ios": (4.31, 640)}[store]
+    base = {"android": (Decimal("4.02"), 1180), "ios": (Decimal("4.31"), 640)}[store]
     rows = []
     for days_ago in range(13, -1, -1):
         day = today() - dt.timedelta(days=days_ago)
         count = base[1] + (13 - days_ago) * 3
-        average = f"{base[0] + (13 - days_ago) * 0.01 - (0.05 if days_ago in (9, 1) else 0):.2f}"
+        dip = Decimal("0.05") if days_ago in (9, 1) else 0  # a bad version's days
+        average = str(base[0] + (13 - days_ago) * Decimal("0.01") - dip)
         if store == "android":
             rows.append([day.isoformat(), package, "NA", average, str(count)])
         else:
