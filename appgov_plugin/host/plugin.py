@@ -29,10 +29,16 @@ from ..lifecycle import exports as lifecycle_exports
 from ..lifecycle import steps as lifecycle_steps
 from ..lifecycle import workflows as lifecycle_workflows
 from ..lifecycle import year_results as lifecycle_year_results
+from ..mailbox import admin as mailbox_admin
 from ..mailbox import admin_outbox as mailbox_admin_outbox
-from ..mailbox import cli as mailbox_cli
 from ..mailbox import admin_reveals as mailbox_admin_reveals
+from ..mailbox import admin_reviews as mailbox_admin_reviews
+from ..mailbox import cli as mailbox_cli
+from ..mailbox import demo as mailbox_demo
 from ..mailbox import demo_feedback as mailbox_demo_feedback
+from ..mailbox import demo_reviews as mailbox_demo_reviews
+from ..mailbox import open311 as mailbox_open311
+from ..mailbox import review_pages as mailbox_review_pages
 from ..mailbox import views as mailbox_views
 from ..notifications import cli as notifications_cli
 from ..notifications import views as notifications_views
@@ -57,15 +63,33 @@ ROUTES = (
     lifecycle_actions,
     lifecycle_year_results,
     mailbox_views,
+    mailbox_review_pages,
 )
 # the forms' live checks (a computed download target, KH-KPI-1) answer on the same blueprint
 forms_views.register_views(web.blueprint)
 COMMANDS = (rulebook_cli, forms_cli, notifications_cli, lifecycle_cli, mailbox_cli)
 #: Each offers ``admin_views(db)``, ``case_types()``, ``load(open_case, users)`` (demo data),
 #: ``veto`` / ``after`` (transitions).
-ADMIN = (apps_admin, rulebook_admin, forms_admin, mailbox_admin_reveals)
+ADMIN = (
+    apps_admin,
+    rulebook_admin,
+    forms_admin,
+    mailbox_admin,
+    mailbox_admin_outbox,
+    mailbox_admin_reveals,
+    mailbox_admin_reviews,
+)
 CASE_TYPES = (apps_case_types, lifecycle_case_types, rollout_case_types, training_case_types)
-DEMO = (apps_demo, lifecycle_demo, rollout_demo, training_demo, mailbox_demo_feedback)
+# the mailbox's demo (apps linked, API keys) before the demo feedback sent with them
+DEMO = (
+    apps_demo,
+    lifecycle_demo,
+    rollout_demo,
+    training_demo,
+    mailbox_demo,
+    mailbox_demo_feedback,
+    mailbox_demo_reviews,
+)
 WORKFLOWS = (apps_workflows, lifecycle_workflows)
 
 
@@ -96,6 +120,12 @@ def casehost_blueprints(app, register):
     register(uploads.blueprint, url_prefix=app.config["APPGOV_URL_PREFIX"])
     # control characters refused in appgov's pages (a no-op where the host guards them all)
     safe_input.install(app, blueprints=[web.blueprint.name, uploads.blueprint.name])
+    # the Open311 intake: an API authenticated by the app's key, so no CSRF token
+    # (docs/open311.md); control characters refused in its parameters too
+    register(
+        mailbox_open311.blueprint, url_prefix=app.config["APPGOV_OPEN311_PREFIX"], csrf_exempt=True
+    )
+    safe_input.install(app, blueprints=[mailbox_open311.blueprint.name])
 
 
 @hookimpl
@@ -135,8 +165,11 @@ def casehost_demo_data(app, db, open_case, users):
     # the demo passes through the review steps a city added (lifecycle/steps.py)
     workflows = {ct.key: ct.workflow for module in CASE_TYPES for ct in module.case_types()}
     open_case = lifecycle_steps.demo_open_case(open_case, users, workflows)
+    lines = []
     for module in DEMO:
-        module.load(open_case, users)
+        lines.extend(module.load(open_case, users) or ())
+    # printed by the host beside the demo logins (the demo's Open311 API keys)
+    return lines or None
 
 
 @hookimpl
