@@ -569,3 +569,19 @@ def test_query_counts_do_not_grow_with_the_feedback(host):
     assert many == few, (few, many)
     assert measured("/appgov/feedback.csv") == few_export
     assert measured("/appgov/feedback", page="3") == few[0]
+
+
+def test_the_demo_brings_feedback_in_each_state_the_pages_show(host):
+    with host.app_context():
+        rows = db.session.execute(
+            sa.select(Feedback.status, Feedback.service_request_id, FeedbackOutbox.state).join(
+                FeedbackOutbox, FeedbackOutbox.feedback_id == Feedback.id
+            )
+        ).all()
+    states = {state for _status, _number, state in rows}
+    assert {"pending", "failed", "sent"} <= states
+    assert all(number for _status, number, state in rows if state == "sent")
+    assert any(status == "closed" for status, _number, _state in rows)
+    client = host.test_client()
+    login(client, "staff")
+    assert len(listed_ids(page(client, "/appgov/feedback"))) == len(rows)

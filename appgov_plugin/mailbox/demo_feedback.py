@@ -4,9 +4,10 @@ each state a reader meets -- waiting to be forwarded (first try, and after faile
 parked as failed, forwarded with the mailbox's number, closed with the mailbox's reply.
 
 Runs after the intake's demo (``mailbox/demo.py``, which links the demo apps and issues the
-demo key). The rows are written directly, inside the demo's transaction (the host commits
-the whole demo once; the intake's ``store_feedback`` commits on its own and dates each item
-now). The names, e-mail addresses (``example.org``) and phone numbers are invented.
+demo keys). Each item's fields pass the intake's own checks (:func:`.intake.clean_feedback`);
+the rows are written inside the demo's transaction (the host commits the whole demo once;
+the intake's ``store_feedback`` commits on its own and dates each item now). The names,
+e-mail addresses (``example.org``) and phone numbers are invented.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ import datetime as dt
 import uuid
 
 import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
 
+from ..access import agency_name
 from ..apps.models import App
 from ..db import utcnow
 from ..state import get_state
+from .intake import clean_feedback
 from .models import Feedback, FeedbackOutbox
 
 #: (days ago, description, given name, family name, e-mail, phone, outbox state, attempts,
@@ -109,22 +113,21 @@ def load(open_case, users) -> None:
         app = apps[number % len(apps)]
         when = now - dt.timedelta(days=days, hours=number)
         forwarded = when + dt.timedelta(minutes=2) if mailbox_number else None
+        given = {"description": text, "first_name": first, "last_name": last}
+        given |= {"email": email, "phone": phone}
+        fields = clean_feedback(MultiDict({k: v for k, v in given.items() if v}))
         feedback = Feedback(
             app_id=app.id,
             service_code=app.code,
             token=str(uuid.uuid4()),
             idempotency_key=str(uuid.uuid4()),
-            description=text,
-            first_name=first,
-            last_name=last,
-            email=email,
-            phone=phone,
+            **fields,
             locale="en" if first == "John" else "zh_Hant_TW",
             requested_at=when,
             updated_at=when + dt.timedelta(days=2) if reply else (forwarded or when),
             status=status,
             status_notes=reply,
-            agency_responsible="臺南市政府觀光旅遊局" if mailbox_number else None,
+            agency_responsible=agency_name(app.agency_code) if mailbox_number else None,
             service_request_id=mailbox_number,
             forwarded_at=forwarded,
             synced_at=when + dt.timedelta(days=2) if reply else None,
