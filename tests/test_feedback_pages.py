@@ -199,6 +199,10 @@ def test_each_role_reads_the_feedback_of_its_scope_and_404_for_guessed_ids(host,
         text = visible_text(page(client, "/appgov/apps/" + str(_app_of(host, ids["own"]))))
         assert "Mayor mailbox" in text or "市長信箱" in text  # the link itself, not the items
         assert f"/appgov/feedback/{ids['own']}" not in text
+    # nor the sample mailbox's officers: they read the mailbox itself
+    login(client, "officer")
+    for url in ("/appgov/feedback", "/appgov/feedback.ods", f"/appgov/feedback/{ids['own']}"):
+        assert client.get(url).status_code == 403, url
     # anonymous: the log-in page
     client = host.test_client()
     for url in ("/appgov/feedback", f"/appgov/feedback/{ids['own']}", "/appgov/feedback.csv"):
@@ -585,3 +589,23 @@ def test_the_demo_brings_feedback_in_each_state_the_pages_show(host):
     client = host.test_client()
     login(client, "staff")
     assert len(listed_ids(page(client, "/appgov/feedback"))) == len(rows)
+
+
+def test_a_revealed_value_is_shown_for_the_reveal_window_only(host):
+    with host.app_context():
+        (feedback_id,) = add_feedback(add_app("府城公車"))
+        old = dt.datetime.now(UTC) - dt.timedelta(minutes=privacy.REVEAL_MINUTES + 1)
+        db.session.add(
+            PersonalDataReveal(
+                feedback_id=feedback_id,
+                field="phone",
+                username="staff",
+                reason=GOOD_REASON,
+                revealed_at=old,
+            )
+        )
+        db.session.commit()
+    client = host.test_client()
+    login(client, "staff")
+    text = page(client, f"/appgov/feedback/{feedback_id}")
+    assert "0912345678" not in text and "/reveal/phone" in text  # asked again, with a reason
