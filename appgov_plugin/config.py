@@ -46,8 +46,8 @@ DEFAULTS: dict[str, object] = {
     "APPGOV_MAILBOX_API_KEY": None,
     "APPGOV_MAILBOX_SERVICE_CODE": "app-feedback",
     "APPGOV_MAILBOX_TIMEOUT": 10,  # seconds per request to the mailbox
-    # delivery attempts: the n-th failure waits a random time up to
-    # min(MAX, BASE * 2 ** (n - 1)) seconds (full jitter); after MAX_ATTEMPTS the item is
+    # delivery attempts: the n-th failure waits a random time between half of and all of
+    # min(MAX, BASE * 2 ** (n - 1)) seconds (jitter); after MAX_ATTEMPTS the item is
     # parked as failed (Flask-Admin's outbox list has the retry action)
     "APPGOV_MAILBOX_BACKOFF_BASE": 30,
     "APPGOV_MAILBOX_BACKOFF_MAX": 3600,
@@ -57,7 +57,7 @@ DEFAULTS: dict[str, object] = {
     "APPGOV_MAILBOX_LEASE_SECONDS": 300,
     # items a forwarder claims at once, and how many of them it sends at the same time
     "APPGOV_MAILBOX_BATCH": 50,
-    "APPGOV_MAILBOX_CONCURRENCY": 8,
+    "APPGOV_MAILBOX_CONCURRENCY": 4,
     # The Open311 GeoReport v2 intake (appgov_plugin.mailbox.open311; docs/open311.md): where
     # it is mounted, and its rate limits (Flask-Limiter notation, ";"-separated) per API key
     # and per client address. Limit counters: memory:// (one process) or redis://... shared

@@ -7,18 +7,25 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
+import threading
+import time
+import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from appgov_plugin.apps.models import App
+from appgov_plugin.db import utcnow
 from appgov_plugin.mailbox.intake import store_feedback
 from appgov_plugin.mailbox.models import Feedback, FeedbackOutbox, PersonalDataReveal
 from sample_host.extensions import db
 
 REPO = Path(__file__).resolve().parents[1]
+#: How long a forwarder process may take to start (the sample host's start-up)
+START_TIMEOUT = 60
 
 
 def aware(moment: dt.datetime | None) -> dt.datetime | None:
@@ -49,6 +56,40 @@ def submit(count: int, app: App | None = None, **fields) -> list[int]:
     for number in range(count):
         values = {"description": f"意見 {number + 1}：路燈不亮", **fields}
         ids.append(store_feedback(app=app, fields=values).id)
+    return ids
+
+
+def submit_many(count: int, app: App | None = None) -> list[int]:
+    """``count`` items stored as :func:`submit` stores them (each with its pending outbox
+    row, its own token and idempotency key), in one transaction: a thousand items without
+    a thousand commits. Their ids."""
+    app = app or linked_app()
+    now = utcnow()
+    with db.engine.begin() as connection:
+        first = connection.scalar(sa.select(sa.func.coalesce(sa.func.max(Feedback.id), 0))) + 1
+        ids = list(range(first, first + count))
+        connection.execute(
+            sa.insert(Feedback),
+            [
+                {
+                    "id": feedback_id,
+                    "app_id": app.id,
+                    "service_code": app.code,
+                    "token": str(uuid.uuid4()),
+                    "idempotency_key": str(uuid.uuid4()),
+                    "description": f"意見 {feedback_id}：路燈不亮",
+                    "locale": "zh_Hant_TW",
+                    "requested_at": now,
+                    "updated_at": now,
+                    "status": "open",
+                }
+                for feedback_id in ids
+            ],
+        )
+        connection.execute(
+            sa.insert(FeedbackOutbox),
+            [{"feedback_id": i, "state": "pending", "next_attempt_at": now} for i in ids],
+        )
     return ids
 
 
@@ -98,3 +139,63 @@ def forwarder_process(settings: dict, *args: str) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+class ForwarderProcess:
+    """A forwarder process whose output is read as it comes (``lines``)."""
+
+    def __init__(self, settings: dict, *args: str):
+        self.process = forwarder_process(settings, *args)
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for(self, text: str, timeout: float = START_TIMEOUT) -> None:
+        """Until a line of the output contains ``text`` (or the process ended)."""
+        deadline = time.monotonic() + timeout
+        while not any(text in line for line in self.lines):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.reader.join(5)
+                raise AssertionError(f"no {text!r} in the forwarder's output: {self.output}")
+            time.sleep(0.02)
+
+    def signal(self, signum: int) -> int:
+        """Send ``signum``; the exit status once the process ended."""
+        self.process.send_signal(signum)
+        status = self.process.wait(timeout=60)
+        self.reader.join(10)
+        return status
+
+    def wait(self) -> int:
+        status = self.process.wait(timeout=300)
+        self.reader.join(10)
+        return status
+
+    def totals(self) -> tuple[int, int, int]:
+        """(sent, retried, failed) of its last line ``mailbox: N sent, ...``."""
+        last = [line for line in self.lines if line.startswith("mailbox: ")][-1]
+        numbers = re.findall(r"(\d+) (?:sent|retried|failed)", last)
+        return tuple(int(n) for n in numbers)
+
+
+def sent_count(engine) -> int:
+    """How many outbox rows are sent (a connection of its own, closed at once: no lock kept
+    on SQLite while forwarders write)."""
+    with engine.connect() as connection:
+        return connection.scalar(sa.select(sa.func.count()).where(FeedbackOutbox.state == "sent"))
+
+
+def wait_until(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout} s for {what}")
+        time.sleep(0.05)

@@ -61,6 +61,8 @@ def forward_command(loop, batch, interval):
         raise SystemExit(1) from None
     stop = _stop_on_signals() if loop else threading.Event()
     totals = Totals()
+    if loop:
+        click.echo(f"forwarding as {forwarder.worker} every {interval:g} s until SIGTERM")
     with forwarder:
         while True:
             run = forwarder.run_due(stop=stop.is_set)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -173,23 +173,44 @@ class Forwarder:
             return Outcome(**base, error=f"{type(error).__name__}: {error}")
         return Outcome(**base, service_request_id=receipt.service_request_id)
 
-    def run_batch(self) -> dict[str, int] | None:
-        """Claim, send and record one batch; its counts, or ``None`` when nothing was due."""
-        outbox_ids = claim(self.engine, self.worker, self.batch, self.now(), self.settings)
+    def _claim_and_send(self, due_at: dt.datetime | None) -> list[Future] | None:
+        """Claim a batch (rows due at ``due_at``) and start sending it; its futures, or
+        ``None`` when nothing was due."""
+        outbox_ids = claim(self.engine, self.worker, self.batch, self.now(), self.settings, due_at)
         if not outbox_ids:
             return None
-        claimed = self.items(outbox_ids)
-        outcomes = list(self.pool.map(self._send, claimed))
+        return [self.pool.submit(self._send, claimed) for claimed in self.items(outbox_ids)]
+
+    def _record(self, futures: list[Future]) -> dict[str, int]:
+        outcomes = [future.result() for future in futures]
         return record(self.engine, self.worker, outcomes, self.now(), self.settings, self.rng)
 
+    def run_batch(self, due_at: dt.datetime | None = None) -> dict[str, int] | None:
+        """Claim (rows due at ``due_at``, default now), send and record one batch; its
+        counts, or ``None`` when nothing was due."""
+        futures = self._claim_and_send(due_at)
+        return None if futures is None else self._record(futures)
+
     def run_due(self, stop=lambda: False) -> Totals:
-        """Batches until nothing is due (or ``stop()`` says so between two batches)."""
+        """Batches until nothing due at the start is left (or ``stop()`` says so between
+        two batches): each item is tried at most once per run.
+
+        Two batches overlap: the next one is claimed and its items queued while the
+        previous one is still being sent, and the previous one is recorded while the next
+        one is sent -- the mailbox is never idle waiting for appgov's database. A kill
+        leaves at most these two batches to their leases."""
         totals = Totals()
+        start = self.now()
+        in_flight = None
         while not stop():
-            counts = self.run_batch()
-            if counts is None:
+            following = self._claim_and_send(start)
+            if in_flight is not None:
+                totals.add(self._record(in_flight))
+            in_flight = following
+            if following is None:
                 break
-            totals.add(counts)
+        if in_flight is not None:
+            totals.add(self._record(in_flight))
         return totals
 
 

@@ -91,20 +91,28 @@ def _due(now: dt.datetime):
 
 
 def claim(
-    engine: sa.Engine, worker: str, limit: int, now: dt.datetime, settings: OutboxSettings
+    engine: sa.Engine,
+    worker: str,
+    limit: int,
+    now: dt.datetime,
+    settings: OutboxSettings,
+    due_at: dt.datetime | None = None,
 ) -> list[int]:
-    """Claim up to ``limit`` due rows for ``worker`` (oldest due first) and commit: their ids.
+    """Claim up to ``limit`` rows due at ``due_at`` (default ``now``; a run passes its
+    start, so it tries each item at most once however short the back-off) for ``worker``,
+    oldest due first, and commit: their ids.
 
     The claim counts as an attempt only when its result is recorded (:func:`record`); a row
     whose lease runs out is claimed again with its attempts unchanged.
     """
     lease_until = now + settings.lease
+    due = _due(min(due_at, now) if due_at is not None else now)
     claimed = {"state": "sending", "claimed_by": worker, "lease_until": lease_until}
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             ids = connection.scalars(
                 sa.select(OUTBOX.c.id)
-                .where(_due(now))
+                .where(due)
                 .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
@@ -115,15 +123,15 @@ def claim(
             if connection.dialect.name == "sqlite":
                 # the write lock before the read: no other forwarder reads the same due rows
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
-            due = (
+            first_due = (
                 sa.select(OUTBOX.c.id)
-                .where(_due(now))
+                .where(due)
                 .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
                 .limit(limit)
             )
             ids = connection.scalars(
                 OUTBOX.update()
-                .where(OUTBOX.c.id.in_(due.scalar_subquery()), _due(now))
+                .where(OUTBOX.c.id.in_(first_due.scalar_subquery()), due)
                 .values(**claimed)
                 .returning(OUTBOX.c.id)
             ).all()
