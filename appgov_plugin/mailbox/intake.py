@@ -18,6 +18,8 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from ..db import utcnow
 from ..i18n import DEFAULT_LOCALE, _
 from ..safe_input import has_control_character
@@ -177,6 +179,8 @@ def clean_feedback(params) -> dict:
 #: How stale a key's ``last_used_at`` may get: an app's requests all come with its one key,
 #: and updating the key's row with each would make them wait for each other's commit.
 LAST_USED_PRECISION = dt.timedelta(minutes=1)
+#: Columns of a stored item that never change: kept on it across the commit.
+IMMUTABLE_COLUMNS = ("id", "app_id", "service_code", "api_key_id", "token", "idempotency_key")
 
 
 def _stale(last_used_at: dt.datetime | None, now: dt.datetime) -> bool:
@@ -222,10 +226,15 @@ def store_feedback(
         session.add(FeedbackOutbox(feedback_id=feedback.id, state="pending", next_attempt_at=now))
         if api_key is not None and _stale(api_key.last_used_at, now):
             api_key.last_used_at = now
+        kept = {name: getattr(feedback, name) for name in IMMUTABLE_COLUMNS}
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    # The commit expired the item; what never changes stays known without reading it back
+    # (the answer's token: no query after the commit). The rest is read again when asked.
+    for name, value in kept.items():
+        set_committed_value(feedback, name, value)
     return feedback
 
 
