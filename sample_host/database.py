@@ -115,7 +115,7 @@ def setup_database(app) -> None:
         except SQLAlchemyError as exc:
             raise unusable_database(app, exc) from exc
         if empty:
-            print_demo_logins(seed())
+            print_demo_logins(*seed())
 
 
 @functools.cache
@@ -199,19 +199,22 @@ def setup_command() -> None:
     click.echo("sample_host: the host's and the plug-ins' tables are up to date.")
 
 
-def seed() -> list[DemoLogin]:
-    """Load all demo data in one transaction: committed entirely or not at all."""
+def seed() -> tuple[list[DemoLogin], list[str]]:
+    """Load all demo data in one transaction: committed entirely or not at all. Answers the
+    demo logins and the plug-ins' lines to print beside them."""
     try:
-        logins = load_demo_data()
+        logins, notes = load_demo_data()
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    return logins
+    return logins, notes
 
 
-def print_demo_logins(logins: list[DemoLogin]) -> None:
+def print_demo_logins(logins: list[DemoLogin], notes: list[str] = ()) -> None:
     click.echo("sample_host: new database, demo data loaded. Demo logins:")
     click.echo(f"  {'username':<10} {'password':<15} role")
     for login in logins:
         click.echo(f"  {login.username:<10} {login.password:<15} {login.role}")
+    for line in notes:
+        click.echo(line)

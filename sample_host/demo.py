@@ -58,12 +58,13 @@ def demo_password(username: str) -> str:
     return f"demo-{username}"
 
 
-def load_demo_data() -> list[DemoLogin]:
+def load_demo_data() -> tuple[list[DemoLogin], list[str]]:
     """Add the host's demo records, then ``casehost_demo_data`` for the plug-ins.
 
     Plug-ins receive ``open_case`` and the demo users (agency, role and username known).
     Runs inside the caller's transaction and commits nothing, so a failing plug-in leaves
-    the database as empty as it was.
+    the database as empty as it was. Answers the demo logins and the lines the plug-ins
+    gave to print beside them (appgov's demo API keys).
     """
     agencies = {}
     for code, name_zh, name_en, city in AGENCIES:
@@ -84,7 +85,8 @@ def load_demo_data() -> list[DemoLogin]:
         users.append(user)
         logins.append(DemoLogin(username, demo_password(username), role))
     db.session.flush()
-    current_host().pm.hook.casehost_demo_data(
+    answers = current_host().pm.hook.casehost_demo_data(
         app=current_app._get_current_object(), db=db, open_case=open_case, users=users
     )
-    return logins
+    notes = [str(line) for lines in reversed(answers) for line in lines or ()]
+    return logins, notes
