@@ -12,6 +12,7 @@ from flask import current_app
 
 from .cases import open_case
 from .extensions import db
+from .mailbox import demo as mailbox_demo
 from .models import Agency, User
 from .plugins import current_host
 
@@ -41,6 +42,7 @@ USERS = (
     ("mayor", "市長室（秘書處）", "mayor", "tainan-secretariat"),
     ("itdept", "張雅婷（智慧發展中心資訊）", "it_department", "tainan-sdc"),
     ("helpdesk", "服務台", "helpdesk", "tainan-sdc"),
+    ("officer", "黃淑芬（秘書處市長信箱承辦人）", "mailbox_officer", "tainan-secretariat"),
     ("admin", "系統管理者", "sysadmin", None),
 )
 
@@ -85,6 +87,7 @@ def load_demo_data() -> tuple[list[DemoLogin], list[str]]:
         users.append(user)
         logins.append(DemoLogin(username, demo_password(username), role))
     db.session.flush()
+    mailbox_demo.load(users)
     answers = current_host().pm.hook.casehost_demo_data(
         app=current_app._get_current_object(), db=db, open_case=open_case, users=users
     )
