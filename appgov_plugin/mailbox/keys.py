@@ -16,6 +16,7 @@ import secrets
 
 import sqlalchemy as sa
 
+from ..apps.models import App
 from ..db import utcnow
 from ..state import get_state
 from .models import ApiKey
@@ -69,6 +70,16 @@ def find(key: str | None) -> ApiKey | None:
     return get_state().session.scalar(sa.select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
 
 
+def find_with_app(key: str | None) -> tuple[ApiKey, App] | None:
+    """The key's record and its app, read in one query, when ``key`` was issued (revoked or
+    not), else None: what every request of the Open311 API looks up first."""
+    if not key or len(key) > MAX_KEY_CHARS:
+        return None
+    query = sa.select(ApiKey, App).join(App, App.id == ApiKey.app_id)
+    row = get_state().session.execute(query.where(ApiKey.key_hash == hash_key(key))).first()
+    return None if row is None else (row[0], row[1])
+
+
 def revoke(api_key: ApiKey, revoked_by: str, reason: str) -> None:
     """Revoke ``api_key`` (the caller commits): refused from now on, kept with who, when, why."""
     api_key.revoked_at = utcnow()
@@ -82,6 +93,7 @@ __all__ = [
     "PREFIX_CHARS",
     "demo_key",
     "find",
+    "find_with_app",
     "hash_key",
     "issue",
     "new_key",

@@ -161,12 +161,12 @@ def authenticate(params):
                 field="api_key",
             ),
         )
-    api_key = keys.find(given.strip())
-    if api_key is None or not api_key.active:
+    found = keys.find_with_app(given.strip())  # one query, not the key's and then the app's
+    if found is None or not found[0].active:
         raise IntakeError.one(
             403, _("%(field)s: this key is not valid (unknown or revoked).", field="api_key")
         )
-    return api_key, get_state().session.get(App, api_key.app_id)
+    return found
 
 
 def offered(app: App | None) -> bool:
