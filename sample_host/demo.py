@@ -92,4 +92,4 @@ def load_demo_data() -> tuple[list[DemoLogin], list[str]]:
         app=current_app._get_current_object(), db=db, open_case=open_case, users=users
     )
     notes = [str(line) for lines in reversed(answers) for line in lines or ()]
-    return logins, notes
+    return logins, [*notes, *mailbox_demo.notes()]

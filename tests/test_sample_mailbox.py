@@ -23,6 +23,7 @@ from appgov_plugin.host.contract import STANDARD_ROLES
 from sample_host.database import MIGRATIONS_DIR
 from sample_host.demo import USERS
 from sample_host.extensions import db, migrate
+from sample_host.mailbox import demo as mailbox_demo
 from sample_host.mailbox import store
 from sample_host.mailbox.masking import mask_name
 from sample_host.mailbox.models import MailboxAction, MailboxRequest
@@ -299,6 +300,10 @@ def test_the_demo_has_an_officer_and_requests_one_replied_and_closed(make_host):
         assert len(closed) == 1 and closed[0].status_notes
         officer = db.session.scalar(sa.select(User).where(User.username == "officer"))
         assert officer.role == "mailbox_officer"
+        # the first start prints the demo key beside the logins, never a deployment's own
+        assert "demo-mailbox-key" in " ".join(mailbox_demo.notes())
+        app.config["HOST_MAILBOX_API_KEY"] = "the-citys-own-key"
+        assert mailbox_demo.notes() == []
 
 
 @pytest.mark.parametrize(("username", "_name", "role", "_agency"), USERS)

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask import current_app
+
 from ..extensions import db
 from ..models import Agency
-from . import store
+from . import DEMO_API_KEY, store
 from .open311 import SERVICE_CODE
 
 #: (last name, first name, e-mail, phone, description, days ago)
@@ -73,3 +75,14 @@ def load(users) -> None:
         first_row.status = "closed"
         store.record(first_row, officer, "close")
     db.session.flush()
+
+
+def notes() -> list[str]:
+    """What the first start prints beside the demo logins: the mailbox's Open311 address and
+    key, when the key is the demo's (a deployment's own key is never printed)."""
+    if current_app.config.get("HOST_MAILBOX_API_KEY") != DEMO_API_KEY:
+        return []
+    return [
+        "sample_host: the mayor mailbox's Open311 endpoint is /mailbox/open311/v2 "
+        f"(api_key {DEMO_API_KEY}, service_code {SERVICE_CODE}); its officer logs in as officer."
+    ]
