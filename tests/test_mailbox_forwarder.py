@@ -286,6 +286,40 @@ def test_sync_brings_the_reply_and_the_closing_back(host, mailbox_server):
     assert sync(host).asked == 1
 
 
+def test_a_citizens_feedback_goes_and_the_reply_comes_back_over_open311(host, mailbox_server):
+    """TN-MAIL-1 end to end: posted with a plain Open311 client, forwarded, answered and
+    closed by the mailbox officer, synced, read back by the client (both languages)."""
+    from appgov_plugin.mailbox import keys
+
+    app = db.session.scalars(
+        sa.select(App).where(App.status == "listed", App.linked_to_mayor_mailbox).limit(1)
+    ).one()
+    key = keys.issue(app.id, "citizen app", "admin")
+    db.session.commit()
+    citizen = host.test_client()
+    posted = citizen.post(
+        "/open311/v2/requests.json",
+        data={"api_key": key, "service_code": app.code, "description": "公園的路燈不亮"},
+    )
+    assert posted.status_code == 201, posted.get_data(as_text=True)
+    token = posted.get_json()[0]["token"]
+    assert forward(host).sent == 1
+    waiting = citizen.get(f"/open311/v2/tokens/{token}.json?api_key={key}").get_json()[0]
+    number = waiting["service_request_id"]
+    assert number == mailbox_server.requests()[0].service_request_id
+    mailbox_server.reply(number, "已派員修復，謝謝您。", close=True)
+    assert sync(host).closed == 1
+    for language in ("zh-TW", "en"):
+        answer = citizen.get(
+            f"/open311/v2/requests/{number}.json?api_key={key}",
+            headers={"Accept-Language": language},
+        )
+        assert answer.status_code == 200, language
+        [case] = answer.get_json()
+        assert (case["status"], case["status_notes"]) == ("closed", "已派員修復，謝謝您。")
+        assert case["agency_responsible"]
+
+
 def test_sync_without_the_mailbox_stops_with_a_message(host, mailbox_server):
     submit(1)
     forward(host)

@@ -105,7 +105,7 @@ class OutboxView(AppGovModelView):
     column_choices = {"state": labels(OUTBOX_STATES)}
     column_labels = {
         "id": _l("Delivery"),
-        "feedback_id": _l("Feedback"),
+        "feedback_id": _l("Feedback item"),
         "state": _l("State"),
         "attempts": _l("Attempts"),
         "next_attempt_at": _l("Next attempt"),
@@ -113,7 +113,7 @@ class OutboxView(AppGovModelView):
         "lease_until": _l("Held until"),
         "last_error": _l("Last error"),
         "created_at": _l("Received"),
-        "sent_at": _l("Forwarded"),
+        "sent_at": _l("Forwarded at"),
     }
     column_extra_row_actions = [RetryRowAction()]
 
