@@ -138,9 +138,9 @@ def appgov_fitness_review_needed(policy, outcomes):
     return longest >= policy.param("consecutive_fails_for_review")
 
 
-# the notifications' shared default (in-app messages, e-mail after commit) answers from here,
-# with the rules' defaults: appgov_plugin/notifications/default.py
-from appgov_plugin.notifications.default import appgov_notify  # noqa: E402, F401
-# the mailbox link's default adapter (Open311 to APPGOV_MAILBOX_URL):
-# appgov_plugin/mailbox/adapters.py
+# the shared defaults of the other hooks answer from here, with the rules' defaults: the
+# mailbox link's adapter (Open311 to APPGOV_MAILBOX_URL, appgov_plugin/mailbox/adapters.py)
+# and the notifications (in-app messages, e-mail after commit,
+# appgov_plugin/notifications/default.py)
 from appgov_plugin.mailbox.adapters import appgov_mailbox_adapter  # noqa: E402, F401
+from appgov_plugin.notifications.default import appgov_notify  # noqa: E402, F401
