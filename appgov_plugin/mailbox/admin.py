@@ -39,7 +39,7 @@ def _app_choices() -> list[tuple[str, str]]:
     apps = get_state().session.scalars(
         sa.select(App).where(App.linked_to_mayor_mailbox.is_(True)).order_by(App.name, App.id)
     )
-    return [("", _("Choose an app"))] + [(str(a.id), f"{a.name} ({a.code})") for a in apps]
+    return [("", _("Choose an app"))] + [(str(a.id), a.name) for a in apps]
 
 
 class _Translated(Form):
@@ -86,8 +86,11 @@ def _revoke_url(action, row_id, row) -> str:
 
 
 def _app_column(view, context, model, name):
+    # the app's Open311 service code in small print (an administrator hands it on with the key)
     app = get_state().session.get(App, model.app_id)
-    return f"{app.name} ({app.code})" if app is not None else model.app_id
+    if app is None:
+        return model.app_id
+    return Markup('{} <small class="text-muted">{}</small>').format(app.name, app.code)
 
 
 def _state_column(view, context, model, name):
