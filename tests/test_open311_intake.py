@@ -21,7 +21,8 @@ from casework import counting_queries
 from flask_wtf import CSRFProtect
 from hosting import login
 from intranet import make_intranet
-from open311_client import Open311
+from open311_client import Open311, spec
+from openapi_core.testing import MockRequest, MockResponse
 
 from appgov_plugin import migrations
 from appgov_plugin.apps.models import App
@@ -304,6 +305,30 @@ def test_a_field_given_twice_is_refused(host):
     )
     assert answer.status == 400 and answer.descriptions[0].startswith("description:")
     assert rows(host) == before
+
+
+def test_a_json_body_is_refused_naming_the_content_type(host):
+    app = offered_apps(host)[0]
+    key = issue(host, app.id)
+    client = host.test_client()
+    before = rows(host)
+    response = client.post(
+        "/open311/v2/requests.json?locale=en",
+        json={"api_key": key, "service_code": app.code, "description": "JSON"},
+    )
+    assert response.status_code == 400
+    assert response.get_json()[0]["description"].startswith("Content-Type:")
+    spec().validate_response(
+        MockRequest("http://localhost", "post", "/open311/v2/requests.json"),
+        MockResponse(response.get_data(), status_code=400),
+    )
+    assert rows(host) == before
+    multipart = client.post(
+        "/open311/v2/requests.json",
+        data={"api_key": key, "service_code": app.code, "description": "多部分"},
+        content_type="multipart/form-data",
+    )
+    assert multipart.status_code == 201
 
 
 def test_lat_and_long_come_together(host):

@@ -62,6 +62,8 @@ MAX_REQUESTS = 1000
 MAX_IDS = 100
 #: Longest id, token or date text read from a query (longer is refused, never looked up).
 MAX_ID_CHARS = 64
+#: How ``POST requests.json`` is sent (Open311: form-encoded).
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 #: Answers read back for a citizen's client only: never kept by a proxy.
 PRIVATE = {"Cache-Control": "no-store"}
 
@@ -214,6 +216,14 @@ def services():
 @blueprint.post("/requests.json")
 @open311_view
 def post_request():
+    if request.mimetype not in FORM_TYPES:
+        raise IntakeError.one(
+            400,
+            _(
+                "Content-Type: send the fields form-encoded "
+                "(application/x-www-form-urlencoded), as Open311 posts them."
+            ),
+        )
     params = request.values
     api_key, app = authenticate(params)
     errors = single_values(params, ("service_code", "locale"))
