@@ -9,10 +9,14 @@ the feedback is stored as the intake stores it (``store_feedback``).
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import json
 import re
+import socket
 import sys
 import textwrap
+import threading
+import time
 import types
 from pathlib import Path
 
@@ -38,10 +42,12 @@ from appgov_plugin.apps.models import App
 from appgov_plugin.db import utcnow
 from appgov_plugin.mailbox import hookspecs as mailbox_hookspecs
 from appgov_plugin.mailbox.adapters import (
+    MailboxError,
     MailboxItem,
     MailboxStatus,
     Open311Adapter,
     PermanentError,
+    RetryableError,
 )
 from appgov_plugin.mailbox.forwarder import forward
 from appgov_plugin.mailbox.outbox import OutboxSettings, backoff_ceiling
@@ -64,8 +70,10 @@ def host(sample_host_factory, mailbox_server):
         db.session.remove()
 
 
-def _at(seconds: float, start: dt.datetime):
-    return lambda: start + dt.timedelta(seconds=seconds)
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 # -- delivery -------------------------------------------------------------------------------
@@ -274,6 +282,79 @@ def test_a_refused_item_is_parked_at_once_with_the_mailboxs_words(host, mailbox_
     assert (row.state, row.attempts) == ("failed", 1)
     assert row.last_error.startswith("HTTP 403: ") and len(row.last_error) > len("HTTP 403: ")
     assert mailbox_server.requests() == []
+
+
+class _TroubledMailbox(http.server.BaseHTTPRequestHandler):
+    """A mailbox in trouble, as the path of its base URL says: ``/busy`` (503), ``/throttle``
+    (429, Retry-After 120), ``/refuse`` (400 with an Open311 error), ``/slow`` (answers
+    after the client's timeout)."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        kind = self.path.split("/")[1]
+        if kind == "slow":
+            time.sleep(1)
+        status, body, headers = {
+            "busy": (503, b"<h1>Service Unavailable</h1>", {}),
+            "throttle": (429, b"[]", {"Retry-After": "120"}),
+            "refuse": (400, '[{"code": 400, "description": "description: 太長了"}]'.encode(), {}),
+            "slow": (201, b'[{"service_request_id": "1"}]', {}),
+        }[kind]
+        self.send_response(status)
+        for name, value in {"Content-Type": "application/json", **headers}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        return None
+
+
+@pytest.fixture
+def troubled_mailbox():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _TroubledMailbox)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_open311_adapter_tells_retryable_from_permanent_answers(troubled_mailbox):
+    item = MailboxItem(1, "key-1", "路燈不亮", utcnow(), "zh_Hant_TW", "app-1", "好行", "A", "a")
+
+    def outcome(path):
+        adapter = Open311Adapter(f"{troubled_mailbox}/{path}", "key", timeout=0.3)
+        try:
+            adapter.submit(item)
+        except MailboxError as error:
+            return error
+        finally:
+            adapter.close()
+        raise AssertionError(f"{path}: no error")
+
+    busy, throttled, refused, slow = (outcome(p) for p in ("busy", "throttle", "refuse", "slow"))
+    assert busy.retryable and str(busy).startswith("HTTP 503: ")
+    assert throttled.retryable and throttled.retry_after == 120
+    assert not refused.retryable and str(refused) == "HTTP 400: description: 太長了"
+    assert slow.retryable and "did not answer in time" in str(slow)
+    closed_port = _free_port()
+    adapter = Open311Adapter(f"http://127.0.0.1:{closed_port}", "key", timeout=0.3)
+    with pytest.raises(RetryableError, match="unreachable"):
+        adapter.submit(item)
+    adapter.close()
+
+
+def test_a_throttling_mailbox_is_left_alone_as_long_as_it_asks(host, troubled_mailbox):
+    host.config["APPGOV_MAILBOX_URL"] = f"{troubled_mailbox}/throttle"
+    [feedback_id] = submit(1)
+    moment = utcnow()
+    assert forward(host, now=lambda: moment).retried == 1
+    row = outbox_rows()[feedback_id]
+    # Retry-After: 120 beats the back-off's first wait (at most 30 s by default)
+    assert aware(row.next_attempt_at) == moment + dt.timedelta(seconds=120)
+    assert row.last_error.startswith("HTTP 429: ")
 
 
 # -- the status sync ------------------------------------------------------------------------
