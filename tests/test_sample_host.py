@@ -277,7 +277,7 @@ def test_first_start_migrates_seeds_and_prints_logins_once(make_app, plugin, dat
     assert plugin.demo_usernames == [username for username, *_ in USERS]
     counts = row_counts(database_url)
     # 6 agencies, one user per role, the plug-in's demo case opened and submitted.
-    assert counts == {"host_agency": 7, "host_user": 7, "host_case": 1, "host_case_history": 2}
+    assert counts == {"host_agency": 7, "host_user": 8, "host_case": 1, "host_case_history": 2}
     engine = sa.create_engine(database_url)
     assert "alembic_version" in sa.inspect(engine).get_table_names()
     engine.dispose()
@@ -302,7 +302,7 @@ def test_failed_seeding_writes_nothing_and_the_next_start_seeds(make_app, databa
     assert row_counts(database_url) == dict.fromkeys(HOST_TABLES, 0)
 
     make_app([FakePlugin()])
-    assert row_counts(database_url)["host_user"] == 7
+    assert row_counts(database_url)["host_user"] == 8
 
 
 def test_duplicate_case_type_key_is_a_contract_error_and_writes_nothing(make_app, database_url):

@@ -51,7 +51,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
-ROLES = ("staff", "head", "reviewer", "mayor", "itdept", "helpdesk", "admin")
+ROLES = ("staff", "head", "reviewer", "mayor", "itdept", "helpdesk", "officer", "admin")
 #: Not logged in: the login page, the redirects to it, error pages.
 ANONYMOUS = "anonymous"
 LOCALES = ("zh_Hant_TW", "en")
@@ -745,9 +745,11 @@ class Walker:
 
             vocabulary, data_keys = data_vocabulary(db.engine)
             codes = set(db.session.execute(sa.text("select code from host_agency")).scalars())
+            # an app's code is shown as such (its Open311 service_code, the mailbox section)
+            app_codes = set(db.session.execute(sa.text("select code from appgov_app")).scalars())
             usernames = set(db.session.execute(sa.text("select username from host_user")).scalars())
         keys = internal_keys(app)
-        keys["stored key"].update(data_keys - codes)
+        keys["stored key"].update(data_keys - codes - app_codes)
         self.checker = PageChecker(vocabulary, keys, codes, usernames)
         self._urls = app.url_map.bind("localhost")
 
