@@ -210,6 +210,11 @@ def test_back_off_then_parked_then_retried_by_an_administrator(host, mailbox_ser
     page = client.get(OUTBOX_LIST).get_data(as_text=True)
     first, second = (outbox_rows()[i].id for i in ids)
     assert page.count('name="action" value="retry"') == 2
+    # the state filter: the failed ones, or none of them among the sent
+    failed = client.get(OUTBOX_LIST + "?flt0_0=failed").get_data(as_text=True)
+    assert failed.count('name="action" value="retry"') == 2
+    sent = client.get(OUTBOX_LIST + "?flt0_0=sent").get_data(as_text=True)
+    assert 'name="action" value="retry"' not in sent
     # the administrator retries one row (its button), then the rest (the bulk action)
     response = client.post(
         "/admin/appgov_mailbox_outbox/action/",

@@ -18,7 +18,7 @@ from flask_admin.model.template import BaseListRowAction
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from ..admin import AppGovModelView, OptionsFilterEqual, labels
+from ..admin import AppGovModelView, OptionsFilterEqual, datetime_formatter, labels
 from ..i18n import _, _l, ngettext
 from ..state import get_state
 from .models import OUTBOX_STATES, FeedbackOutbox
@@ -116,6 +116,14 @@ class OutboxView(AppGovModelView):
         "sent_at": _l("Forwarded at"),
     }
     column_extra_row_actions = [RetryRowAction()]
+    # a next attempt only where one is coming (not for sent or parked items)
+    column_formatters = {
+        "next_attempt_at": lambda view, context, model, name: (
+            datetime_formatter(view, model.next_attempt_at, name)
+            if model.state == "pending"
+            else ""
+        )
+    }
 
     @action(
         "retry",
