@@ -38,7 +38,9 @@ def appgov_mailbox_adapter(app):
       updated_datetime)}`` (``status`` ``"open"`` or ``"closed"``); a case the mailbox does
       not know is left out.
 
-    Called from a worker (no request); several forwarder processes may each hold one.
+    Called from a worker (no request); several forwarder processes may each hold one, and
+    ``submit`` is called from several threads at once (``APPGOV_MAILBOX_CONCURRENCY``; 1 for
+    an adapter that cannot), outside any application context.
 
     :returns: the adapter, or ``None`` to leave it to the modules registered before yours
         (in the end appgov's Open311 adapter, which needs ``APPGOV_MAILBOX_URL``).
