@@ -8,6 +8,7 @@ An unreachable PostgreSQL skips those tests locally and fails them in CI (``CI=t
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -25,7 +26,11 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_babel import Babel
 from intranet import make_intranet
-from mailbox_server import mailbox_server  # noqa: F401  (the live sample mailbox)
+from mailbox_server import (  # noqa: F401  (the live sample mailbox)
+    mailbox_server,
+    own_mailbox_server,
+    shared_mailbox_server,
+)
 
 from appgov_plugin import migrations
 from sample_host import create_app
@@ -145,10 +150,24 @@ def serve(database_url, tmp_path, **config):
     assert "demo-admin" in output  # the demo logins were printed on first start
 
 
-#: Demo databases already seeded in this worker, by backend and configuration: the SQLite
-#: file, or the PostgreSQL schema's dump (its name as ``{schema}``), and the instance folder.
-_SEEDED: dict[str, tuple[Path | str, Path]] = {}
+#: Demo databases this worker found seeded, by backend and configuration: the SQLite file,
+#: or the PostgreSQL schema's dump (a file; its name as ``{schema}``), and the instance folder.
+_SEEDED: dict[str, tuple[Path, Path] | None] = {}
 _SEED_SCHEMA = "seedtmpl"
+#: Settings only requests read (forms, limits, error pages, log-in throttling): the demo data
+#: is the same whatever they are, so a template is seeded without them and shared by the
+#: configurations that differ in them alone, instead of one more seeding for each such test.
+REQUEST_SETTINGS = frozenset(
+    {
+        "WTF_CSRF_ENABLED",
+        "MAX_CONTENT_LENGTH",
+        "PROPAGATE_EXCEPTIONS",
+        "RATELIMIT_ENABLED",
+        "HOST_PROXIES",
+        "HOST_LOGIN_LIMIT_PER_ACCOUNT",
+        "HOST_LOGIN_LIMIT_PER_ADDRESS",
+    }
+)
 
 
 def _schema_of(database_url: str) -> str | None:
@@ -181,8 +200,7 @@ def _dump_schema(schema: str) -> str:
     return "\n".join(kept).replace(f"{schema}.", "{schema}.")
 
 
-def _seed(test_config, root: Path, backend: str) -> tuple[Path | str, Path] | None:
-    where = root / f"seeded-{uuid.uuid4().hex[:12]}"
+def _seed(test_config, where: Path, backend: str) -> tuple[Path, Path] | None:
     where.mkdir(parents=True)
     if backend == "sqlite":
         url = f"sqlite:///{where / 'demo.sqlite'}"
@@ -218,15 +236,37 @@ def _seed(test_config, root: Path, backend: str) -> tuple[Path | str, Path] | No
     if backend == "sqlite":
         return where / "demo.sqlite", where / "instance"
     try:
-        return _dump_schema(schema), where / "instance"
+        (where / "demo.sql").write_text(_dump_schema(schema))
+        return where / "demo.sql", where / "instance"
     finally:
         with _admin_engine().connect() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
+def _shared_seed(key: str, test_config, root: Path, backend: str) -> tuple[Path, Path] | None:
+    """The template for ``key``, seeded once per run: the pytest-xdist workers share the
+    folder ``root`` and take turns under a lock on it, so whichever worker needs a template
+    first seeds it and the others read its files (its SQLite file, its PostgreSQL dump)."""
+    import fcntl
+
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    where = root / digest
+    with open(root / f"{digest}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if (where / "refused").exists():
+            return None
+        if (where / "done").exists():
+            name = "demo.sqlite" if backend == "sqlite" else "demo.sql"
+            return where / name, where / "instance"
+        shutil.rmtree(where, ignore_errors=True)  # a worker that died while seeding
+        seeded = _seed(test_config, where, backend)
+        (where / ("done" if seeded else "refused")).touch()
+        return seeded
+
+
 def _seeded_copy(database_url, tmp_path, test_config, root: Path) -> None:
-    """Give a new, empty test database the demo data of ``test_config`` by copying one this
-    worker seeded once (a SQLite file; a PostgreSQL schema replayed from its dump), with its
+    """Give a new, empty test database the demo data of ``test_config`` by copying one seeded
+    once per run (a SQLite file; a PostgreSQL schema replayed from its dump), with its
     instance folder (the demo's uploaded files), instead of seeding it again: the host finds
     its tables at head and its users there, as after any restart. A database that holds
     tables already is left to the host."""
@@ -241,23 +281,24 @@ def _seeded_copy(database_url, tmp_path, test_config, root: Path) -> None:
         for name in (*ENVIRONMENT_SETTINGS, "SAMPLE_HOST_AUTO_SETUP")
         if name in os.environ
     )
+    seed_config = {k: v for k, v in test_config.items() if k not in REQUEST_SETTINGS}
     key = (
         backend
         + repr(
             sorted(
                 (k, repr(v))
-                for k, v in test_config.items()
+                for k, v in seed_config.items()
                 if k not in ("SQLALCHEMY_DATABASE_URI", "INSTANCE_PATH")
             )
         )
         + repr(environment)
     )
     try:
-        json.dumps(test_config)
+        json.dumps(seed_config)
     except TypeError:
         return  # a configuration only this process holds (a callable): seeded by the host
     if key not in _SEEDED:
-        _SEEDED[key] = _seed(test_config, root, backend)
+        _SEEDED[key] = _shared_seed(key, seed_config, root, backend)
     if _SEEDED[key] is None:
         return
     source, source_instance = _SEEDED[key]
@@ -266,7 +307,8 @@ def _seeded_copy(database_url, tmp_path, test_config, root: Path) -> None:
     else:
         with _admin_engine().connect() as conn:  # the dump's statements in one round trip
             driver = conn.connection.driver_connection
-            driver.execute(source.replace("{schema}.", f"{_schema_of(database_url)}."))
+            dump = source.read_text()
+            driver.execute(dump.replace("{schema}.", f"{_schema_of(database_url)}."))
             driver.execute("RESET ALL")  # the dump's session settings end here
     if source_instance.exists() and not instance.exists():
         shutil.copytree(source_instance, instance)
@@ -274,7 +316,12 @@ def _seeded_copy(database_url, tmp_path, test_config, root: Path) -> None:
 
 @pytest.fixture(scope="session")
 def _seeded_root(tmp_path_factory):
-    return tmp_path_factory.mktemp("seeded-hosts")
+    """The demo templates' folder, one for the whole run: under pytest-xdist the parent of
+    the workers' own temporary folders, which they share."""
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "seeded-hosts"
+    root.mkdir(exist_ok=True)
+    return root
 
 
 @pytest.fixture
@@ -349,3 +396,18 @@ def appgov_context(database_url):
         yield app, db, app.extensions["appgov"]
         db.session.remove()
         db.engine.dispose()
+
+
+#: Modules whose tests take tens of seconds each without being marked ``slow`` (crawls, servers).
+LONG_MODULES = frozenset({"test_fuzz.py", "test_page_walk.py", "test_startup.py"})
+
+
+def pytest_collection_modifyitems(config, items):
+    """The modules of the longest tests first (a test marked ``slow``, a crawl), each module
+    kept together and every group in the order collected: pytest-xdist then hands the short
+    tests out as workers come free, and no worker is left running a long test alone at the
+    end of the run."""
+    long_modules = LONG_MODULES | {
+        item.path.name for item in items if item.get_closest_marker("slow") is not None
+    }
+    items.sort(key=lambda item: item.path.name not in long_modules)
