@@ -61,6 +61,10 @@ ENVIRONMENT_SETTINGS = {
     "HOST_MAX_CONTENT_LENGTH": int,
     # the sample mayor mailbox's Open311 key (sample_host.mailbox; demo: demo-mailbox-key)
     "HOST_MAILBOX_API_KEY": str,
+    # where appgov's forwarder sends citizens' feedback (the city's Open311 mailbox, e.g. the
+    # sample host's own http://127.0.0.1:5000/mailbox/open311/v2) and the key it posts with
+    "APPGOV_MAILBOX_URL": str,
+    "APPGOV_MAILBOX_API_KEY": str,
     # the city profile of the demo deployment: tainan (default), kaohsiung or taipei
     "APPGOV_PROFILE": str,
 }
