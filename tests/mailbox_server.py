@@ -10,7 +10,10 @@ port is closed); ``server.start()`` brings it back on the same port and database
 over HTTP, through the request's page and its reply form (CSRF token included);
 ``server.close_request(number)`` closes one the same way.
 
-Works under pytest-xdist: each test gets its own port, file and process.
+``mailbox_server`` is shared by the tests of one pytest-xdist worker (one process, port and
+file, started once), its requests deleted before each test: a start costs a second or more
+and most tests only post to it. A test that takes the mailbox down and brings it back uses
+``own_mailbox_server``: a process, port and file of its own, stopped after the test.
 """
 
 from __future__ import annotations
@@ -116,6 +119,18 @@ class MailboxServer:
         self.process.stdout.close()
         self.process = None
 
+    def empty(self) -> None:
+        """Delete every request (and the officer's actions on them) on the mailbox side: the
+        state of a new mailbox for the next test, its officer kept."""
+        with self._connect_engine().begin() as connection:
+            connection.execute(sa.text("DELETE FROM host_mailbox_action"))
+            connection.execute(sa.text("DELETE FROM host_mailbox_request"))
+
+    def _connect_engine(self) -> sa.Engine:
+        if self._engine is None:
+            self._engine = sa.create_engine(self.database_url, poolclass=sa.pool.NullPool)
+        return self._engine
+
     def dispose(self) -> None:
         """Stop the server and let go of the database."""
         self.stop()
@@ -130,9 +145,7 @@ class MailboxServer:
 
     def requests(self) -> list[MailboxRow]:
         """Every request stored on the mailbox side, in the order received."""
-        if self._engine is None:
-            self._engine = sa.create_engine(self.database_url, poolclass=sa.pool.NullPool)
-        with self._engine.connect() as connection:
+        with self._connect_engine().connect() as connection:
             rows = connection.execute(
                 sa.text(
                     "SELECT id, service_request_id, idempotency_key, description, status,"
@@ -192,10 +205,28 @@ class OfficerSession:
         assert status == 200 and "mailbox-reply" in html, (status, html[:500])
 
 
-@pytest.fixture
-def mailbox_server(tmp_path_factory):
-    """The sample mailbox running on 127.0.0.1 (see :class:`MailboxServer`); stopped after."""
+@pytest.fixture(scope="session")
+def shared_mailbox_server(tmp_path_factory):
+    """The sample mailbox of this worker, started once (see the module's docstring)."""
     server = MailboxServer(tmp_path_factory.mktemp("mailbox"))
+    server.start()
+    yield server
+    server.dispose()
+
+
+@pytest.fixture
+def mailbox_server(shared_mailbox_server):
+    """The worker's sample mailbox on 127.0.0.1 (see :class:`MailboxServer`), running and
+    without requests; not to be stopped (``own_mailbox_server`` is)."""
+    shared_mailbox_server.start()  # up again should a test have left it down
+    shared_mailbox_server.empty()
+    return shared_mailbox_server
+
+
+@pytest.fixture
+def own_mailbox_server(tmp_path_factory):
+    """A sample mailbox of the test's own, to stop and start again; stopped after."""
+    server = MailboxServer(tmp_path_factory.mktemp("own-mailbox"))
     server.start()
     yield server
     server.dispose()
