@@ -45,12 +45,18 @@ def chromium():
             browser.close()
 
 
-@pytest.fixture
-def page(tmp_path):
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium for the module; each test opens its own context (cookies, storage)."""
     with chromium() as browser:
-        context = browser.new_context(locale="zh-TW")
-        yield context.new_page()
-        context.close()
+        yield browser
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-TW")
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture

@@ -26,12 +26,18 @@ def kaohsiung(database_url, tmp_path):
     yield from serve(database_url, tmp_path, APPGOV_PROFILE="kaohsiung")
 
 
-@pytest.fixture
-def page():
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium for the module; each test opens its own context (cookies, storage)."""
     with chromium() as browser:
-        context = browser.new_context(locale="zh-TW")
-        yield context.new_page()
-        context.close()
+        yield browser
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-TW")
+    yield context.new_page()
+    context.close()
 
 
 def _fill(page, definition, answers, tmp_path):

@@ -6,6 +6,7 @@ layout. Debian's Chromium driven by Playwright against ``flask run`` (issue 7)."
 from __future__ import annotations
 
 import pytest
+from conftest import serve
 from playwright.sync_api import expect
 from test_browser import chromium, log_in, switch_language
 
@@ -20,8 +21,17 @@ def database_url(tmp_path):
     return f"sqlite:///{tmp_path / 'browser.sqlite'}"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One ``flask run`` for the module: its tests read pages (a failed log-in aside, which
+    changes nothing another test reads), each in a browser context of its own."""
+    folder = tmp_path_factory.mktemp("layout-server")
+    yield from serve(f"sqlite:///{folder / 'browser.sqlite'}", folder)
+
+
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium for the module; each test opens its own context (cookies, storage)."""
     with chromium() as browser:
         yield browser
 
