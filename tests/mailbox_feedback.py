@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -191,6 +192,13 @@ def sent_count(engine) -> int:
     on SQLite while forwarders write)."""
     with engine.connect() as connection:
         return connection.scalar(sa.select(sa.func.count()).where(FeedbackOutbox.state == "sent"))
+
+
+def mailbox_count(mailbox) -> int:
+    """How many requests the mailbox stored (a count on its database: polling cheaply while
+    forwarders send)."""
+    with sqlite3.connect(mailbox.database, timeout=30) as connection:
+        return connection.execute("SELECT count(*) FROM host_mailbox_request").fetchone()[0]
 
 
 def wait_until(condition, timeout: float, what: str) -> None:

@@ -27,6 +27,7 @@ from mailbox_feedback import (
     configure,
     feedback_rows,
     host_settings,
+    mailbox_count,
     outbox_rows,
     sent_count,
     submit_many,
@@ -44,9 +45,9 @@ DELIVERY_TIMEOUT = 180
 
 
 @pytest.fixture
-def host(sample_host_factory, mailbox_server):
+def host(sample_host_factory):
+    """The sample host without the demo's feedback; each test points it at its mailbox."""
     app = sample_host_factory()
-    configure(app, mailbox_server)
     with app.app_context():
         without_demo_feedback()
         yield app
@@ -72,7 +73,9 @@ def assert_recorded_exactly_once(mailbox_server, feedback_ids) -> None:
     db.session.commit()  # no read transaction left open
 
 
-def test_mailbox_down_then_back(host, mailbox_server):
+def test_mailbox_down_then_back(host, own_mailbox_server):
+    mailbox_server = own_mailbox_server  # taken down and brought back: the test's own
+    configure(host, mailbox_server)
     mailbox_server.stop()
     ids = submit_many(ITEMS)
     # a forwarder worker runs while the mailbox is down: every item backs off (a second
@@ -92,12 +95,13 @@ def test_mailbox_down_then_back(host, mailbox_server):
 
 
 def test_forwarder_killed_mid_batch_and_restarted(host, mailbox_server):
+    configure(host, mailbox_server)
     ids = submit_many(ITEMS)
     db.session.commit()
     settings = host_settings(host, mailbox_server, APPGOV_MAILBOX_LEASE_SECONDS=2)
     first = ForwarderProcess(settings, "--batch", "25")
     wait_until(
-        lambda: len(mailbox_server.requests()) >= ITEMS // 4 or first.process.poll() is not None,
+        lambda: mailbox_count(mailbox_server) >= ITEMS // 4 or first.process.poll() is not None,
         DELIVERY_TIMEOUT,
         "a quarter of the items on the mailbox",
     )
@@ -120,6 +124,7 @@ def test_forwarder_killed_mid_batch_and_restarted(host, mailbox_server):
 
 
 def test_two_forwarders_at_once(host, mailbox_server):
+    configure(host, mailbox_server)
     ids = submit_many(ITEMS)
     # not due yet: both forwarders are up and waiting before any item is
     _make_due(utcnow() + dt.timedelta(hours=1))
