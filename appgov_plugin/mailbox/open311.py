@@ -41,7 +41,7 @@ from ..access import host_agencies
 from ..apps.models import App
 from ..i18n import DEFAULT_LOCALE, _, local_datetime, parse_locale
 from ..state import get_state
-from . import keys
+from . import keys, limit_storage
 from .intake import (
     IntakeError,
     OpenError,
@@ -467,7 +467,8 @@ def install_rate_limits(state) -> None:
     limiter = Limiter(
         get_remote_address,
         app=app,
-        storage_uri=config["APPGOV_RATELIMIT_STORAGE_URI"],
+        # memory:// without a timer thread per request (limit_storage)
+        storage_uri=limit_storage.storage_uri(config["APPGOV_RATELIMIT_STORAGE_URI"]),
         key_prefix="appgov_open311",
         strategy="fixed-window",
         headers_enabled=True,
