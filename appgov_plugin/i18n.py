@@ -35,6 +35,25 @@ _l = lazy_gettext = domain.lazy_gettext
 ngettext = domain.ngettext
 
 
+class lazy_plural:  # a lower-case name: used like lazy_gettext, extracted like ngettext
+    """A lazy plural text: ``lazy_plural("%(num)d open item", "%(num)d open items")``.
+
+    Translated when formatted, ``text % {"num": 3}``, in the request's language and with its
+    plural form (``ngettext``): the host's navigation formats a badge's words this way
+    (``casehost_nav_links``' ``badge_label``). Extract with the keyword ``lazy_plural:1,2``.
+    """
+
+    def __init__(self, singular: str, plural: str):
+        self.singular, self.plural = singular, plural
+
+    def __mod__(self, variables: dict) -> str:
+        others = {name: value for name, value in variables.items() if name != "num"}
+        return domain.ngettext(self.singular, self.plural, variables["num"], **others)
+
+    def __repr__(self) -> str:
+        return f"lazy_plural({self.singular!r}, {self.plural!r})"
+
+
 def template_gettext(string: str, **variables) -> str:
     """``_`` in appgov's templates: the ``appgov`` domain first, else the host's own catalog
     (a host layout that appgov's pages extend keeps its own wording)."""

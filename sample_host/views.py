@@ -72,7 +72,10 @@ def _case_helpers() -> dict:
         "reads_answers": lambda case: reads_answers(current_user, case),
         "role_labels": ROLE_LABELS,
         "host_is_admin": current_host().is_admin,
-        "host_nav_links": lambda: current_host().contributions.nav_links,
+        # the plug-ins' links the logged-in user gets (NavLink.visible)
+        "host_nav_links": lambda: [
+            link for link in current_host().contributions.nav_links if link.shown_to(current_user)
+        ],
         "deadlines_of": deadlines_of,
         # TIME-5: Taipei time; short in tables, long in running text
         "format_datetime": format_datetime,

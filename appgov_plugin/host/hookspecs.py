@@ -82,10 +82,19 @@ def casehost_blueprints(app, register):
 def casehost_nav_links(app, register):
     """Contribute links to the host's main navigation.
 
-    :param register: ``register(label, endpoint, badge=None)``; the host shows the link to
-        logged-in users and builds it with ``url_for(endpoint)``. ``badge``, when given, is a
-        zero-argument callable the host asks on each page for the current user: a number to
-        show beside the link (e.g. unread messages), ``0`` or ``None`` for none.
+    :param register: ``register(label, endpoint, badge=None, visible=None,
+        badge_label=None)``; the host shows the link to logged-in users and builds it with
+        ``url_for(endpoint)``. ``badge``, when given, is a zero-argument callable the host asks
+        on each page for the current user: a number to show beside the link (e.g. unread
+        messages), ``0`` or ``None`` for none. ``visible``, when given, is ``visible(user) ->
+        bool``: the host shows the link only to the logged-in users it answers true for (a
+        link to a page the user's role may not open is left out). ``badge_label``, when given,
+        is the badge's words for a screen reader: a text (lazy or not) holding ``%(num)d``,
+        which the host formats as ``badge_label % {"num": count}`` (appgov's
+        :class:`~appgov_plugin.i18n.lazy_plural` picks the plural form there); without it the
+        host says its own words ("3 new"). Registrations with the first three arguments only
+        work as before. The host keeps them as
+        :class:`~appgov_plugin.host.manager.NavLink`.
     :returns: nothing.
     """
 

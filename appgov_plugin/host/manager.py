@@ -11,8 +11,9 @@ alone, so the entry-point path and the plain-extension path install the same thi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import pluggy
 
@@ -37,15 +38,40 @@ def get_host_plugin_manager(*, load_entrypoints: bool = True, plugins=()) -> plu
     return pm
 
 
+class NavLink(NamedTuple):
+    """One link a plug-in contributed to the host's main navigation (``casehost_nav_links``).
+
+    ``badge`` answers a number for the current user (``None`` or ``0``: no badge);
+    ``visible(user)`` whether the logged-in ``user`` gets the link (``None``: every logged-in
+    user); ``badge_label`` the badge's words for a screen reader, a text (lazy or not) with
+    ``%(num)d``, formatted as ``badge_label % {"num": count}`` -- a plural-aware text such as
+    :func:`appgov_plugin.i18n.lazy_plural` picks the language's plural form there
+    (``None``: the host's own words).
+    """
+
+    label: Any
+    endpoint: str
+    badge: Callable[[], int | None] | None = None
+    visible: Callable[[Any], bool] | None = None
+    badge_label: Any = None
+
+    def shown_to(self, user) -> bool:
+        """Whether ``user`` (the host's logged-in user) gets this link."""
+        return self.visible is None or bool(self.visible(user))
+
+    def badge_words(self, count: int) -> str | None:
+        """The badge's words for ``count``, or ``None`` for the host's own."""
+        return None if self.badge_label is None else str(self.badge_label % {"num": count})
+
+
 @dataclass
 class Contributions:
     """Everything the plug-ins of one host application contributed."""
 
     case_types: CaseTypeRegistry = field(default_factory=CaseTypeRegistry)
     admin_views: list = field(default_factory=list)
-    #: (label, endpoint, badge) for the host's main navigation; ``badge`` is ``None`` or a
-    #: zero-argument callable answering a number for the current user
-    nav_links: list[tuple[Any, str, Any]] = field(default_factory=list)
+    #: the host's main navigation's links (:class:`NavLink`), in registration order
+    nav_links: list[NavLink] = field(default_factory=list)
 
 
 def _plugin_names(pm: pluggy.PluginManager, hook_name: str) -> list[tuple[str, object]]:
@@ -93,8 +119,8 @@ def install_plugins(app, db, admin, pm: pluggy.PluginManager) -> Contributions:
     )
     pm.hook.casehost_nav_links(
         app=app,
-        register=lambda label, endpoint, badge=None: contributions.nav_links.append(
-            (label, endpoint, badge)
+        register=lambda label, endpoint, badge=None, visible=None, badge_label=None: (
+            contributions.nav_links.append(NavLink(label, endpoint, badge, visible, badge_label))
         ),
     )
     views = []

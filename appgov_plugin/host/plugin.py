@@ -19,7 +19,7 @@ from ..forms import admin as forms_admin
 from ..forms import cli as forms_cli
 from ..forms import store as form_store
 from ..forms import views as forms_views
-from ..i18n import DOMAIN, _l, translations_dir
+from ..i18n import DOMAIN, _l, lazy_plural, translations_dir
 from ..lifecycle import actions as lifecycle_actions
 from ..lifecycle import case_types as lifecycle_case_types
 from ..lifecycle import cli as lifecycle_cli
@@ -133,9 +133,14 @@ def casehost_nav_links(app, register):
     register(_l("App governance"), "appgov.index")
     register(_l("KPI evaluation"), "appgov.kpi")
     register(_l("Messages"), "appgov.messages", badge=notifications_views.unread_count)
-    # the open feedback of the reader's own agency (agency roles; appgov_plugin/mailbox/views.py)
+    # the open feedback of the reader's own agency (agency roles; appgov_plugin/mailbox/views.py),
+    # shown only to the roles that read it (the others' page is a 403)
     register(
-        _l("Citizens' feedback"), "appgov.feedback_list", badge=mailbox_views.open_feedback_count
+        _l("Citizens' feedback"),
+        "appgov.feedback_list",
+        badge=mailbox_views.open_feedback_count,
+        visible=mailbox_views.reads_feedback,
+        badge_label=lazy_plural("%(num)d open item", "%(num)d open items"),
     )
 
 

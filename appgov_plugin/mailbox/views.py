@@ -74,6 +74,19 @@ def may_read() -> bool:
     return is_admin() or _role() in privacy.READER_ROLES
 
 
+def reads_feedback(user) -> bool:
+    """Whether ``user`` reads citizens' feedback: :func:`may_read` for any user (the host's
+    navigation shows the feedback link to these only)."""
+    if not (user and user.is_authenticated):
+        return False
+    role = getattr(user, "role", None)
+    # the administrator: the host's rule, else APPGOV_ADMIN_ROLES (as access.is_admin)
+    host_rule = getattr(current_app.extensions.get("casehost"), "is_admin", None)
+    if host_rule(user) if callable(host_rule) else role in current_app.config["APPGOV_ADMIN_ROLES"]:
+        return True
+    return role in privacy.READER_ROLES
+
+
 def may_reveal() -> bool:
     """Whether the logged-in user may reveal a field of an item they read (:mod:`.privacy`)."""
     return _role() in privacy.REVEAL_ROLES

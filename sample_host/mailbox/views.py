@@ -33,10 +33,11 @@ def is_officer(user) -> bool:
 
 
 def nav_link():
-    """(label, URL, badge) of the navigation's link for officers, else ``None``."""
+    """(label, URL, badge, badge words) of the navigation's link for officers (the mailbox
+    officer and the system administrator), else ``None``."""
     if not is_officer(current_user):
         return None
-    return (gettext("Mayor's mailbox"), url_for("mailbox.request_list"), None)
+    return (gettext("Mayor's mailbox"), url_for("mailbox.request_list"), None, None)
 
 
 @bp.before_request
