@@ -81,6 +81,7 @@ REDIS_URL = os.environ.get("APPGOV_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"
 SECRET = "benchmark-mailbox-intake"
 BARE_PATH = "/bench/bare.json"
 SETTINGS_PATH = "/bench/settings.json"
+PROFILE_PATH = "/bench/profile.json"
 #: A citizen's feedback as an app's feedback page posts it (200 characters of text).
 SENTENCE = "民生路與公園路口的路燈連續三天沒有亮，晚上行人經過很危險，請儘速派員修理。"
 DESCRIPTION = (SENTENCE * 6)[:200]
@@ -161,7 +162,35 @@ def server_app():
 
     app.add_url_rule(BARE_PATH, "bench_bare", csrf.exempt(bare), methods=["POST"])
     app.add_url_rule(SETTINGS_PATH, "bench_settings", settings)
+    if os.environ.get("BENCH_PROFILE"):
+        profile_intake(app, os.environ["BENCH_PROFILE"])
     return app
+
+
+def profile_intake(app, path: str) -> None:
+    """``--profile``: cProfile the whole WSGI call of every intake request in the server;
+    ``GET /bench/profile.json`` writes the statistics to ``path``."""
+    import cProfile
+
+    profiler = cProfile.Profile()
+    intake_path = app.config["APPGOV_OPEN311_PREFIX"] + "/requests.json"
+    wsgi_app = app.wsgi_app
+
+    def profiled(environ, start_response):
+        if environ.get("PATH_INFO") != intake_path:
+            return wsgi_app(environ, start_response)
+        profiler.enable()
+        try:
+            return list(wsgi_app(environ, start_response))
+        finally:
+            profiler.disable()
+
+    def dump():
+        profiler.dump_stats(path)
+        return {"written": path}
+
+    app.wsgi_app = profiled
+    app.add_url_rule(PROFILE_PATH, "bench_profile", dump)
 
 
 # -- the database ---------------------------------------------------------------------------
@@ -231,7 +260,7 @@ def _free_port() -> int:
 class Server:
     """gunicorn: one process, one gthread worker with one thread (see the module's text)."""
 
-    def __init__(self, database: Database, limits: str):
+    def __init__(self, database: Database, limits: str, profile: str | None = None):
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {
@@ -239,6 +268,7 @@ class Server:
             "BENCH_DATABASE_URL": database.url,
             "BENCH_INSTANCE": f"{database.folder}/instance",
             "BENCH_LIMITS": limits,
+            "BENCH_PROFILE": profile or "",
             "PYTHONPATH": os.pathsep.join(
                 filter(None, (str(REPO / "benchmarks"), str(REPO), os.environ.get("PYTHONPATH")))
             ),
@@ -422,7 +452,8 @@ def measure(database: Database, args) -> dict:
     with engine.connect() as connection:
         before = connection.scalar(sa.select(sa.func.count()).select_from(Feedback))
         outbox_before = connection.scalar(sa.select(sa.func.count()).select_from(FeedbackOutbox))
-    server = Server(database, limits)
+    profile = f"{args.profile}.{database.kind}" if args.profile else None
+    server = Server(database, limits, profile)
     client = None
     floor_connection = None
     try:
@@ -464,6 +495,8 @@ def measure(database: Database, args) -> dict:
                 connection.scalar(sa.select(sa.func.count()).select_from(FeedbackOutbox))
                 - outbox_before
             )
+        if profile:
+            show_profile(server.base, profile)
         expected = (warm + args.rounds * args.requests) * 2  # intake + floor
         if stored != expected or outbox != expected:
             raise SystemExit(f"stored {stored} items and {outbox} outbox rows, expected {expected}")
@@ -483,6 +516,18 @@ def measure(database: Database, args) -> dict:
         engine.dispose()
 
 
+def show_profile(base: str, path: str) -> None:
+    """The server's profile of the intake requests, written and printed (the heaviest 30 by
+    cumulative time)."""
+    import pstats
+    import urllib.request
+
+    with urllib.request.urlopen(base + PROFILE_PATH, timeout=30) as answer:
+        answer.read()
+    print(f"cProfile of the intake requests in the server ({path}):")
+    pstats.Stats(path).sort_stats("cumulative").print_stats(30)
+
+
 # -- the report -----------------------------------------------------------------------------------
 
 LABELS = {
@@ -493,7 +538,10 @@ LABELS = {
 
 
 def report(results: list[dict], args) -> None:
-    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores; "
+        f"load average {args.load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+    )
     print(
         f"one gunicorn process (1 gthread worker, 1 thread, keep-alive); client: another "
         f"process, {args.concurrency} threads of httpx; {args.requests} items per round, "
@@ -534,12 +582,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--limits", choices=("memory", "redis", "off"), default="memory")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="cProfile the intake in the server (FILE.<db>)"
+    )
     parser.add_argument("--quick", action="store_true", help="a smoke run: 1 round of 30")
     parser.add_argument("--client", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
         client_main(args.client, args.concurrency)
         return
+    args.load_before = os.getloadavg()[0]  # other work on the machine (the run shares it)
     if args.quick:
         args.rounds, args.requests = 1, 30
     results = []
