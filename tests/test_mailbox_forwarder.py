@@ -167,8 +167,9 @@ def test_without_a_mailbox_the_command_says_so(host):
 # -- back-off, the last attempt, the administrator's retry ----------------------------------
 
 
-def test_back_off_then_parked_then_retried_by_an_administrator(host, mailbox_server):
+def test_back_off_then_parked_then_retried_by_an_administrator(host, own_mailbox_server):
     # rule MAIL-2: retried with back-off while the mailbox is unreachable
+    mailbox_server = own_mailbox_server  # taken down and brought back: the test's own
     configure(
         host,
         mailbox_server,
@@ -417,7 +418,9 @@ def test_a_citizens_feedback_goes_and_the_reply_comes_back_over_open311(host, ma
         assert case["agency_responsible"]
 
 
-def test_sync_without_the_mailbox_stops_with_a_message(host, mailbox_server):
+def test_sync_without_the_mailbox_stops_with_a_message(host, own_mailbox_server):
+    mailbox_server = own_mailbox_server  # taken down: the test's own
+    configure(host, mailbox_server)
     submit(1)
     forward(host)
     mailbox_server.stop()

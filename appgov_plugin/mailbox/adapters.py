@@ -18,10 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from dataclasses import dataclass
-
-import httpx
+from typing import TYPE_CHECKING
 
 from ..policy.hookspecs import hookimpl
+
+if TYPE_CHECKING:  # httpx is imported by the adapter's first use: a web process starts without it
+    import httpx
 
 #: the most case numbers asked in one status request (Open311 lists; the city's mailbox)
 STATUS_BATCH = 100
@@ -161,6 +163,8 @@ class Open311Adapter:
         timeout: float = 10,
         connections: int = 8,
     ):
+        import httpx
+
         self.api_key = api_key or ""
         self.service_code = service_code
         self.client = httpx.Client(
@@ -186,6 +190,8 @@ class Open311Adapter:
         self.client.close()
 
     def _request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        import httpx
+
         try:
             response = self.client.request(method, path, **kwargs)
         except httpx.TimeoutException as error:
