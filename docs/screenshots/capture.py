@@ -9,7 +9,11 @@ data is seeded on first start), logs in with Debian's Chromium through Playwrigh
 * ``case-<lang>.png`` -- that case: its data, the decision form, the history;
 * ``policy-<lang>.png`` -- the rules in force with their parameters (top of the page);
 * ``parameter-form-<lang>.png`` -- an administrator's rule-parameter change form;
-* ``inbox-zh-390.png`` -- the inbox at phone width (390 px).
+* ``inbox-zh-390.png`` -- the inbox at phone width (390 px);
+* ``mailbox-request-zh.png`` -- the mailbox officer's page of a citizen's feedback, replied
+  and closed (the feedback posted over Open311, sent by ``flask appgov mailbox forward``);
+* ``app-mailbox-<lang>.png`` -- the app page's mayor-mailbox section after ``flask appgov
+  mailbox sync``: the mailbox number, closed, the reply.
 
 ``<lang>`` is ``zh`` (zh_Hant_TW) or ``en``; desktop shots are 1280 px wide.
 """
@@ -105,7 +109,72 @@ def first_parameter_link(page, base: str) -> str:
     return links[0]
 
 
-def capture(base: str, out: Path) -> None:
+MAILBOX_KEY = "demo-mailbox-key"  # the sample host's own mailbox (sample_host/mailbox)
+
+
+def mailbox_command(base: str, tmp: Path, command: str) -> None:
+    """``flask appgov mailbox <command>`` on the screenshots' host, its own mailbox named in
+    the environment (as the README tells a deployment)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp / 'screens.sqlite'}",
+        "APPGOV_MAILBOX_URL": f"{base}/mailbox/open311/v2",
+        "APPGOV_MAILBOX_API_KEY": MAILBOX_KEY,
+    }
+    env.pop("SECRET_KEY", None)
+    app = f"sample_host:create_app({{'INSTANCE_PATH': {str(tmp / 'instance')!r}}})"
+    flask = [sys.executable, "-m", "flask", "--app", app, "appgov", "mailbox", command]
+    done = subprocess.run(flask, cwd=REPO, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"flask appgov mailbox {command}: {done.stdout}{done.stderr}")
+
+
+def capture_mailbox(browser, base: str, tmp: Path, out: Path) -> None:
+    """A citizen's feedback through the mayor mailbox and back (issue 11)."""
+    import httpx
+
+    context = browser.new_context(locale="zh-TW", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    log_in(page, base, "admin")  # the app's Open311 key, issued in Flask-Admin
+    visit(page, base + "/admin/appgov_open311_keys/new/")
+    page.select_option("select[name=app_id]", "1")
+    page.fill("input[name=label]", "screenshots")
+    page.click("form:has(select[name=app_id]) button[type=submit]")
+    key = page.input_value("#new-api-key")
+    feedback = {
+        "api_key": key,
+        "service_code": "app-1",
+        "description": "安平古堡站的公車到站時間與實際不符，請協助更新。",
+        "first_name": "美玲",
+        "last_name": "陳",
+        "email": "mei.chen@example.org",
+    }
+    with httpx.Client(base_url=f"{base}/open311/v2") as client:
+        token = client.post("requests.json", data=feedback).json()[0]["token"]
+        mailbox_command(base, tmp, "forward")
+        answer = client.get(f"tokens/{token}.json", params={"api_key": key}).json()
+    number = answer[0]["service_request_id"]
+    log_in(page, base, "officer")
+    visit(page, f"{base}/mailbox/requests/{number}")
+    page.fill("textarea[name=reply]", "已請客運業者更新站牌資料，謝謝您的來信。")
+    page.check("input[name=close]")
+    page.click("#mailbox-reply-form button[type=submit]")
+    page.wait_for_load_state()
+    shoot(page, out / "mailbox-request-zh.png")
+    mailbox_command(base, tmp, "sync")
+    log_in(page, base, "staff")
+    for tag in ("zh", "en"):
+        visit(page, f"{base}/appgov/apps/1")
+        if tag == "en":  # the layout's language button (a POST form)
+            page.click('header button[lang="en"]')
+            page.wait_for_load_state()
+        target = out / f"app-mailbox-{tag}.png"
+        page.locator("#mailbox").screenshot(path=str(target))
+        print(f"  {target.relative_to(REPO) if target.is_relative_to(REPO) else target}")
+    context.close()
+
+
+def capture(base: str, out: Path, tmp: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -138,6 +207,7 @@ def capture(base: str, out: Path) -> None:
             visit(page, base + "/admin/appgov_forms/tn_self_assessment/edit")
             shoot(page, out / f"form-editor-{tag}.png")
             context.close()
+        capture_mailbox(browser, base, tmp, out)
         browser.close()
 
 
@@ -149,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         process, base = start_server(Path(tmp))
         try:
             print(f"sample host at {base}; screenshots:")
-            capture(base, args.out.resolve())
+            capture(base, args.out.resolve(), Path(tmp))
         finally:
             process.terminate()
             process.communicate(timeout=10)
