@@ -401,7 +401,7 @@ def test_the_list_open_first_by_status_paged_with_constant_queries(make_host):
     for query in ({"status": "pending"}, {"page": "zero"}):
         response = client.get("/mailbox/", query_string=query)
         assert response.status_code == 400
-    assert "Status: one of all, open, closed." in visible_text(
+    assert "Status: one of All requests, open first, Open, Closed." in visible_text(
         client.get("/mailbox/?status=pending").text
     )
 

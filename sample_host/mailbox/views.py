@@ -109,7 +109,10 @@ def request_list():
             description=gettext(
                 "%(field)s: one of %(values)s.",
                 field=gettext("Status"),
-                values=", ".join(STATUS_FILTERS),
+                # the choices as the status list names them, not the address's values
+                values=gettext(", ").join(
+                    [gettext("All requests, open first"), *(str(v) for v in STATUSES.values())]
+                ),
             ),
         )
     page = store.list_page(
