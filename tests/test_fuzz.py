@@ -35,7 +35,7 @@ from werkzeug.datastructures import MultiDict
 from sample_host.extensions import db
 
 #: Generated examples per form or query pattern (each one request), after the sweep.
-EXAMPLES = 5
+EXAMPLES = 3
 #: The sweep: each of these in every field at once, for every target (one request each).
 SWEEP = (
     "a\x00b",
