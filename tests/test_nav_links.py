@@ -49,24 +49,25 @@ def host(make_host):
     return make_host("tainan")
 
 
-@pytest.mark.parametrize("username", sorted(ROLES))
-def test_each_role_sees_only_the_links_to_pages_it_may_open(host, username):
-    client = host.test_client()
-    login(client, username)
-    response = client.get("/")
-    assert response.status_code == 200
-    home = response.get_data(as_text=True)
-    nav = home.split("</nav>", 1)[0]
-    reads = username in FEEDBACK_READERS
-    assert (nav_link(nav, "/appgov/feedback") is not None) is reads
-    # the home page's "Other sections" lists the same links
-    assert ('<li><a href="/appgov/feedback">' in home) is reads
-    assert (client.get("/appgov/feedback").status_code == 200) is reads  # and the page agrees
-    officer = username in MAILBOX_OFFICERS
-    assert (nav_link(nav, "/mailbox/") is not None) is officer
-    assert (client.get("/mailbox/").status_code == 200) is officer
-    # every logged-in role keeps the links without a rule
-    assert nav_link(nav, "/appgov/") is not None and nav_link(nav, "/appgov/messages")
+def test_each_role_sees_only_the_links_to_pages_it_may_open(host):
+    for username in sorted(ROLES):  # one host, each role logged in on it in turn
+        client = host.test_client()
+        login(client, username)
+        response = client.get("/")
+        assert response.status_code == 200, username
+        home = response.get_data(as_text=True)
+        nav = home.split("</nav>", 1)[0]
+        reads = username in FEEDBACK_READERS
+        assert (nav_link(nav, "/appgov/feedback") is not None) is reads, username
+        # the home page's "Other sections" lists the same links
+        assert ('<li><a href="/appgov/feedback">' in home) is reads, username
+        # and the page agrees
+        assert (client.get("/appgov/feedback").status_code == 200) is reads, username
+        officer = username in MAILBOX_OFFICERS
+        assert (nav_link(nav, "/mailbox/") is not None) is officer, username
+        assert (client.get("/mailbox/").status_code == 200) is officer, username
+        # every logged-in role keeps the links without a rule
+        assert nav_link(nav, "/appgov/") is not None and nav_link(nav, "/appgov/messages")
 
 
 def test_the_feedback_badge_says_open_items_in_both_languages(host):
