@@ -149,6 +149,7 @@ def test_a_citizens_feedback_reaches_the_mailbox_and_the_reply_comes_back(host, 
         # the status comes back to appgov
         output = cron("sync")
         assert re.search(r"\b[1-9]\d* closed\b", output), output
+        assert " 0 unknown" in output, output  # the demo's forwarded items are in the mailbox
 
         # the agency's staff: the app page and the feedback page, in zh_Hant_TW then en
         log_in(page, base, "staff")

@@ -61,8 +61,15 @@ MIN_PIP = (23, 3)
 MIN_SETUPTOOLS = (70, 0)
 
 
+@pytest.fixture(scope="module")
+def packaging_venv(tmp_path_factory) -> Path:
+    """One fresh environment for the module's tests, with pip and setuptools upgraded (as
+    .ci/run does); each install test installs the distribution into it its own way (pip
+    replaces what the other installed)."""
+    return _venv(tmp_path_factory.mktemp("packaging"))
+
+
 def _venv(tmp_path: Path) -> Path:
-    """A fresh environment with pip and setuptools upgraded (as .ci/run does)."""
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
@@ -84,8 +91,7 @@ def _venv(tmp_path: Path) -> Path:
     return python
 
 
-def _install_and_probe(tmp_path: Path, *pip_args: str) -> dict:
-    python = _venv(tmp_path)
+def _install_and_probe(python: Path, tmp_path: Path, *pip_args: str) -> dict:
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
     subprocess.run(
@@ -102,8 +108,8 @@ def _install_and_probe(tmp_path: Path, *pip_args: str) -> dict:
 
 
 @pytest.mark.slow
-def test_pip_install_from_outside_the_repository(tmp_path):
-    found = _install_and_probe(tmp_path, str(REPO))
+def test_pip_install_from_outside_the_repository(packaging_venv, tmp_path):
+    found = _install_and_probe(packaging_venv, tmp_path, str(REPO))
     assert "site-packages" in found["package"] and str(REPO) not in found["package"]
     assert found["forms"] == SHIPPED_FORMS
     assert "site-packages/appgov_plugin/forms/" in found["form_module"]
@@ -126,8 +132,8 @@ def test_pip_install_from_outside_the_repository(tmp_path):
 
 
 @pytest.mark.slow
-def test_pip_install_editable(tmp_path):
-    found = _install_and_probe(tmp_path, "-e", str(REPO))
+def test_pip_install_editable(packaging_venv, tmp_path):
+    found = _install_and_probe(packaging_venv, tmp_path, "-e", str(REPO))
     assert found["package"] == str(REPO / "appgov_plugin" / "__init__.py")
     # forms/ is mapped into the package namespace, from the repository's top level
     assert found["form_module"] == str(REPO / "forms" / "builder.py")
@@ -142,8 +148,8 @@ def _version(text: str) -> tuple[int, ...]:
 
 
 @pytest.mark.slow
-def test_the_packaging_environments_get_pip_and_setuptools_without_advisories(tmp_path):
-    python = _venv(tmp_path)
+def test_the_packaging_environments_get_pip_and_setuptools_without_advisories(packaging_venv):
+    python = packaging_venv
     out = subprocess.run(
         [
             python,
@@ -158,8 +164,8 @@ def test_the_packaging_environments_get_pip_and_setuptools_without_advisories(tm
     ).stdout
     pip_version, pip_file, setuptools_version, setuptools_file = json.loads(out)
     # the environment's own copies, not the outer environment's seen through outer_deps.pth
-    assert pip_file.startswith(str(tmp_path / "venv"))
-    assert setuptools_file.startswith(str(tmp_path / "venv"))
+    assert pip_file.startswith(str(python.parent.parent))
+    assert setuptools_file.startswith(str(python.parent.parent))
     assert _version(pip_version) >= MIN_PIP, pip_version
     assert _version(setuptools_version) >= MIN_SETUPTOOLS, setuptools_version
 
