@@ -39,6 +39,7 @@ MODEL_MODULES = (
     "appgov_plugin.lifecycle.models",
     "appgov_plugin.notifications.models",
     "appgov_plugin.mailbox.models",
+    "appgov_plugin.rollout.models",
 )
 
 
