@@ -5,7 +5,7 @@
   was counted (TP-SEED-1 bounds the seed users by it). ``code`` is the host's agency code
   when the host knows the agency: its names then come from the host
   (``casehost_agencies``) and the registry keeps only what the host does not; an agency the
-  host does not have keeps its own names here.
+  host does not have keeps its own names and city here.
 * :class:`RolloutPerson` -- a member of staff (employee id, name, agency, title, e-mail),
   linked to the host's user by ``username`` when they have one; ``unit_head`` says the
   person heads a first-level unit or above (一級單位主管以上: who may convene a work group).
@@ -70,6 +70,9 @@ class RolloutAgency(TimestampMixin, Base):
     #: Names of an agency the host does not know (the host's names win when it does).
     name_zh: Mapped[str | None] = mapped_column(sa.String(LIMITS["name"]))
     name_en: Mapped[str | None] = mapped_column(sa.String(LIMITS["name"]))
+    #: The city key (``"tainan"``) of an agency the host does not know, so the city's
+    #: IT department sees it (the host's city wins when it knows the agency).
+    city: Mapped[str | None] = mapped_column(sa.String(40), index=True)
     kind: Mapped[str] = mapped_column(sa.String(16))
     parent_code: Mapped[str | None] = mapped_column(sa.String(LIMITS["code"]), index=True)
     headcount: Mapped[int] = mapped_column()

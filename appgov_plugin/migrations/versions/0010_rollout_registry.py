@@ -26,6 +26,7 @@ def upgrade():
     sa.Column('code', sa.String(length=40), nullable=False),
     sa.Column('name_zh', sa.String(length=200), nullable=True),
     sa.Column('name_en', sa.String(length=200), nullable=True),
+    sa.Column('city', sa.String(length=40), nullable=True),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('parent_code', sa.String(length=40), nullable=True),
     sa.Column('headcount', sa.Integer(), nullable=False),
@@ -38,6 +39,7 @@ def upgrade():
     sa.UniqueConstraint('code', name=op.f('uq_appgov_rollout_agency_code'))
     )
     with op.batch_alter_table('appgov_rollout_agency', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_appgov_rollout_agency_city'), ['city'], unique=False)
         batch_op.create_index(batch_op.f('ix_appgov_rollout_agency_parent_code'), ['parent_code'], unique=False)
 
     op.create_table('appgov_rollout_person',
