@@ -29,7 +29,26 @@ def translations_dir() -> str:
     return str(resources.files("appgov_plugin.translations"))
 
 
-domain = Domain(translation_directories=[translations_dir()], domain=DOMAIN)
+class _Domain(Domain):
+    """Flask-Babel's domain, answering the catalog of the locale it last answered for
+    without a lookup: a page asks for appgov's catalog for every text it shows (fifty times
+    a page and more), and each lookup formats the locale's name for its cache key. The
+    locale is the request's (or the one ``force_locale`` set), compared by identity."""
+
+    _last: tuple[object, Translations] | None = None
+
+    def get_translations(self):
+        locale = get_locale()
+        last = self._last
+        if last is not None and locale is not None and last[0] is locale:
+            return last[1]
+        translations = super().get_translations()
+        if locale is not None:
+            self._last = (locale, translations)
+        return translations
+
+
+domain = _Domain(translation_directories=[translations_dir()], domain=DOMAIN)
 _ = gettext = domain.gettext
 _l = lazy_gettext = domain.lazy_gettext
 ngettext = domain.ngettext
