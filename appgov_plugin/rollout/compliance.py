@@ -97,6 +97,8 @@ class Compliance:
     systems: dict[int, MajorSystem]
     statuses: list[AgencyStatus]
     excluded: list[Excluded]
+    #: The registry's agencies read (code -> row): their names, kinds and parents.
+    agencies: dict[str, RolloutAgency] = field(default_factory=dict)
 
     def breaches_by_rule(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
@@ -145,6 +147,7 @@ def compliance(
         )
     filtered = kinds is not None or bool(parent_code)
     agencies = {a.code: a for a in session.scalars(agencies_query)}
+    result.agencies = agencies
 
     scope_rows = session.execute(
         sa.select(
