@@ -42,8 +42,14 @@ from ..mailbox import review_pages as mailbox_review_pages
 from ..mailbox import views as mailbox_views
 from ..notifications import cli as notifications_cli
 from ..notifications import views as notifications_views
+from ..rollout import admin as rollout_admin
 from ..rollout import case_types as rollout_case_types
+from ..rollout import cli as rollout_cli
 from ..rollout import demo as rollout_demo
+from ..rollout import demo_registry as rollout_demo_registry
+from ..rollout import roster_views as rollout_roster_views
+from ..rollout import views as rollout_views
+from ..rollout import workflows as rollout_workflows
 from ..rulebook import admin as rulebook_admin
 from ..rulebook import cli as rulebook_cli
 from ..rulebook import views as rulebook_views
@@ -64,10 +70,12 @@ ROUTES = (
     lifecycle_year_results,
     mailbox_views,
     mailbox_review_pages,
+    rollout_views,
+    rollout_roster_views,
 )
 # the forms' live checks (a computed download target, KH-KPI-1) answer on the same blueprint
 forms_views.register_views(web.blueprint)
-COMMANDS = (rulebook_cli, forms_cli, notifications_cli, lifecycle_cli, mailbox_cli)
+COMMANDS = (rulebook_cli, forms_cli, notifications_cli, lifecycle_cli, mailbox_cli, rollout_cli)
 #: Each offers ``admin_views(db)``, ``case_types()``, ``load(open_case, users)`` (demo data),
 #: ``veto`` / ``after`` (transitions).
 ADMIN = (
@@ -78,6 +86,7 @@ ADMIN = (
     mailbox_admin_outbox,
     mailbox_admin_reveals,
     mailbox_admin_reviews,
+    rollout_admin,
 )
 CASE_TYPES = (apps_case_types, lifecycle_case_types, rollout_case_types, training_case_types)
 # the mailbox's demo (apps linked, API keys) before the demo feedback sent with them
@@ -85,12 +94,13 @@ DEMO = (
     apps_demo,
     lifecycle_demo,
     rollout_demo,
+    rollout_demo_registry,
     training_demo,
     mailbox_demo,
     mailbox_demo_feedback,
     mailbox_demo_reviews,
 )
-WORKFLOWS = (apps_workflows, lifecycle_workflows)
+WORKFLOWS = (apps_workflows, lifecycle_workflows, rollout_workflows)
 
 
 @hookimpl
@@ -141,6 +151,10 @@ def casehost_nav_links(app, register):
         badge=mailbox_views.open_feedback_count,
         visible=mailbox_views.reads_feedback,
         badge_label=lazy_plural("%(num)d open item", "%(num)d open items"),
+    )
+    # the roll-out compliance dashboard: the IT department and the administrator only
+    register(
+        _l("Roll-out compliance"), "appgov.rollout_dashboard", visible=rollout_views.reads_dashboard
     )
 
 
