@@ -684,13 +684,14 @@ def import_file(
     *,
     dry_run: bool,
     max_rows: int | None = None,
+    max_bytes: int | None = None,
     commit: bool = True,
 ) -> Report:
     """Read ``data`` (the file named ``filename``: .csv, .xlsx or .ods) as ``kind`` and
     import it (:func:`import_table`). A file that cannot be read at all is a report with
     one error for the file."""
     try:
-        table = read_table(data, filename, max_rows=max_rows)
+        table = read_table(data, filename, max_rows=max_rows, max_bytes=max_bytes)
     except ImportRefused as refused:
         report = Report(kind, dry_run, filename)
         report.error(None, None, str(refused))
