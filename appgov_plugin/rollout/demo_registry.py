@@ -26,9 +26,9 @@ administrator (TP-ADM-1); the 白河區區公所 filed no work group and the 新
 after the deadline (TP-WG-1); at the Civil Affairs Bureau a seed user left the agency (her
 role ended that day) and her replacement was reported after the ``roster_change`` deadline
 (TP-SEED-2); the Social Affairs Bureau has not replaced a seed user found unfit six weeks ago
-(TP-SEED-3), while the Public Health Bureau's finding of the last working day is not yet due. On the
-attendance system the Labor Affairs Bureau filed its work group with a convener who heads no
-unit (TP-WG-1). Every other agency in scope is compliant.
+(TP-SEED-3), while the Public Health Bureau's finding of the last working day is not yet
+due. On the attendance system the Labor Affairs Bureau filed its work group with a convener
+who heads no unit (TP-WG-1). Every other agency in scope is compliant.
 
 Every date is counted from today (:func:`appgov_plugin.clock.today`) and every deadline
 comes from the policy (``policy.deadline``), so the dashboard shows the same picture
@@ -42,6 +42,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from ..clock import today
+from ..demo import agency_staff
 from ..state import get_state
 from .models import (
     Assignment,
@@ -292,13 +293,10 @@ ROSTER_BREACHES = {
 #: Seed users at the TP-SEED-1 bounds (headcount 39 and 40: at most 2; 100: at most 5).
 SEEDS_AT_BOUNDS = {"tainan-neijiao-es": 2, "tainan-zuozhen": 2, "tainan-south": 5}
 
-#: The demo users who are people of the registry: username, name, agency, title, unit head.
-HOST_PEOPLE = {
-    "tainan-tourism": (
-        ("head", "陳美玲", "局長", True),  # the Tourism Bureau's convener
-        ("staff", "王小明", "科員", False),  # one of its system administrators
-    ),
-}
+#: The demo users who are people of the registry (:func:`_demo_people`): the first agency
+#: staff, a system administrator of their agency, and its head, the convener: part, title,
+#: heads a first-level unit or above.
+DEMO_PEOPLE = {"agency_staff": ("admin", "科員", False), "agency_head": ("convener", "局長", True)}
 
 #: Invented people: family and given names combined (never two alike, never a demo user's).
 SURNAMES = "陳林黃張李吳劉蔡楊許鄭謝洪郭邱曾廖賴徐周葉蘇莊呂江何蕭羅高潘"
@@ -362,7 +360,7 @@ class _People:
         self.session = session
         self.number = 0
         self.added = 0
-        self.reserved = {name for people in HOST_PEOPLE.values() for _, name, _, _ in people}
+        self.reserved: set[str] = set()
 
     def _name(self) -> str:
         while True:
@@ -448,33 +446,53 @@ def load(open_case, users) -> None:
             attendance.scope.append(SystemScope(agency_code=agency.code))
 
     people = _People(session)
-    rosters = {agency.code: _staff(people, policy, agency) for agency in agencies}
+    demo_people = _demo_people(people, users, {agency.code for agency in agencies})
+    rosters = {
+        agency.code: _staff(people, policy, agency, demo_people.get(agency.code, {}))
+        for agency in agencies
+    }
     _document_system(session, policy, day, edoc, agencies, rosters)
     in_scope = [s.agency_code for s in attendance.scope if s.excluded_on is None]
     _attendance_system(session, policy, day, attendance, in_scope, rosters)
     session.flush()
 
 
-def _staff(people: _People, policy, agency: RolloutAgency) -> dict[str, list[RolloutPerson]]:
-    """The agency's people by the part they play: ``convener``, ``admin`` (two),
-    ``seed``, ``member`` and ``other`` (staff in no role, whom a roster change may name)."""
+def _demo_people(people: _People, users, codes) -> dict[str, dict[str, RolloutPerson]]:
+    """The demo users who are people of the registry, by agency and part: the first agency
+    staff (:func:`appgov_plugin.demo.agency_staff`) and the head of the same agency, with
+    the name the host shows them by where it has one (``display_name`` up to its
+    parenthesis), linked by username."""
+    shown = {
+        u.username: str(getattr(u, "display_name", None) or "").split("（")[0].strip()
+        for u in users
+    }
+    people.reserved.update(shown.values())  # no invented person shares a demo user's name
+    staff = agency_staff(users)
+    if staff is None or staff.agency_code not in codes:
+        return {}
+    found: dict[str, RolloutPerson] = {}
+    for user in users:
+        if user.agency_code != staff.agency_code or user.role not in DEMO_PEOPLE:
+            continue
+        part, title, unit_head = DEMO_PEOPLE[user.role]
+        if part in found or (user.role == "agency_staff" and user is not staff):
+            continue
+        name = shown[user.username] or None
+        found[part] = people.add(
+            user.agency_code, title, unit_head=unit_head, name=name, username=user.username
+        )
+    return {staff.agency_code: found}
+
+
+def _staff(people: _People, policy, agency, demo: dict) -> dict[str, list[RolloutPerson]]:
+    """The agency's people by the part they play: ``convener``, ``admin`` (two), ``seed``,
+    ``member`` and ``other`` (staff in no role, whom a roster change may name); ``demo``:
+    the demo users among them (:func:`_demo_people`)."""
     kind = {"district": "district", "school": "school"}.get(agency.kind, "office")
     convener_title, admin_titles, seed_titles, member_title, other_title = TITLES[kind]
     code = agency.code
-    known = {
-        username: (name, title, head) for username, name, title, head in HOST_PEOPLE.get(code, ())
-    }
-    staff: dict[str, list[RolloutPerson]] = {}
-    if "head" in known:
-        name, title, head = known["head"]
-        convener = people.add(code, title, unit_head=head, name=name, username="head")
-    else:
-        convener = people.add(code, convener_title, unit_head=True)
-    staff["convener"] = [convener]
-    admins = []
-    if "staff" in known:
-        name, title, head = known["staff"]
-        admins.append(people.add(code, title, unit_head=head, name=name, username="staff"))
+    staff = {"convener": [demo.get("convener") or people.add(code, convener_title, unit_head=True)]}
+    admins = [demo["admin"]] if "admin" in demo else []
     while len(admins) < 2:
         admins.append(people.add(code, admin_titles[len(admins)]))
     staff["admin"] = admins
@@ -487,7 +505,7 @@ def _staff(people: _People, policy, agency: RolloutAgency) -> dict[str, list[Rol
         seeds += 1  # the replacement of the seed user who left
     staff["seed"] = [people.add(code, seed_titles[n % len(seed_titles)]) for n in range(seeds)]
     staff["member"] = [people.add(code, member_title)]
-    staff["other"] = [people.add(code, other_title) for _ in range(2 if known else 0)]
+    staff["other"] = [people.add(code, other_title) for _ in range(2 if demo else 0)]
     return staff
 
 
