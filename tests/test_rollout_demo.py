@@ -11,9 +11,11 @@ that takes effect clears the breach. On the Tainan default profile nothing is lo
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import sqlalchemy as sa
+from hosting import login
 
 from appgov_plugin.clock import today
 from appgov_plugin.rollout.compliance import compliance
@@ -307,3 +309,34 @@ def test_a_tainan_deployment_loads_no_registry(make_host):
         assert not get_state().policy().applies("TP-SEED-1")
         for table in TABLES:
             assert db.session.scalar(sa.select(sa.func.count()).select_from(table)) == 0
+
+
+def test_the_it_department_sees_the_demo_breaches_on_the_dashboard(make_host):
+    """Issue 12's Done-when: ``itdept`` (Tainan's IT department) reads the dashboard with the
+    demo's breaches, each on its agency's row with its rule ID, the host's and the registry's
+    Tainan agencies alike; ``staff`` reads no dashboard (403), but its own agency's page with
+    the seed-user shortfall (TP-SEED-1)."""
+    host = make_host("taipei")
+    client = host.test_client()
+    login(client, "itdept")
+    response = client.get("/appgov/rollout/?breaches=1")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    rows = dict(
+        ((system, agency), body)
+        for agency, system, body in re.findall(
+            r'<tr data-agency="([^"]+)" data-system="([^"]+)">(.*?)</tr>', page, re.S
+        )
+    )
+    assert set(rows) == set(INTENDED)
+    for key, breaches in INTENDED.items():
+        assert re.findall(r'rule-id">([A-Z0-9-]+)<', rows[key]) == [r for r, _ in breaches]
+    assert "臺南市政府觀光旅遊局" in rows[("tn-edoc", "tainan-tourism")]  # the host's name
+    assert "臺南市七股區區公所" in rows[("tn-edoc", "tainan-qigu")]  # the registry's name
+    login(client, "staff")
+    assert client.get("/appgov/rollout/").status_code == 403
+    response = client.get("/appgov/rollout/agencies/tainan-tourism")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "TP-SEED-1" in page and "王小明" in page and "陳美玲" in page
+    assert client.get("/appgov/rollout/agencies/tainan-qigu").status_code == 404
