@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -481,3 +482,13 @@ def test_the_command_checks_and_imports_a_file(host, tmp_path):
     assert result.exit_code == 0 and count(host, RolloutPerson) == 3
     result = runner.invoke(args=["appgov", "rollout", "import", "rooms", str(people)])
     assert result.exit_code == 2
+
+
+def test_the_documentation_lists_every_accepted_column_name():
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "rollout_import.md").read_text("utf-8")
+    for kind, columns in importer.COLUMNS.items():
+        for column in columns:
+            for name in column.names:
+                assert f"`{name}`" in doc, (kind, name)
+    for key in importer.AGENCY_KINDS:
+        assert f"`{key}`" in doc

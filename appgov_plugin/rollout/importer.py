@@ -17,9 +17,9 @@ English headers, docs/rollout_import.md) and answers a :class:`Report`:
 
 The number of SQL statements does not grow with the rows: the registry's codes are read
 into dictionaries with one query per table, and the new and changed rows are written with
-one ``executemany`` each (the driver may send a long one in batches of
-:data:`BATCH` rows: ``tests/test_rollout_import.py`` counts them; benchmarks/rollout_import.py
-times 1,000 agencies and 20,000 people).
+one ``executemany`` each (the dialect may send a long one in pages of :data:`BATCH` rows):
+``tests/test_rollout_import.py`` counts them; benchmarks/rollout_import.py times 1,000
+agencies and 20,000 people.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ KINDS = {
     "people": _l("People"),
     "scope": _l("System scope"),
 }
-#: Rows per statement of a bulk write (the driver's batches of an executemany).
+#: Rows per page of a bulk write, where the dialect sends an executemany in pages
+#: (SQLAlchemy's ``insertmanyvalues_page_size``).
 BATCH = 1000
 #: The longest username kept (RolloutPerson.username).
 USERNAME_LIMIT = 80
@@ -201,10 +202,6 @@ def normalise_label(label: str) -> str:
     return " ".join(text.replace("_", " ").split())
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def as_text(value: Any, limit: int) -> str:
     """A text cell, stripped (a whole number as its digits: a code typed in a number cell).
     Longer than ``limit`` characters: a problem, never cut."""
@@ -342,19 +339,18 @@ class RowReader:
 
     def __init__(self, row, mapped: Mapped, report: Report, columns: Sequence[Column]):
         self.row, self.mapped, self.report = row, mapped, report
-        self.names = {column.key: column.names[0] for column in columns}
+        self.columns = columns
         self.bad = False
 
     def label(self, key: str) -> str:
-        return self.mapped.labels.get(key, self.names.get(key, key))
-
-    def has(self, key: str) -> bool:
-        return key in self.mapped.positions
+        if key in self.mapped.labels:
+            return self.mapped.labels[key]
+        return next((c.names[0] for c in self.columns if c.key == key), key)
 
     def get(self, key: str, reader: Callable[[Any], Any], *, required: bool = False) -> Any:
         position = self.mapped.positions.get(key)
         value = None if position is None else self.row.values[position]
-        if _blank(value):
+        if value is None:  # the reader gives an empty cell (or blanks only) as None
             if required:
                 self.fail(key, _("Empty; every row needs a value here."))
             return None
@@ -603,15 +599,16 @@ _MODELS = {"agencies": RolloutAgency, "people": RolloutPerson, "scope": SystemSc
 
 
 def _write(session, model, inserts: list[dict], updates: list[dict]) -> None:
-    """Bulk writes: an executemany per BATCH rows (no per-row statement, no RETURNING)."""
+    """Bulk writes: one executemany for the new rows and one per set of changed columns (no
+    per-row statement, no RETURNING; the dialect may send a long one in pages of
+    :data:`BATCH` rows)."""
     now = utcnow()
     stamped = hasattr(model, "updated_at")
     table = model.__table__
-    for start in range(0, len(inserts), BATCH):
-        chunk = inserts[start : start + BATCH]
+    if inserts:
         if stamped:
-            chunk = [{**row, "created_at": now, "updated_at": now} for row in chunk]
-        session.execute(sa.insert(table), chunk)
+            inserts = [{**row, "created_at": now, "updated_at": now} for row in inserts]
+        session.execute(sa.insert(table), inserts)
     if not updates:
         return
     # one UPDATE statement per set of changed columns (an executemany each)
@@ -628,8 +625,7 @@ def _write(session, model, inserts: list[dict], updates: list[dict]) -> None:
             | ({"v_updated_at": now} if stamped else {})
             for row in rows
         ]
-        for start in range(0, len(params), BATCH):
-            session.execute(statement, params[start : start + BATCH])
+        session.execute(statement, params)
 
 
 def import_table(
