@@ -347,7 +347,7 @@ class PersonView(AppGovModelView):
     }
     column_descriptions = {
         "username": _l("The person's user name in the host, when they have one."),
-        "unit_head": _l("一級單位主管以上: may convene the work group (TP-WG-1)."),
+        "unit_head": _l("May convene the work group (TP-WG-1)."),
     }
     column_formatters = {"agency_code": _agency_column}
     column_formatters_detail = column_formatters

@@ -274,7 +274,7 @@ def as_yes_no(value: Any) -> bool:
     if text in NO:
         return False
     raise RowProblem(
-        _("“%(value)s” is neither yes nor no. Write 是 or 否 (yes or no).", value=value)
+        _("“%(value)s” is neither yes nor no. Write yes or no (Y or N, 1 or 0).", value=value)
     )
 
 
