@@ -108,6 +108,8 @@ def test_agencies_people_and_scope_from_utf8_csv_with_english_headers(host):
     report = run(host, "agencies", csv_bytes(AGENCY_HEADERS, AGENCIES), "agencies.csv")
     assert report.ok, report.problems
     assert (report.new, report.updated, report.stored) == (4, 0, True)
+    # without a city only the administrator sees an agency the host does not know
+    assert [(p.row, p.column) for p in report.warnings] == [(2, "city"), (3, "city"), (4, "city")]
     agencies = agencies_of(host)
     assert set(agencies) == {"T-EDU", "T-EDU-1", "T-SCH-1", "tainan-tourism"}
     school = agencies["T-SCH-1"]

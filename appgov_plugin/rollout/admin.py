@@ -153,7 +153,8 @@ def _unique(model, column_name: str, message):
 
 
 def _known_agency(form, field):
-    if field.data and field.data not in known_agency_codes():
+    # a code too long has its message (Length) and is no agency's: not echoed again
+    if field.data and len(field.data) <= LIMITS["code"] and field.data not in known_agency_codes():
         raise ValidationError(
             _(
                 "%(code)s is neither an agency of the registry nor one of the host's.",
@@ -163,7 +164,7 @@ def _known_agency(form, field):
 
 
 def _parent_exists(form, field):
-    if not field.data:
+    if not field.data or len(field.data) > LIMITS["code"]:
         return
     if field.data == (form.code.data or ""):
         raise ValidationError(_("An agency cannot be its own parent agency."))

@@ -443,6 +443,17 @@ def _agencies(session, table, mapped, report) -> tuple[list[dict], list[dict]]:
             )
         if cells.bad:
             continue
+        if code not in host and not values["city"] and not (old and old["city"]):
+            # the city's IT department sees the agencies of its city only (access rule)
+            report.warn(
+                cells.row.number,
+                cells.label("city"),
+                _(
+                    "No city for %(code)s, which the host does not know: only the "
+                    "administrator sees it until it has one.",
+                    code=code,
+                ),
+            )
         _plan(values, old, AGENCY_FIELDS, inserts, updates, report)
     return inserts, updates
 
