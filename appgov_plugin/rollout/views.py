@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, current_app, g, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..access import AGENCY_ROLES, host_agencies, is_admin, visible_agency_codes
@@ -306,9 +306,16 @@ def breach_fixes(
     return fixes
 
 
+def request_policy():
+    """The deployment's policy today, read once per request."""
+    if "appgov_rollout_policy" not in g:
+        g.appgov_rollout_policy = get_state().policy()
+    return g.appgov_rollout_policy
+
+
 def applied_rules() -> tuple[set[str], list[str]]:
     """(the roll-out rules this deployment applies, those it does not)."""
-    policy = get_state().policy()
+    policy = request_policy()
     applied = {rule for rule in RULES if policy.applies(rule)}
     return applied, [rule for rule in RULES if rule not in applied]
 
@@ -411,7 +418,7 @@ def run_compliance(scope: set[str] | None, chosen: dict, options: Options) -> Co
         system_ids = [s.id for s in options.systems if s.code == chosen["system"]]
     result = compliance(
         get_state().session,
-        get_state().policy(),
+        request_policy(),
         today(),
         system_ids=system_ids,
         agency_codes=scope,
