@@ -44,7 +44,14 @@ CASES = [(t, key, profile) for t, filed in FILED.items() for key, profile in fil
 OPENED_BY_RULE = {"appgov_forced_delisting": "forced_delisting"}
 #: the published version of each form: version 2 chooses the app from the registry (type
 #: "app"); the plan also asks the failing year
-VERSIONS = {"listing_checklist": 2, "delisting_application": 2, "improvement_marketing_plan": 2}
+VERSIONS = {
+    "listing_checklist": 2,
+    "delisting_application": 2,
+    "improvement_marketing_plan": 2,
+    # version 2 names each person by employee id (the roll-out registry, issue 12)
+    "work_group_roster": 2,
+    "admin_seed_nomination": 2,
+}
 #: demo cases per profile (each capability's demo.py; Taipei applies no app-lifecycle rules)
 DEMO_CASES = {"tainan": 9, "kaohsiung": 9, "taipei": 4}
 
