@@ -9,7 +9,9 @@ nothing of its own):
    :func:`.delisting.apply_scheduled`);
 3. open the forced delistings of apps below the KPI in the consecutive years of the
    parameter in force (KH-KPI-4, :func:`.plans.open_forced_delistings`);
-4. record a :class:`~.models.SweepRun` with the ids of what it changed.
+4. the steps other capabilities add (:data:`STEPS`: the roll-out flags overdue
+   replacements, TP-SEED-3), each in its own transaction;
+5. record a :class:`~.models.SweepRun` with the ids of what it changed.
 
 A second run changes nothing but its own SweepRun row (flagged deadlines stay flagged, a
 delisted app has no date left, a forced delisting opens once per app and run of years). Two
@@ -34,6 +36,11 @@ from ..state import get_state
 from . import deadlines, plans
 from .models import SYSTEM_ACTOR, AppCase, SweepRun
 
+#: More sweep steps: ``(name, work)``, ``work(as_of, actor) -> list`` of the ids it changed
+#: (no commit; one transaction per step), run after the lifecycle's own steps and recorded in
+#: the SweepRun's summary under ``name`` (docs/rollout_roster.md).
+STEPS: list[tuple[str, object]] = []
+
 
 @dataclass
 class SweepSummary:
@@ -43,14 +50,22 @@ class SweepSummary:
     overdue: list[dict] = field(default_factory=list)
     delisted: list[int] = field(default_factory=list)
     opened: list[int] = field(default_factory=list)
+    #: what each of :data:`STEPS` changed, by its name
+    more: dict[str, list] = field(default_factory=dict)
     run_id: int | None = None
 
     def as_json(self) -> dict:
-        return {"overdue": self.overdue, "delisted": self.delisted, "opened": self.opened}
+        return {
+            "overdue": self.overdue,
+            "delisted": self.delisted,
+            "opened": self.opened,
+            # a step that changed nothing is left out of the record
+            **{name: ids for name, ids in self.more.items() if ids},
+        }
 
     @property
     def empty(self) -> bool:
-        return not (self.overdue or self.delisted or self.opened)
+        return not (self.overdue or self.delisted or self.opened or any(self.more.values()))
 
 
 def _step(work):
@@ -122,6 +137,8 @@ def sweep(as_of: dt.date | None = None, actor: str = SYSTEM_ACTOR) -> SweepSumma
     summary.overdue = _step(lambda: flag_overdue(as_of))
     summary.delisted = _step(lambda: apply_scheduled(as_of, actor))
     summary.opened = _step(lambda: plans.open_forced_delistings(as_of, actor))
+    for name, work in STEPS:
+        summary.more[name] = _step(lambda work=work: list(work(as_of, actor)))
 
     def record():
         run = SweepRun(as_of=as_of, actor=actor, summary=summary.as_json())
@@ -165,6 +182,8 @@ def sweep_command(as_of):
     click.echo(f"forced delistings opened (KH-KPI-4): {len(summary.opened)}")
     for case_id in summary.opened:
         click.echo(f"  case #{case_id}")
+    for name, ids in summary.more.items():
+        click.echo(f"{name}: {len(ids)}")
     click.echo(
         f"sweep run #{summary.run_id} recorded" + (": nothing to do" if summary.empty else "")
     )

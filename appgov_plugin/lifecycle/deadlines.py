@@ -23,6 +23,15 @@ from .models import Deadline
 
 #: (case type key, state) -> (deadline kind of the facade, what is due: a label)
 _WAITS: dict[tuple[str, str], tuple[str, Any]] = {}
+#: Deadline kinds whose rows record a report already made (closed when made; ``overdue_at``:
+#: made late): shown for their case when it has no open deadline (:func:`shown_closed`).
+_SHOWN_CLOSED: dict[str, Any] = {}
+
+
+def shown_closed(kind: str, label: Any) -> None:
+    """Show the closed rows of ``kind`` too (the roll-out's reports, TP-SEED-2: the due date
+    of a report filed, overdue when it came late); ``label`` says what was due."""
+    _SHOWN_CLOSED[kind] = label
 
 
 def waits(type_key: str, state: str, kind: str, label: Any) -> None:
@@ -84,7 +93,31 @@ def as_case_deadline(deadline: Deadline, on: dt.date | None = None) -> CaseDeadl
 def case_deadlines(case_ids) -> dict[int, CaseDeadline]:
     """appgov's answer to ``casehost_case_deadlines``."""
     on = today()
-    return {case_id: as_case_deadline(d, on) for case_id, d in open_deadlines(case_ids).items()}
+    if not _SHOWN_CLOSED:
+        return {case_id: as_case_deadline(d, on) for case_id, d in open_deadlines(case_ids).items()}
+    ids = [int(case_id) for case_id in case_ids]
+    if not ids:
+        return {}
+    rows = get_state().session.scalars(
+        sa.select(Deadline)
+        .where(
+            Deadline.case_id.in_(ids),
+            sa.or_(Deadline.closed_at.is_(None), Deadline.kind.in_(sorted(_SHOWN_CLOSED))),
+        )
+        .order_by(Deadline.id)
+    )
+    waiting, made = {}, {}
+    for row in rows:
+        (waiting if row.closed_at is None else made)[row.case_id] = row
+    answer = {case_id: as_case_deadline(d, on) for case_id, d in waiting.items()}
+    for case_id, row in made.items():
+        answer.setdefault(
+            case_id,
+            CaseDeadline(
+                due_on=row.due_on, label=_SHOWN_CLOSED[row.kind], overdue=row.overdue_at is not None
+            ),
+        )
+    return answer
 
 
 def flag_overdue(as_of: dt.date) -> list[Deadline]:
