@@ -149,11 +149,15 @@ def serve(database_url, tmp_path, **config):
     env.pop("SECRET_KEY", None)
     settings = {"INSTANCE_PATH": str(tmp_path / "instance"), **config}
     app_spec = f"sample_host:create_app({settings!r})"
+    # the server's output goes to a file: a pipe nobody reads fills up (64 KiB of request
+    # log lines) and the server then hangs on its next log line
+    log_path = tmp_path / "flask-run.log"
+    log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 (closed when the server ends)
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", app_spec, "run", "--port", str(port)],
         cwd=REPO,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -161,7 +165,8 @@ def serve(database_url, tmp_path, **config):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"flask run exited: {process.stdout.read()}")
+            log.close()
+            pytest.fail(f"flask run exited: {log_path.read_text(encoding='utf-8')}")
         try:
             urllib.request.urlopen(base + "/login", timeout=2)
             break
@@ -172,8 +177,9 @@ def serve(database_url, tmp_path, **config):
         pytest.fail("flask run did not answer within 60 s")
     yield base, tmp_path / "instance"
     process.terminate()
-    output = process.communicate(timeout=10)[0]
-    assert "demo-admin" in output  # the demo logins were printed on first start
+    process.wait(timeout=10)
+    log.close()
+    assert "demo-admin" in log_path.read_text(encoding="utf-8")  # the first start's logins
 
 
 #: Demo databases this worker found seeded, by backend and configuration: the SQLite file,

@@ -47,8 +47,17 @@ PAGES = (
         "staff",
     ),
     ("listing checklist", "/cases/new/appgov_listing_checklist", "staff"),
+    # issue 11: the feedback list and an item (masked), the store reviews and their import
+    ("feedback list", "/appgov/feedback", "staff"),
+    ("feedback item", "/appgov/feedback/1", "staff"),
+    ("store reviews", "/appgov/apps/1/reviews", "staff"),
+    ("store review import", "/appgov/apps/1/reviews/import", "staff"),
     ("forms list", "/admin/appgov_forms/", "admin"),
     ("form editor", "/admin/appgov_forms/tn_self_assessment/edit", "admin"),
+    # issue 11 in Flask-Admin: the Open311 keys, the mailbox outbox, personal-data reveals
+    ("Open311 keys", "/admin/appgov_open311_keys/", "admin"),
+    ("mailbox outbox", "/admin/appgov_mailbox_outbox/", "admin"),
+    ("personal data reveals", "/admin/appgov_personal_data_reveals/", "admin"),
 )
 
 #: The layout at phone width, measured in the page.
