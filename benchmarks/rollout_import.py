@@ -218,7 +218,11 @@ def main() -> None:
     if args.agencies < 112:
         parser.error("--agencies: at least 112 (the bureaus, agencies and district offices)")
     kinds = args.db or ["sqlite", "postgresql"]
-    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, "
+        f"load average {load}"
+    )
     print(
         f"{args.agencies:,} agencies, {args.people:,} people, UTF-8 CSV; "
         f"median of {args.rounds} rounds"

@@ -494,3 +494,43 @@ def test_the_documentation_lists_every_accepted_column_name():
                 assert f"`{name}`" in doc, (kind, name)
     for key in importer.AGENCY_KINDS:
         assert f"`{key}`" in doc
+
+
+def test_an_assignment_is_corrected_in_its_dates_only(host):
+    """Roster rows come from the roster-change cases (TP-SEED-2): no create or delete in
+    Flask-Admin; the administrator's correction of the dates is checked (the end after the
+    start) and never touches the person, role or agency."""
+    from appgov_plugin.rollout.models import Assignment
+
+    run(host, "agencies", csv_bytes(AGENCY_HEADERS, AGENCIES), "a.csv")
+    run(host, "people", csv_bytes(PEOPLE_HEADERS, PEOPLE), "p.csv")
+    system_id = add_system(host)
+    with host.app_context():
+        person = db.session.scalar(
+            sa.select(RolloutPerson).where(RolloutPerson.employee_id == "E001")
+        )
+        row = Assignment(
+            system_id=system_id,
+            agency_code="T-EDU",
+            person_id=person.id,
+            role="seed",
+            starts_on=dt.date(2026, 3, 2),
+        )
+        db.session.add(row)
+        db.session.commit()
+        row_id, person_id = row.id, person.id
+    client = host.test_client()
+    login(client, "admin")
+    client.post("/locale/en")
+    page = client.get("/admin/appgov_rollout_assignment/").get_data(as_text=True)
+    assert "林怡君 (E001)" in visible_text(page) and "Seed user" in visible_text(page)
+    assert client.get("/admin/appgov_rollout_assignment/new/").status_code in (302, 403, 404)
+    edit = f"/admin/appgov_rollout_assignment/edit/?id={row_id}"
+    bad = {"starts_on": "115/03/02", "ends_on": "115/03/01", "role": "admin", "person_id": "999"}
+    page = visible_text(client.post(edit, data=bad).get_data(as_text=True))
+    assert "Ends on" in page.split("Please correct:")[1]
+    good = {**bad, "ends_on": "115/04/01"}
+    assert client.post(edit, data=good).status_code == 302
+    with host.app_context():
+        row = db.session.get(Assignment, row_id)
+        assert (row.ends_on, row.role, row.person_id) == (dt.date(2026, 4, 1), "seed", person_id)
