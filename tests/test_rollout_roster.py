@@ -336,6 +336,15 @@ def test_late_report_across_lunar_new_year_tp_seed_2(host, monkeypatch):
     assert len(statements) == 1  # one query whatever the number of cases
     assert shown[on_time.id].due_on == due and not shown[on_time.id].overdue
     assert shown[late.id].due_on == due and shown[late.id].overdue
+    client = host.test_client()
+    login(client, "staff")
+    page = client.get(f"/cases/{late.id}").get_data(as_text=True)
+    deadline = page[page.index('id="case-deadline"') :].split("</p>")[0]
+    assert "民國 116 年 2 月 15 日" in deadline and "TP-SEED-2" in deadline
+    assert "text-danger" in deadline, deadline  # reported late
+    page = client.get(f"/cases/{on_time.id}").get_data(as_text=True)
+    deadline = page[page.index('id="case-deadline"') :].split("</p>")[0]
+    assert "民國 116 年 2 月 15 日" in deadline and "text-danger" not in deadline
     result = compliance(
         db.session, get_state().policy(), dt.date(2027, 2, 20), system_ids=[system.id]
     )
