@@ -10,8 +10,8 @@ For each (system, agency) in scope and not excluded (TP-WG-1), :func:`compliance
 * **TP-SEED-3** -- unfit persons not replaced by their ``replacement`` deadline.
 
 The number of SQL statements does not grow with the agencies or systems: one per table
-read (scope, agencies, role counts, filings, late reports, unfit findings, conveners),
-each grouped in the database; the rest is dictionary work in Python
+read (scope, agencies, role counts with the conveners, filings, late reports, unfit
+findings), each grouped in the database; the rest is dictionary work in Python
 (``tests/test_rollout_compliance.py`` counts them). ``benchmarks/rollout_dashboard.py``
 sets it beside one hand-written SQL query that computes the same breaches.
 """
@@ -165,26 +165,28 @@ def compliance(
     active = sa.and_(
         Assignment.starts_on <= day, sa.or_(Assignment.ends_on.is_(None), Assignment.ends_on > day)
     )
+    # the administrators, the seed users and whether a unit head convenes, per agency and
+    # system in one grouped statement (one row per agency and system, not per role)
     counts: dict[tuple[int, str, str], int] = {}
-    for system_id, code, role, number in session.execute(
-        sa.select(Assignment.system_id, Assignment.agency_code, Assignment.role, sa.func.count())
+    conveners_led_by_heads: set[tuple[int, str]] = set()
+    led_by_head = sa.and_(Assignment.role == "convener", RolloutPerson.unit_head.is_(True))
+    for system_id, code, admins, seeds, head in session.execute(
+        sa.select(
+            Assignment.system_id,
+            Assignment.agency_code,
+            sa.func.sum(sa.case((Assignment.role == "admin", 1), else_=0)),
+            sa.func.sum(sa.case((Assignment.role == "seed", 1), else_=0)),
+            sa.func.max(sa.case((led_by_head, 1), else_=0)),
+        )
+        .join(RolloutPerson, RolloutPerson.id == Assignment.person_id)
         .where(Assignment.system_id.in_(list(systems)), active)
         .where(_in(Assignment.agency_code, agency_codes))
-        .group_by(Assignment.system_id, Assignment.agency_code, Assignment.role)
+        .group_by(Assignment.system_id, Assignment.agency_code)
     ):
-        counts[(system_id, code, role)] = number
-
-    conveners_led_by_heads = {
-        (system_id, code)
-        for system_id, code in session.execute(
-            sa.select(Assignment.system_id, Assignment.agency_code)
-            .join(RolloutPerson, RolloutPerson.id == Assignment.person_id)
-            .where(Assignment.system_id.in_(list(systems)), active)
-            .where(Assignment.role == "convener", RolloutPerson.unit_head.is_(True))
-            .where(_in(Assignment.agency_code, agency_codes))
-            .distinct()
-        )
-    }
+        counts[(system_id, code, "admin")] = int(admins or 0)
+        counts[(system_id, code, "seed")] = int(seeds or 0)
+        if head:
+            conveners_led_by_heads.add((system_id, code))
 
     filed: dict[tuple[int, str], dt.date] = {
         (system_id, code): first
