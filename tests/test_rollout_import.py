@@ -534,3 +534,21 @@ def test_an_assignment_is_corrected_in_its_dates_only(host):
     with host.app_context():
         row = db.session.get(Assignment, row_id)
         assert (row.ends_on, row.role, row.person_id) == (dt.date(2026, 4, 1), "seed", person_id)
+
+
+def test_a_username_moves_between_people_only_when_the_file_frees_it(host):
+    run(host, "agencies", csv_bytes(AGENCY_HEADERS, AGENCIES), "a.csv")
+    run(host, "people", csv_bytes(PEOPLE_HEADERS, PEOPLE), "p.csv")  # E003 is "staff"
+    taken = [["E009", "新人", "T-EDU", "", "", "staff", ""]]
+    report = run(host, "people", csv_bytes(PEOPLE_HEADERS, taken), "p.csv", dry_run=True)
+    assert problems(report) == [
+        (2, "username", "The username staff belongs to the employee E003 already.")
+    ]
+    freed = [*taken, ["E003", "王小明", "tainan-tourism", "", "", "staff2", ""]]
+    report = run(host, "people", csv_bytes(PEOPLE_HEADERS, freed), "p.csv")
+    assert report.ok, report.problems
+    with host.app_context():
+        users = dict(
+            db.session.execute(sa.select(RolloutPerson.employee_id, RolloutPerson.username)).all()
+        )
+    assert (users["E009"], users["E003"]) == ("staff", "staff2")
