@@ -40,6 +40,7 @@ MODEL_MODULES = (
     "appgov_plugin.notifications.models",
     "appgov_plugin.mailbox.models",
     "appgov_plugin.rollout.models",
+    "appgov_plugin.rollout.models_meetings",
 )
 
 
