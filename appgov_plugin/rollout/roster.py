@@ -41,7 +41,7 @@ import sqlalchemy as sa
 
 from .. import clock
 from ..forms.schema import Text
-from ..i18n import _, _l
+from ..i18n import _, _l, format_date
 from ..state import get_state
 from .case_types import ADMIN_SEED_NOMINATION, WORK_GROUP_ROSTER
 from .models import (
@@ -293,7 +293,7 @@ def read(case, filed: dt.date | None = None, policy=None) -> Roster:
                         field=label(case, name),
                         row=str(number),
                         person=person.name,
-                        day=person.left_on.isoformat(),
+                        day=format_date(person.left_on),
                     ),
                     name,
                 )

@@ -22,7 +22,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from ..access import host_agencies, is_admin, visible_agency_codes
 from ..forms.builder import AppGovForm, WholeNumberField
-from ..i18n import _, _l
+from ..i18n import _, _l, format_date
 from ..state import get_state
 from ..web import blueprint
 from . import unfit
@@ -106,7 +106,7 @@ def rollout_mark_unfit(person_id: int):
                         "for the agency, due %(due)s (TP-SEED-3).",
                         person=person.name,
                         case=str(marked.case_id),
-                        due=marked.finding.due_on.isoformat(),
+                        due=format_date(marked.finding.due_on),
                     ),
                     "success",
                 )
@@ -116,7 +116,7 @@ def rollout_mark_unfit(person_id: int):
                         "%(person)s is found unfit, due %(due)s (TP-SEED-3); the host has no "
                         "such agency, so no replacement case could be opened: tell the agency.",
                         person=person.name,
-                        due=marked.finding.due_on.isoformat(),
+                        due=format_date(marked.finding.due_on),
                     ),
                     "warning",
                 )
@@ -193,7 +193,7 @@ def rollout_exclusion(scope_id: int):
                     "The agency is out of the scope of %(system)s from %(day)s, by case "
                     "#%(case)s (TP-WG-1).",
                     system=system.display_name(_current_locale()),
-                    day=scope.excluded_on.isoformat(),
+                    day=format_date(scope.excluded_on),
                     case=str(case.id),
                 ),
                 "success",
