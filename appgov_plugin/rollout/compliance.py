@@ -7,7 +7,9 @@ For each (system, agency) in scope and not excluded (TP-WG-1), :func:`compliance
 * **TP-WG-1** -- the work group filed with the IT department by the system's deadline, with
   a convener who heads a first-level unit or above;
 * **TP-WG-2 / TP-SEED-2** -- roster changes reported after their ``roster_change`` deadline;
-* **TP-SEED-3** -- unfit persons not replaced by their ``replacement`` deadline.
+* **TP-SEED-3** -- unfit persons not replaced by their ``replacement`` deadline;
+* **TP-WG-3 / TP-WG-4** -- work-group minutes late or missing, a council seat lost and not
+  filled (:func:`.meetings.meeting_breaches`, two statements).
 
 The number of SQL statements does not grow with the agencies or systems: one per table
 read (scope, agencies, role counts with the conveners, filings, late reports, unfit
@@ -44,6 +46,9 @@ CHECKS = {
     "convener": "TP-WG-1",
     "late_report": "TP-SEED-2",
     "replacement": "TP-SEED-3",
+    # .meetings.meeting_breaches (issue 12, section 3)
+    "minutes": "TP-WG-3",
+    "council_seat": "TP-WG-4",
 }
 
 
@@ -237,6 +242,12 @@ def compliance(
         )
     }
 
+    # TP-WG-3 (work-group minutes late or missing) and TP-WG-4 (council seat lost): two
+    # statements (.meetings, which imports this module)
+    from .meetings import meeting_breaches
+
+    meeting = meeting_breaches(session, day, systems, agency_codes)
+
     min_admins = policy.min_system_admins()
     limits_of: dict[int, tuple[int, int]] = {}
     for system_id, code, excluded_case, excluded_on, note in scope_rows:
@@ -281,5 +292,6 @@ def compliance(
         if key in overdue:
             number, earliest = overdue[key]
             breaches.append(Breach("replacement", "TP-SEED-3", have=number, due=earliest))
+        breaches.extend(meeting.get(key, ()))
         result.statuses.append(status)
     return result
