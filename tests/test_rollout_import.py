@@ -484,6 +484,13 @@ def test_the_command_checks_and_imports_a_file(host, tmp_path):
     assert result.exit_code == 0 and count(host, RolloutPerson) == 3
     result = runner.invoke(args=["appgov", "rollout", "import", "rooms", str(people)])
     assert result.exit_code == 2
+    # the reasons in Traditional Chinese unless --lang says otherwise
+    dated = tmp_path / "dated.csv"
+    dated.write_bytes(csv_bytes(AGENCY_HEADERS, [["Q", "丁", "", "school", "", "3", "115/02/30"]]))
+    result = runner.invoke(args=["appgov", "rollout", "import", "agencies", str(dated)])
+    assert result.exit_code == 1
+    assert "row 2, column counted on: 「115/02/30」不是日期" in result.output
+    assert count(host, RolloutAgency) == 4
 
 
 def test_the_documentation_lists_every_accepted_column_name():
@@ -552,3 +559,19 @@ def test_a_username_moves_between_people_only_when_the_file_frees_it(host):
             db.session.execute(sa.select(RolloutPerson.employee_id, RolloutPerson.username)).all()
         )
     assert (users["E009"], users["E003"]) == ("staff", "staff2")
+
+
+def test_parent_agencies_in_a_circle_are_rejected(host):
+    run(host, "agencies", csv_bytes(AGENCY_HEADERS, AGENCIES), "a.csv")
+    rows = [
+        ["C-1", "甲", "", "level2", "C-2", "10", "2026-01-01"],
+        ["C-2", "乙", "", "level2", "C-1", "10", "2026-01-01"],
+        # the registry's T-EDU under the file's C-3, under T-EDU-1, under T-EDU: a circle
+        ["C-3", "丙", "", "level2", "T-EDU-1", "10", "2026-01-01"],
+        ["T-EDU", "教育局", "", "level1", "C-3", "420", "2026-01-01"],
+    ]
+    report = run(host, "agencies", csv_bytes(AGENCY_HEADERS, rows), "a.csv", dry_run=True)
+    found = {row: message for row, column, message in problems(report) if column == "parent code"}
+    assert set(found) == {2, 3, 4, 5}
+    assert "C-1 → C-2 → C-1" in found[2]
+    assert "T-EDU → C-3 → T-EDU-1 → T-EDU" in found[5]

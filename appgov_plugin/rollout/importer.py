@@ -421,8 +421,14 @@ def _agencies(session, table, mapped, report) -> tuple[list[dict], list[dict]]:
                 first_row[code] = row.number
         rows.append((row, cells, values | {"code": code}))
     codes = set(first_row) | set(existing)
+    # the parents after the import: the registry's, as the file changes them
+    parents = {code: old["parent_code"] for code, old in existing.items() if old["parent_code"]}
+    for row, _cells, values in rows:
+        code, parent = values["code"], values["parent_code"]
+        if parent is not None and code is not None and first_row[code] == row.number:
+            parents[code] = parent
     inserts, updates = [], []
-    for _row, cells, values in rows:
+    for row, cells, values in rows:
         code, parent = values["code"], values["parent_code"]
         if parent is not None:
             if parent == code:
@@ -433,6 +439,14 @@ def _agencies(session, table, mapped, report) -> tuple[list[dict], list[dict]]:
                     _(
                         "The parent agency %(code)s is neither in the file nor in the registry.",
                         code=parent,
+                    ),
+                )
+            elif first_row.get(code) == row.number and (loop := _loop(parents, code)):
+                cells.fail(
+                    "parent_code",
+                    _(
+                        "The parent agencies go round in a circle: %(loop)s.",
+                        loop=" → ".join(loop),
                     ),
                 )
         old = existing.get(code) if code else None
@@ -456,6 +470,15 @@ def _agencies(session, table, mapped, report) -> tuple[list[dict], list[dict]]:
             )
         _plan(values, old, AGENCY_FIELDS, inserts, updates, report)
     return inserts, updates
+
+
+def _loop(parents: dict[str, str], code: str) -> list[str] | None:
+    """The codes from ``code`` up its parents back to ``code``, when they lead back to it."""
+    seen, current = [code], parents.get(code)
+    while current is not None and current not in seen and len(seen) <= len(parents):
+        seen.append(current)
+        current = parents.get(current)
+    return [*seen, code] if current == code else None
 
 
 def _plan(values, old, fields, inserts, updates, report) -> None:
