@@ -18,11 +18,13 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 from casework import add_user, counting_queries, status
+from flask import render_template
 from hosting import login
 
 from appgov_plugin import clock
 from appgov_plugin.lifecycle import deadlines as lifecycle_deadlines
 from appgov_plugin.lifecycle.models import Deadline, SweepRun
+from appgov_plugin.notifications.models import Message
 from appgov_plugin.rollout import roster, unfit
 from appgov_plugin.rollout.case_types import ADMIN_SEED_NOMINATION, WORK_GROUP_ROSTER
 from appgov_plugin.rollout.compliance import compliance
@@ -384,6 +386,12 @@ def test_unfit_opens_a_replacement_case_which_replaces_the_person(host):
     assert finding.requested_on == clock.today()
     assert finding.due_on == get_state().policy().deadline("replacement", clock.today())
     case = db.session.get(Case, finding.replacement_case_id)
+    told = db.session.scalars(
+        sa.select(Message.recipient).where(
+            Message.event == "rollout_unfit", Message.case_id == case.id
+        )
+    ).all()
+    assert "staff" in told and "head" in told and "itdept" not in told
     assert case.type_key == ADMIN_SEED_NOMINATION and case.agency_code == AGENCY
     assert case.data["change_kind"] == "replacement" and case.status == "draft"
     shown = lifecycle_deadlines.case_deadlines([case.id])[case.id]
@@ -503,6 +511,12 @@ def test_a_seed_user_who_leaves_ends_the_role_and_shows_the_shortfall(host):
     breaches = {b.rule for s in result.statuses if s.agency_code == AGENCY for b in s.breaches}
     assert "TP-SEED-1" in breaches
     assert [p.employee_id for p, _a in unfit.departures(AGENCY)] == ["RT-003"]
+    with host.test_request_context(f"/appgov/rollout/people/{person.id}/unfit"):
+        shown = render_template(
+            "appgov/rollout/_roster_departures.html", agency=agency(AGENCY, 100)
+        )
+    assert "RT-003" in shown and f"民國 {left.year - 1911} 年" in shown
+    assert "<td>seed</td>" not in shown  # the role's label (Seed user, 機關種子人員)
     # a transfer to another agency ends the roles too (the sweep catches a raw update)
     with db.engine.begin() as conn:
         conn.execute(

@@ -26,7 +26,7 @@ from ..i18n import _, _l, format_date
 from ..state import get_state
 from ..web import blueprint
 from . import unfit
-from .models import LIMITS, MajorSystem, RolloutAgency, RolloutPerson, SystemScope
+from .models import LIMITS, ROLES, MajorSystem, RolloutAgency, RolloutPerson, SystemScope
 
 blueprint.add_templates(__file__)
 
@@ -206,3 +206,10 @@ def rollout_exclusion(scope_id: int):
         ),
         status,
     )
+
+
+@blueprint.context_processor
+def _roster_helpers():
+    """``rollout_departures(code)`` for the agency's page: who left its roles by leaving the
+    agency (template ``appgov/rollout/_roster_departures.html``)."""
+    return {"rollout_departures": unfit.departures, "rollout_roles": ROLES}

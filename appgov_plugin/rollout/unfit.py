@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from .. import clock
 from ..db import utcnow
 from ..host.contract import ContractError
-from ..i18n import _
+from ..i18n import _, _l
 from ..state import get_state
 from . import deadlines
 from .case_types import ADMIN_SEED_NOMINATION
@@ -127,6 +127,7 @@ def mark_unfit(person: RolloutPerson, system_id: int, reason: str, actor: str) -
         finding.replacement_case_id = int(case.id)
         deadlines.open_replacement(case, requested, due)
     session.flush()
+    _notify(finding, system, person, case, actor)
     return Marked(finding, int(case.id) if case is not None else None)
 
 
@@ -152,6 +153,24 @@ def _open_case(finding: UnfitFinding, system: MajorSystem, person: RolloutPerson
         )
     except ContractError:
         return None
+
+
+def _notify(finding, system, person, case, actor) -> None:
+    """The agency's staff and head are told (in-app, e-mail where configured)."""
+    from ..notifications import notify
+
+    notify(
+        "rollout_unfit",
+        roles=("agency_staff", "agency_head"),
+        agency_code=finding.agency_code,
+        subject=_l(
+            "Replace %(person)s (%(system)s) by %(due)s: found unfit by the IT department "
+            "(TP-SEED-3)"
+        ),
+        params={"person": person.name, "system": system.code, "due": finding.due_on},
+        case_id=int(case.id) if case is not None else None,
+        exclude=actor,
+    )
 
 
 # -- the sweep ------------------------------------------------------------------------------
