@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from hosting import login
 
 from appgov_plugin.clock import today
+from appgov_plugin.rollout.case_types import ADMIN_SEED_NOMINATION
 from appgov_plugin.rollout.compliance import compliance
 from appgov_plugin.rollout.models import (
     Assignment,
@@ -29,9 +30,11 @@ from appgov_plugin.rollout.models import (
     WorkGroupFiling,
 )
 from appgov_plugin.state import get_state
+from sample_host.cases import apply_transition, open_case
 from sample_host.demo import AGENCIES as HOST_AGENCIES
 from sample_host.demo import USERS
 from sample_host.extensions import db
+from sample_host.models import User
 
 TABLES = (
     RolloutAgency,
@@ -340,3 +343,64 @@ def test_the_it_department_sees_the_demo_breaches_on_the_dashboard(make_host):
     page = response.get_data(as_text=True)
     assert "TP-SEED-1" in page and "王小明" in page and "陳美玲" in page
     assert client.get("/appgov/rollout/agencies/tainan-qigu").status_code == 404
+
+
+def test_staff_files_the_roster_change_that_fixes_the_tourism_shortfall(taipei):
+    """Issue 12's Done-when on the demo data: ``staff`` files a nomination change for the
+    document system naming the Tourism Bureau's administrators, its seed user and one more
+    of its staff from tomorrow; ``itdept`` accepts it; the TP-SEED-1 breach stays today and
+    is gone tomorrow, when the change takes effect."""
+
+    def user(username):
+        return db.session.scalar(sa.select(User).where(User.username == username))
+
+    document = _system("tn-edoc")
+    rows = db.session.scalars(
+        sa.select(Assignment).where(
+            Assignment.agency_code == "tainan-tourism", Assignment.system_id == document.id
+        )
+    ).all()
+    held = {a.person_id for a in rows}
+    candidate = db.session.scalars(
+        sa.select(RolloutPerson)
+        .where(RolloutPerson.agency_code == "tainan-tourism", RolloutPerson.id.not_in(held))
+        .order_by(RolloutPerson.employee_id)
+    ).first()
+
+    def listed(person, **extra):
+        return {
+            "employee_id": person.employee_id,
+            "name": person.name,
+            "title": person.title,
+            "unit": "資訊室",
+            "phone": "06-2991111",
+            "email": person.email,
+            **extra,
+        }
+
+    effective = today() + dt.timedelta(days=1)
+    data = {
+        "system_name": document.name_zh,
+        "headcount": _agency("tainan-tourism").headcount,
+        "change_kind": "change",
+        "effective_on": effective.isoformat(),
+        "change_summary": "增派機關種子人員一名，補足最低人數。",
+        "admins": [listed(a.person) for a in rows if a.role == "admin"],
+        "seeds": [
+            listed(p, duties="推廣")
+            for p in [a.person for a in rows if a.role == "seed"] + [candidate]
+        ],
+    }
+    case = open_case(ADMIN_SEED_NOMINATION, "tainan-tourism", "staff", data)
+    db.session.commit()
+    apply_transition(case, "submit", user("staff"))
+    apply_transition(case, "accept", user("itdept"))
+    db.session.commit()
+    policy = get_state().policy()
+
+    def tourism_on(day):
+        statuses = compliance(db.session, policy, day, agency_codes=["tainan-tourism"]).statuses
+        return next(s for s in statuses if s.system_id == document.id)
+
+    assert [b.rule for b in tourism_on(today()).breaches] == ["TP-SEED-1"]
+    assert tourism_on(effective).seeds == 2 and tourism_on(effective).compliant
