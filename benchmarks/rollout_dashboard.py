@@ -121,6 +121,7 @@ def make_host(database: Database):
 
 def generate(connection, day: dt.date, agencies: int, systems: int, seed: int = 12) -> dict:
     """Replace the registry by a generated city (Core inserts); the rows' counts."""
+    from appgov_plugin.db import Base
     from appgov_plugin.rollout.models import (
         Assignment,
         MajorSystem,
@@ -132,16 +133,15 @@ def generate(connection, day: dt.date, agencies: int, systems: int, seed: int = 
     )
 
     rng = random.Random(seed)
-    for model in (
-        Assignment,
-        UnfitFinding,
-        WorkGroupFiling,
-        SystemScope,
-        MajorSystem,
-        RolloutPerson,
-        RolloutAgency,
-    ):
-        connection.execute(sa.delete(model))
+    # the demo's registry and every row that refers to it (meetings, tickets...)
+    chosen: list[sa.Table] = []
+    for table in Base.metadata.sorted_tables:
+        if table.name.startswith("appgov_rollout_") or any(
+            fk.column.table in chosen for fk in table.foreign_keys
+        ):
+            chosen.append(table)
+    for table in reversed(chosen):
+        connection.execute(sa.delete(table))
     now = dt.datetime.now(dt.UTC)
     phases = ("planning", "development", "golive", "operations", "golive")
     system_rows = [

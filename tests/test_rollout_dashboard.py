@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from casework import counting_queries, visible_text
 from hosting import login
 
+from appgov_plugin.db import Base
 from appgov_plugin.rollout import views
 from appgov_plugin.rollout.models import (
     Assignment,
@@ -142,17 +143,16 @@ def assign(
 
 
 def clear_registry() -> None:
-    """No roll-out registry rows but the test's own (the demo's Tainan registry removed)."""
-    for model in (
-        Assignment,
-        UnfitFinding,
-        WorkGroupFiling,
-        SystemScope,
-        MajorSystem,
-        RolloutPerson,
-        RolloutAgency,
-    ):
-        db.session.execute(sa.delete(model))
+    """No roll-out registry rows but the test's own: the demo's Tainan registry removed with
+    every row that refers to it (meetings, tickets...), dependants first."""
+    chosen: list[sa.Table] = []
+    for table in Base.metadata.sorted_tables:
+        if table.name.startswith("appgov_rollout_") or any(
+            fk.column.table in chosen for fk in table.foreign_keys
+        ):
+            chosen.append(table)
+    for table in reversed(chosen):
+        db.session.execute(sa.delete(table))
 
 
 def build(app, make) -> None:
@@ -378,6 +378,45 @@ def test_a_late_roster_report_and_an_overdue_replacement_TP_SEED_2_TP_SEED_3(hos
     # the agency page: the late report flagged in the person's history, with its case
     agency = page(client, "/appgov/rollout/agencies/rt-late-report")
     assert 'href="/cases/777"' in agency and "late: due 2026-11-27" in agency
+
+
+def test_minutes_late_or_missing_break_tp_wg_3_with_the_agencys_meetings_linked(host):
+    from appgov_plugin.rollout.models_meetings import Meeting
+
+    def make():
+        system = add_system()
+        for code, received in (
+            ("rt-no-minutes", None),
+            ("rt-late-minutes", DAY - dt.timedelta(days=2)),
+            ("rt-minutes-on-time", DAY - dt.timedelta(days=12)),
+        ):
+            add_agency(system, code, 40)
+            db.session.add(
+                Meeting(
+                    system_id=system,
+                    body="work_group",
+                    agency_code=code,
+                    held_on=DAY - dt.timedelta(days=20),
+                    mode="in_person",
+                    minutes_due_on=DAY - dt.timedelta(days=10),
+                    minutes_received_on=received,
+                )
+            )
+
+    build(host, make)
+    client = host.test_client()
+    enter(client, "itdept")
+    text = page(client, "/appgov/rollout/")
+    shown = rows(text)
+    assert rules_of(shown[("rt-no-minutes", "erp")]) == {"TP-WG-3"}
+    assert rules_of(shown[("rt-late-minutes", "erp")]) == {"TP-WG-3"}
+    assert rules_of(shown[("rt-minutes-on-time", "erp")]) == set()
+    assert "1 work-group meeting's minutes late or missing" in shown[("rt-no-minutes", "erp")]
+    summary = re.search(r"rollout-rule-summary\">(.*?)</table>", text, re.S)[1]
+    assert "TP-WG-3" in summary
+    if views.MEETINGS_PAGE in host.view_functions:
+        row = re.search(r'<tr data-agency="rt-no-minutes".*?</tr>', text, re.S)[0]
+        assert 'href="/appgov/rollout/agencies/rt-no-minutes/meetings"' in row
 
 
 def test_what_fixes_a_breach_for_the_agency_and_for_the_administrator(host):

@@ -64,7 +64,9 @@ DASHBOARD_ROLES = frozenset({"it_department"})
 #: Rows (agency and system) per page of the dashboard; the summary and chart count them all.
 PER_PAGE = 100
 #: The rules the dashboard checks, in its order (its summary's rows).
-RULES = ("TP-ADM-1", "TP-SEED-1", "TP-WG-1", "TP-SEED-2", "TP-SEED-3")
+RULES = ("TP-ADM-1", "TP-SEED-1", "TP-WG-1", "TP-SEED-2", "TP-SEED-3", "TP-WG-3", "TP-WG-4")
+#: The agency's meetings page (appgov_plugin/rollout/meeting_views.py) fixes these checks.
+MEETINGS_PAGE = "appgov.rollout_agency_meetings"
 #: What the agency files to fix each check (the host's new-case page of that case type).
 FIXING_CASE = {
     "admins": ADMIN_SEED_NOMINATION,
@@ -260,6 +262,18 @@ def breach_text(breach: Breach, status: AgencyStatus) -> str:
             breach.have or 0,
             due=short_date(breach.due),
         )
+    if breach.check == "minutes":
+        return ngettext(
+            "%(num)d work-group meeting's minutes late or missing (the first due %(due)s).",
+            "%(num)d work-group meetings' minutes late or missing (the first due %(due)s).",
+            breach.have or 0,
+            due=short_date(breach.due),
+        )
+    if breach.check == "council_seat":
+        return _(
+            "The coordination council seat was lost on %(day)s and no one has been appointed.",
+            day=short_date(breach.due),
+        )
     return breach.check
 
 
@@ -289,6 +303,10 @@ def breach_fixes(
             if address:
                 label = _("Finding #%(id)s in the administration", id=finding.id)
                 fixes.append(Fix(label, address))
+    if breach.check in ("minutes", "council_seat") and MEETINGS_PAGE in current_app.view_functions:
+        fixes.append(
+            Fix(_("The agency's meetings"), url_for(MEETINGS_PAGE, code=status.agency_code))
+        )
     type_key = FIXING_CASE.get(breach.check)
     if type_key:
         address = new_case_url(type_key, status.agency_code)
