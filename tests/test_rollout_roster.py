@@ -17,7 +17,7 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from casework import add_user, counting_queries, status
+from casework import add_user, counting_queries, posted, status
 from flask import render_template
 from hosting import login
 
@@ -583,3 +583,38 @@ def test_exclusion_by_a_mayor_approved_case(host):
     excluded = {e.agency_code: e.case_id for e in result.excluded}
     assert excluded == {AGENCY: approving.id}
     assert AGENCY not in {s.agency_code for s in result.statuses}
+
+
+def test_the_agency_fixes_its_shortfall_through_the_pages(host):
+    """Done when (issue 12): the agency files a roster change on the host's pages (form
+    version 2, people by employee id); a roster breaking TP-SEED-1 is refused on submit with
+    the rule named on the case page; the one that fits, accepted, ends the breach from its
+    effective date."""
+    system = registry(headcount=100)
+    before = compliance(db.session, get_state().policy(), clock.today(), system_ids=[system.id])
+    assert "TP-SEED-1" in {
+        b.rule for s in before.statuses if s.agency_code == AGENCY for b in s.breaches
+    }
+    client = host.test_client()
+    login(client, "staff")
+    new = f"/cases/new/{ADMIN_SEED_NOMINATION}"
+    assert "員工編號" in client.get(new).get_data(as_text=True)
+    too_many = nomination(ids(1, 2), ids(3, 4, 5, 6, 7, 8))
+    response = client.post(new, data=posted(too_many))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    case_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    page = client.post(
+        f"/cases/{case_id}/transition", data={"name": "submit", "state": "draft"}, headers=EN
+    ).get_data(as_text=True)
+    assert "TP-SEED-1" in page and status(case_id) == "draft"
+    response = client.post(new, data=posted(nomination(ids(1, 2), ids(3, 4, 5))))
+    case_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    client.post(f"/cases/{case_id}/transition", data={"name": "submit", "state": "draft"})
+    assert status(case_id) == "submitted"
+    login(client, "itdept")
+    client.post(f"/cases/{case_id}/transition", data={"name": "accept", "state": "submitted"})
+    assert status(case_id) == "accepted"
+    db.session.expire_all()
+    after = compliance(db.session, get_state().policy(), clock.today(), system_ids=[system.id])
+    mine = next(s for s in after.statuses if s.agency_code == AGENCY)
+    assert (mine.admins, mine.seeds) == (2, 3) and not mine.breaches
