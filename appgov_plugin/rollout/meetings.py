@@ -241,6 +241,22 @@ def record_meeting(
         raise MeetingError("agency", _("Agency: a work group's meeting names its agency."))
     if body != "work_group":
         agency_code = None
+    elif (
+        session.scalar(
+            sa.select(SystemScope.id).where(
+                SystemScope.system_id == system.id, SystemScope.agency_code == agency_code
+            )
+        )
+        is None
+    ):
+        raise MeetingError(
+            "agency",
+            _(
+                "Agency: %(agency)s is not in the scope of %(system)s.",
+                agency=agency_code[:40],
+                system=system.code,
+            ),
+        )
     if received_on is not None:
         if minutes is None:
             raise MeetingError(
