@@ -47,6 +47,7 @@ from ..rollout import case_types as rollout_case_types
 from ..rollout import cli as rollout_cli
 from ..rollout import demo as rollout_demo
 from ..rollout import demo_registry as rollout_demo_registry
+from ..rollout import meeting_views as rollout_meeting_views
 from ..rollout import roster_views as rollout_roster_views
 from ..rollout import views as rollout_views
 from ..rollout import workflows as rollout_workflows
@@ -72,6 +73,7 @@ ROUTES = (
     mailbox_review_pages,
     rollout_views,
     rollout_roster_views,
+    rollout_meeting_views,
 )
 # the forms' live checks (a computed download target, KH-KPI-1) answer on the same blueprint
 forms_views.register_views(web.blueprint)
