@@ -324,6 +324,9 @@ def test_the_statements_do_not_grow_with_the_rows(host):
     first = statements(host, "agencies", small)  # 6 new
     assert statements(host, "agencies", large) == first  # 395 new, 6 unchanged
     assert statements(host, "agencies", many_agencies(400, headcount=60)) == first  # 400 updated
+    # rows changing different columns: still one UPDATE
+    mixed = many_agencies(400, headcount=61).replace(b"\xe6\xa9\x9f\xe9\x97\x9c1,", b"X,")
+    assert statements(host, "agencies", mixed) == first
     assert statements(host, "people", many_people(10)) == statements(
         host, "people", many_people(900)
     )

@@ -17,9 +17,8 @@ English headers, docs/rollout_import.md) and answers a :class:`Report`:
 
 The number of SQL statements does not grow with the rows: the registry's codes are read
 into dictionaries with one query per table, and the new and changed rows are written with
-one ``executemany`` each (the dialect may send a long one in pages of :data:`BATCH` rows):
-``tests/test_rollout_import.py`` counts them; benchmarks/rollout_import.py times 1,000
-agencies and 20,000 people.
+one ``executemany`` each (``tests/test_rollout_import.py`` counts them;
+``benchmarks/rollout_import.py`` times 1,000 agencies and 20,000 people).
 """
 
 from __future__ import annotations
@@ -48,9 +47,6 @@ KINDS = {
     "people": _l("People"),
     "scope": _l("System scope"),
 }
-#: Rows per page of a bulk write, where the dialect sends an executemany in pages
-#: (SQLAlchemy's ``insertmanyvalues_page_size``).
-BATCH = 1000
 #: The longest username kept (RolloutPerson.username).
 USERNAME_LIMIT = 80
 #: The longest city key kept (RolloutAgency.city).
@@ -488,13 +484,10 @@ def _plan(values, old, fields, inserts, updates, report) -> None:
         inserts.append(values)
         report.new += 1
         return
-    change = {
-        name: values[name]
-        for name in fields
-        if values.get(name) is not None and values[name] != old[name]
-    }
-    if change:
-        updates.append({"id": old["id"], **change})
+    merged = {name: old[name] if values.get(name) is None else values[name] for name in fields}
+    if any(merged[name] != old[name] for name in fields):
+        # every field written (the unchanged ones as they were): one UPDATE for all rows
+        updates.append({"id": old["id"], **merged})
         report.updated += 1
     else:
         report.unchanged += 1
@@ -633,9 +626,8 @@ _MODELS = {"agencies": RolloutAgency, "people": RolloutPerson, "scope": SystemSc
 
 
 def _write(session, model, inserts: list[dict], updates: list[dict]) -> None:
-    """Bulk writes: one executemany for the new rows and one per set of changed columns (no
-    per-row statement, no RETURNING; the dialect may send a long one in pages of
-    :data:`BATCH` rows)."""
+    """Bulk writes: one executemany for the new rows and one for the changed ones (no
+    per-row statement, no RETURNING)."""
     now = utcnow()
     stamped = hasattr(model, "updated_at")
     table = model.__table__
@@ -645,7 +637,7 @@ def _write(session, model, inserts: list[dict], updates: list[dict]) -> None:
         session.execute(sa.insert(table), inserts)
     if not updates:
         return
-    # one UPDATE statement per set of changed columns (an executemany each)
+    # rows of one kind change the same columns (_plan): one UPDATE, an executemany
     groups: dict[tuple[str, ...], list[dict]] = {}
     for row in updates:
         groups.setdefault(tuple(sorted(k for k in row if k != "id")), []).append(row)
