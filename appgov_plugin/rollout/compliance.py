@@ -102,8 +102,9 @@ class Compliance:
     systems: dict[int, MajorSystem]
     statuses: list[AgencyStatus]
     excluded: list[Excluded]
-    #: The registry's agencies read (code -> row): their names, kinds and parents.
-    agencies: dict[str, RolloutAgency] = field(default_factory=dict)
+    #: The registry's agencies read (code -> a row of code, names, city, kind, parent_code,
+    #: headcount): their names, kinds and parents.
+    agencies: dict[str, sa.Row] = field(default_factory=dict)
 
     def breaches_by_rule(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
@@ -143,7 +144,16 @@ def compliance(
     if not systems:
         return result
 
-    agencies_query = sa.select(RolloutAgency).where(_in(RolloutAgency.code, agency_codes))
+    # the columns the checks and the names need, as rows (not entities: a fifth of the time)
+    agencies_query = sa.select(
+        RolloutAgency.code,
+        RolloutAgency.name_zh,
+        RolloutAgency.name_en,
+        RolloutAgency.city,
+        RolloutAgency.kind,
+        RolloutAgency.parent_code,
+        RolloutAgency.headcount,
+    ).where(_in(RolloutAgency.code, agency_codes))
     if kinds is not None:
         agencies_query = agencies_query.where(RolloutAgency.kind.in_(list(kinds)))
     if parent_code:
@@ -151,7 +161,7 @@ def compliance(
             sa.or_(RolloutAgency.parent_code == parent_code, RolloutAgency.code == parent_code)
         )
     filtered = kinds is not None or bool(parent_code)
-    agencies = {a.code: a for a in session.scalars(agencies_query)}
+    agencies = {a.code: a for a in session.execute(agencies_query)}
     result.agencies = agencies
 
     scope_rows = session.execute(
