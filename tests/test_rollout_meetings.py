@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 
 import pytest
@@ -174,12 +175,21 @@ def test_next_due_shown_per_body_and_system(host):
     record(client, body="council", held_on="2026-12-20")
     record(client, body="steering", held_on="2027-01-10")
     text = client.get("/appgov/rollout/meetings").get_data(as_text=True)
-    due = visible_text(text)
+    rows = {
+        body: " ".join(visible_text(row).split())
+        for body, row in re.findall(
+            r'<tr data-system="erp" data-body="(\w+)" data-agency="[^"]*"[^>]*>(.*?)</tr>',
+            text,
+            flags=re.S,
+        )
+    }
     assert 'data-body="council" data-agency="" class="table-warning"' in text  # 20 Feb passed
-    assert 'data-body="steering" data-agency="">' in text  # quarterly: 10 April
-    assert "4/10/27" in due or "2027" in due
+    assert "overdue (TP-WG-4)" in rows["council"]
+    assert 'data-body="steering" data-agency="">' in text  # quarterly: 10 April, not overdue
+    assert "2027-01-10 2027-04-10" in rows["steering"]  # last, next due (en: ISO dates)
+    assert "every 3 months" in rows["steering"] and "every 2 months" in rows["council"]
     assert f'data-body="work_group" data-agency="{OWN}">' in text  # as needed: never overdue
-    assert "as needed" in due and "every 2 months" in due and "every 3 months" in due
+    assert "as needed" in rows["work_group"] and "overdue" not in rows["work_group"]
 
 
 # -- minutes (TP-WG-3) ------------------------------------------------------------------------

@@ -44,7 +44,7 @@ from ..web import blueprint
 from . import meetings as logic
 from .models import LIMITS, MajorSystem, RolloutAgency
 from .models_meetings import ATTENDANCE, BODIES, MODES, Attendance, CouncilSeat, Meeting
-from .views import city_scope, reads_dashboard
+from .views import city_scope, reads_dashboard, request_policy
 
 blueprint.add_templates(__file__)
 
@@ -270,6 +270,7 @@ def rollout_meetings():
         locale=current_locale(),
         can_record=is_admin() or _role() in AGENCY_ROLES or reads_dashboard(current_user),
         args={k: v for k, v in request.args.items() if k != "page"},
+        skipped=[rule for rule in ("TP-WG-3", "TP-WG-4") if not request_policy().applies(rule)],
     )
     return body, 400 if errors else 200
 
