@@ -143,7 +143,7 @@ def generate(connection, day: dt.date, agencies: int, systems: int, seed: int = 
     for table in reversed(chosen):
         connection.execute(sa.delete(table))
     now = dt.datetime.now(dt.UTC)
-    phases = ("planning", "development", "golive", "operations", "golive")
+    phases = ("golive", "development", "operations", "planning", "golive")
     system_rows = [
         {
             "code": f"sys{n + 1}",
@@ -285,7 +285,42 @@ def generate(connection, day: dt.date, agencies: int, systems: int, seed: int = 
                         "replaced_on": replaced,
                     }
                 )
+    # TP-WG-3: the work groups of systems at go-live meet monthly; minutes mostly in time
+    from appgov_plugin.rollout.models_meetings import Meeting
+
+    meeting_rows = []
+    for system_id, system in zip(system_ids, system_rows, strict=True):
+        if system["phase"] != "golive":
+            continue
+        for agency in agency_rows:
+            for month in range(1, 4):
+                held = day - dt.timedelta(days=30 * month - rng.randint(0, 5))
+                due = held + dt.timedelta(days=7)
+                chance = rng.random()
+                received = (
+                    None
+                    if chance < 0.02
+                    else due + dt.timedelta(days=2)
+                    if chance < 0.05
+                    else due - dt.timedelta(days=1)
+                )
+                meeting_rows.append(
+                    {
+                        "system_id": system_id,
+                        "body": "work_group",
+                        "agency_code": agency["code"],
+                        "held_on": held,
+                        "mode": "in_person",
+                        "minutes_received_on": received
+                        if received is None or received <= day
+                        else None,
+                        "minutes_due_on": due,
+                        "created_at": now,
+                    }
+                )
     connection.execute(sa.insert(SystemScope), scope_rows)
+    if meeting_rows:
+        connection.execute(sa.insert(Meeting), meeting_rows)
     connection.execute(sa.insert(Assignment), assignment_rows)
     connection.execute(sa.insert(WorkGroupFiling), filing_rows)
     if unfit_rows:
@@ -298,6 +333,7 @@ def generate(connection, day: dt.date, agencies: int, systems: int, seed: int = 
         "assignments": len(assignment_rows),
         "filings": len(filing_rows),
         "unfit": len(unfit_rows),
+        "meetings": len(meeting_rows),
     }
 
 
@@ -337,6 +373,15 @@ overdue AS (
     FROM appgov_rollout_unfit
     WHERE due_on < :day AND (replaced_on IS NULL OR replaced_on > :day) AND requested_on <= :day
     GROUP BY system_id, agency_code
+),
+minutes AS (
+    SELECT system_id, agency_code, COUNT(*) AS late_minutes
+    FROM appgov_rollout_meeting
+    WHERE body = 'work_group' AND held_on <= :day AND held_on > :year_ago
+      AND (minutes_received_on > minutes_due_on
+           OR ((minutes_received_on IS NULL OR minutes_received_on > :day)
+               AND minutes_due_on < :day))
+    GROUP BY system_id, agency_code
 )
 SELECT s.system_id, s.agency_code,
        CASE WHEN COALESCE(r.admins, 0) < :min_admins THEN 1 ELSE 0 END AS admins,
@@ -352,12 +397,14 @@ SELECT s.system_id, s.agency_code,
        CASE WHEN f.first_filed IS NOT NULL AND COALESCE(r.head, 0) = 0
             THEN 1 ELSE 0 END AS convener,
        CASE WHEN l.late_reports IS NOT NULL THEN 1 ELSE 0 END AS late_report,
-       CASE WHEN o.overdue IS NOT NULL THEN 1 ELSE 0 END AS replacement
+       CASE WHEN o.overdue IS NOT NULL THEN 1 ELSE 0 END AS replacement,
+       CASE WHEN mi.late_minutes IS NOT NULL THEN 1 ELSE 0 END AS minutes
 FROM scope s
 LEFT JOIN roles r ON r.system_id = s.system_id AND r.agency_code = s.agency_code
 LEFT JOIN filed f ON f.system_id = s.system_id AND f.agency_code = s.agency_code
 LEFT JOIN late l ON l.system_id = s.system_id AND l.agency_code = s.agency_code
 LEFT JOIN overdue o ON o.system_id = s.system_id AND o.agency_code = s.agency_code
+LEFT JOIN minutes mi ON mi.system_id = s.system_id AND mi.agency_code = s.agency_code
 """
 CHECK_COLUMNS = (
     "admins",
@@ -367,6 +414,7 @@ CHECK_COLUMNS = (
     "convener",
     "late_report",
     "replacement",
+    "minutes",
 )
 
 
@@ -513,7 +561,8 @@ def report(results: list[dict], args) -> None:
         print(
             f"{r['kind']}: {c['agencies']} agencies, {c['scope']} in scope ({r['excluded']} "
             f"excluded), {c['people']} people, {c['assignments']} assignments, "
-            f"{c['filings']} work-group filings, {c['unfit']} unfit findings; "
+            f"{c['filings']} work-group filings, {c['unfit']} unfit findings, "
+            f"{c['meetings']} work-group meetings; "
             f"{r['breaches']} breaches in {r['in_scope']} (agency, system) pairs, the same by "
             f"both ways; generated in {r['generated']:.1f} s"
         )
