@@ -618,3 +618,21 @@ def test_the_agency_fixes_its_shortfall_through_the_pages(host):
     after = compliance(db.session, get_state().policy(), clock.today(), system_ids=[system.id])
     mine = next(s for s in after.statuses if s.agency_code == AGENCY)
     assert (mine.admins, mine.seeds) == (2, 3) and not mine.breaches
+
+
+def test_the_check_reads_a_fixed_number_of_statements(host):
+    """The roster's check reads the registry in a fixed number of statements, whatever the
+    number of people named (one query for the persons of all rows)."""
+    registry(headcount=200)
+    small = file(nomination(ids(1, 2), ids(3, 4)))
+    large = file(nomination(ids(1, 2, 3), ids(4, 5, 6, 7, 8, 9, 10)))
+    policy = get_state().policy()
+    assert roster.problem(file(nomination(ids(1, 2), ids(3, 4))), policy=policy) is None
+    assert small.agency_code == large.agency_code  # the host's lazy loads, before counting
+    counts = []
+    for case in (small, large):
+        with counting_queries(host) as statements:
+            assert roster.problem(case, policy=policy) is None
+        counts.append(list(statements))
+    shown = [[s.split("FROM")[1].split()[0] if "FROM" in s else s[:30] for s in c] for c in counts]
+    assert len(counts[0]) == len(counts[1]) <= 9, shown

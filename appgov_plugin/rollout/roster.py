@@ -33,6 +33,7 @@ findings it answers (``replaced_on``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,15 +105,27 @@ class Roster:
 # -- labels ----------------------------------------------------------------------------------
 
 
+_UNREAD = object()
+
+
 def _definition(case):
+    """The form definition the case was filed with, read once per case object (the labels
+    of a refusal and the columns ask it for every row)."""
+    known = getattr(case, "_appgov_roster_form", _UNREAD)
+    if known is not _UNREAD:
+        return known
     from ..forms import store
 
+    definition = None
     try:
         if case.form_key and case.form_version:
-            return store.get(case.form_key, case.form_version)
+            definition = store.get(case.form_key, case.form_version)
     except (LookupError, ValueError):
-        return None
-    return None
+        definition = None
+    # a case object that takes no attribute is read again next time
+    with contextlib.suppress(AttributeError):
+        case._appgov_roster_form = definition
+    return definition
 
 
 def label(case, name: str, column: str | None = None) -> str:
