@@ -279,8 +279,18 @@ def test_three_consecutive_meetings_missed_in_person_lose_the_seat_tp_wg_4(host)
     text = client.get(f"/appgov/rollout/agencies/{OWN}/meetings").get_data(as_text=True)
     assert "seat-lost" in text and "Appoint another representative" in text
     assert "王代表" in text
-    # another person of the agency at the next meeting takes the seat: the breach is gone
+    # the form lists the seats still held (the other agency's), not the lost one
     enter(client, "itdept")
+    form = client.get("/appgov/rollout/meetings/new?system=erp&body=council")
+    text = form.get_data(as_text=True)
+    assert "council-seats" in text and "李代表" in text and "王代表" not in text
+    assert f"{ids['other']} \n" in text and f"{ids['own']} " not in text
+    # the line left as prefilled names the line to complete
+    response = record(client, expect=400, attendance=f"{ids['other']} \n")
+    assert "Attendance, line 1: an employee id and how" in visible_text(
+        response.get_data(as_text=True)
+    )
+    # another person of the agency at the next meeting takes the seat: the breach is gone
     record(client, held_on=DAY.isoformat(), attendance=f"{ids['own2']} in_person")
     with host.test_request_context():
         rules = {

@@ -270,6 +270,11 @@ def rollout_meetings():
         locale=current_locale(),
         can_record=is_admin() or _role() in AGENCY_ROLES or reads_dashboard(current_user),
         args={k: v for k, v in request.args.items() if k != "page"},
+        new_url=url_for(
+            "appgov.rollout_meeting_new",
+            **({"system": chosen["system"].code} if "system" in chosen else {}),
+            **({"body": chosen["body"]} if "body" in chosen else {}),
+        ),
         skipped=[rule for rule in ("TP-WG-3", "TP-WG-4") if not request_policy().applies(rule)],
     )
     return body, 400 if errors else 200
@@ -439,11 +444,43 @@ def rollout_meeting_new():
         else:
             flash(_("The meeting is recorded."), "success")
             return redirect(url_for("appgov.rollout_meeting", meeting_id=meeting.id), code=303)
-    return _form_page(form, agency_role), 400 if request.method == "POST" else 200
+    seats = []
+    if request.method == "GET":
+        seats = prefill(form, systems)
+    return _form_page(form, agency_role, seats), 400 if request.method == "POST" else 200
 
 
-def _form_page(form, agency_role: bool) -> str:
-    return render_template("appgov/rollout/meeting_form.html", form=form, agency_role=agency_role)
+def prefill(form, systems: list[MajorSystem]) -> list[CouncilSeat]:
+    """``?system=erp&body=council``: the system's council seats held today, their
+    representatives' lines in the attendance (each to complete with how they attended)."""
+    system = next((s for s in systems if s.code == request.args.get("system")), None)
+    body = request.args.get("body")
+    if system is not None:
+        form.system.data = system.code
+    if body in dict(form.body.choices):
+        form.body.data = body
+    if system is None or body != "council":
+        return []
+    seats = list(
+        get_state().session.scalars(
+            sa.select(CouncilSeat)
+            .where(CouncilSeat.system_id == system.id, CouncilSeat.lost_on.is_(None))
+            .options(sa.orm.joinedload(CouncilSeat.person))
+            .order_by(CouncilSeat.agency_code, CouncilSeat.id)
+        )
+    )
+    form.attendance.data = "".join(f"{seat.person.employee_id} \n" for seat in seats)
+    return seats
+
+
+def _form_page(form, agency_role: bool, seats=()) -> str:
+    return render_template(
+        "appgov/rollout/meeting_form.html",
+        form=form,
+        agency_role=agency_role,
+        seats=seats,
+        names=names_of({seat.agency_code for seat in seats}),
+    )
 
 
 @blueprint.get("/rollout/meetings/<int:meeting_id>")

@@ -31,7 +31,7 @@ BODIES = {
 }
 
 #: How a meeting is held.
-MODES = {"in_person": _l("In person"), "online": _l("Online")}
+MODES = {"in_person": _l("In-person meeting"), "online": _l("Online meeting")}
 
 #: How a person attended.
 ATTENDANCE = {
