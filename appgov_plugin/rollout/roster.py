@@ -41,6 +41,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import clock
+from ..db import write_lock
 from ..forms.schema import Text
 from ..i18n import _, _l, format_date
 from ..state import get_state
@@ -458,6 +459,19 @@ def problem(case, filed: dt.date | None = None, policy=None) -> RosterError | No
     except RosterError as error:
         return error
     return None
+
+
+def lock(case) -> None:
+    """Hold the write lock of the case's agency and system until the transaction ends, so two
+    rosters of one agency and system accepted at the same moment are checked and applied one
+    after the other (PostgreSQL advisory lock; SQLite has one writer anyway)."""
+    system = find_system((case.data or {}).get("system_name"))
+    if system is not None:
+        write_lock(
+            get_state().session.connection(),
+            Assignment.__tablename__,
+            f"{system.id}:{case.agency_code}",
+        )
 
 
 # -- applying an accepted roster -------------------------------------------------------------

@@ -19,7 +19,10 @@ CHECKED = ("submit", "resubmit", "accept")
 def veto(case, transition, user, comment="") -> str | None:
     if case.type_key not in TYPES or transition.name not in CHECKED:
         return None
-    filed = deadlines.reported_on(case) if transition.name == "accept" else None
+    filed = None
+    if transition.name == "accept" and roster.registry_kept():
+        roster.lock(case)  # checked and applied under the agency and system's lock
+        filed = deadlines.reported_on(case)
     error = roster.problem(case, filed)
     return str(error) if error is not None else None
 
