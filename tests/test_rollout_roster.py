@@ -636,3 +636,20 @@ def test_the_check_reads_a_fixed_number_of_statements(host):
         counts.append(list(statements))
     shown = [[s.split("FROM")[1].split()[0] if "FROM" in s else s[:30] for s in c] for c in counts]
     assert len(counts[0]) == len(counts[1]) <= 9, shown
+
+
+def test_the_reason_is_counted_in_characters(host):
+    """TP-SEED-3's reason: 10 characters at least, counted as characters (ten Chinese
+    characters are ten, not thirty bytes); refused, nothing is written."""
+    system = registry()
+    person = _seed_roster(system)
+    with pytest.raises(unfit.UnfitError) as caught:
+        unfit.mark_unfit(person, system.id, "未協助同仁操作系統", "itdept")  # nine
+    assert caught.value.field == "reason" and "9" in str(caught.value)
+    db.session.rollback()
+    mine = sa.select(sa.func.count()).select_from(UnfitFinding)
+    assert db.session.scalar(mine.where(UnfitFinding.system_id == system.id)) == 0
+    marked = unfit.mark_unfit(person, system.id, "未能協助同仁操作系統", "itdept")  # ten
+    db.session.commit()
+    assert marked.finding.reason == "未能協助同仁操作系統"
+    assert db.session.scalar(mine.where(UnfitFinding.system_id == system.id)) == 1
