@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from ..db import write_lock
 from ..i18n import _, current_locale
 from .compliance import Breach
 from .models import PHASES, MajorSystem, RolloutPerson, SystemScope
@@ -347,7 +348,10 @@ def attach_minutes(meeting: Meeting, reference: dict, received_on: dt.date) -> N
 def update_seats(session, system_id: int, listed: list[RolloutPerson], held_on: dt.date) -> None:
     """TP-WG-4 after a council meeting of ``system_id``: a seat for each agency listed
     without one, then every seat's consecutive meetings missed in person counted again
-    (meetings may be recorded late, out of order): the third loses the seat."""
+    (meetings may be recorded late, out of order): the third loses the seat. Holds the
+    system's seat lock (:func:`~appgov_plugin.db.write_lock`), so two meetings recorded at
+    once do not both seat an agency."""
+    write_lock(session.connection(), CouncilSeat.__tablename__, str(system_id))
     seats = list(
         session.scalars(
             sa.select(CouncilSeat)
