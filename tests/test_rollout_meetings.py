@@ -32,7 +32,7 @@ from appgov_plugin.rollout.models import (
     UnfitFinding,
     WorkGroupFiling,
 )
-from appgov_plugin.rollout.models_meetings import Attendance, CouncilSeat, Meeting
+from appgov_plugin.rollout.models_meetings import ATTENDANCE, Attendance, CouncilSeat, Meeting
 from sample_host.extensions import db
 
 #: The pages' day (a Wednesday after Lunar New Year 2027): 民國 116 年 3 月 3 日.
@@ -413,6 +413,20 @@ def test_pages_in_zh_with_roc_dates_and_in_en(host):
     zh = visible_text(client.get(location).get_data(as_text=True))
     assert "116" in zh and "2027" not in zh
     assert "王代表" in zh
+    # the attendance in the reader's words (the catalog's word for "Online" in zh)
+    with host.test_request_context(headers={"Accept-Language": "zh-TW"}):
+        from flask_babel import force_locale
+
+        with force_locale("zh_Hant_TW"):
+            online = str(ATTENDANCE["online"])
+    typed = record(client, held_on="2027-02-24", attendance=f"{ids['other']} {online}")
+    with host.app_context():
+        made = db.session.get(Meeting, int(typed.headers["Location"].rsplit("/", 1)[1]))
+        assert [a.status for a in made.attendance] == ["online"]
+    response = record(client, expect=400, attendance=f"{ids['other']} 睡著")
+    assert "「睡著」" in response.get_data(as_text=True) or "“睡著”" in response.get_data(
+        as_text=True
+    )
     enter(client, "itdept", "en")
     en = visible_text(client.get(location).get_data(as_text=True))
     assert "Coordination council" in en and "2027" in en and "In person" in en
