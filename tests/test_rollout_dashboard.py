@@ -372,6 +372,9 @@ def test_a_late_roster_report_and_an_overdue_replacement_TP_SEED_2_TP_SEED_3(hos
     assert rules_of(shown[("rt-overdue", "erp")]) == {"TP-SEED-3"}
     assert rules_of(shown[("rt-due-today", "erp")]) == set()
     assert rules_of(shown[("rt-replaced", "erp")]) == set()
+    late = re.search(r'<tr data-agency="rt-late-report".*?</tr>', text, re.S)[0]
+    assert 'href="/appgov/rollout/agencies/rt-late-report"' in late
+    assert "The agency files:" not in late  # a late report is history: no new case fixes it
     # what fixes it: the finding's replacement case
     overdue = re.search(r'<tr data-agency="rt-overdue".*?</tr>', text, re.S)[0]
     assert 'href="/cases/888"' in overdue

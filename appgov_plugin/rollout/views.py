@@ -67,12 +67,12 @@ PER_PAGE = 100
 RULES = ("TP-ADM-1", "TP-SEED-1", "TP-WG-1", "TP-SEED-2", "TP-SEED-3", "TP-WG-3", "TP-WG-4")
 #: The agency's meetings page (appgov_plugin/rollout/meeting_views.py) fixes these checks.
 MEETINGS_PAGE = "appgov.rollout_agency_meetings"
-#: What the agency files to fix each check (the host's new-case page of that case type).
+#: What the agency files to fix each check (the host's new-case page of that case type); a
+#: late report (TP-SEED-2) is history, not fixed by a new case: the agency page shows it.
 FIXING_CASE = {
     "admins": ADMIN_SEED_NOMINATION,
     "seeds_low": ADMIN_SEED_NOMINATION,
     "seeds_high": ADMIN_SEED_NOMINATION,
-    "late_report": ADMIN_SEED_NOMINATION,
     "work_group": WORK_GROUP_ROSTER,
     "convener": WORK_GROUP_ROSTER,
 }
@@ -303,6 +303,13 @@ def breach_fixes(
             if address:
                 label = _("Finding #%(id)s in the administration", id=finding.id)
                 fixes.append(Fix(label, address))
+    if breach.check == "late_report":
+        fixes.append(
+            Fix(
+                _("The history of roles, with the late reports"),
+                url_for("appgov.rollout_agency", code=status.agency_code),
+            )
+        )
     if breach.check in ("minutes", "council_seat") and MEETINGS_PAGE in current_app.view_functions:
         fixes.append(
             Fix(_("The agency's meetings"), url_for(MEETINGS_PAGE, code=status.agency_code))
