@@ -85,7 +85,8 @@ def registry() -> dict[str, MajorSystem]:
     AGENCY for SYSTEM), ``admin1`` (its system administrator), ``plain`` (staff of AGENCY,
     no role), ``former`` (a seed user whose role ended yesterday), ``docseed`` (a seed user
     of AGENCY for the other system only), ``other`` and ``oseed`` (staff and seed user of
-    OTHER)."""
+    OTHER). The demo's tickets are removed from appgov's record: the figures are the test's."""
+    db.session.execute(sa.delete(SupportTicket))
     systems = {}
     for code, zh, en in (
         (SYSTEM, "測試差勤系統", "Test attendance"),
@@ -306,7 +307,8 @@ def test_filing_checks_the_system_against_the_registry(host):
 def stored(system, agency_code, month, tier, tier1=None, role="seed", n=1) -> None:
     """``n`` ticket records of ``month`` that reached ``tier`` (for the figures)."""
     year, number = (int(part) for part in month.split("-"))
-    base = (db.session.scalar(sa.select(sa.func.max(SupportTicket.case_id))) or 900000) + 1
+    highest = db.session.scalar(sa.select(sa.func.max(SupportTicket.case_id))) or 0
+    base = max(highest, 900000) + 1
     for offset in range(n):
         db.session.add(
             SupportTicket(
@@ -492,3 +494,23 @@ def test_nothing_offered_on_the_tainan_profile(make_host):
     with app.app_context():
         assert not app.extensions["casehost"].case_types[SUPPORT_TICKET].is_offered()
     assert support_views.month_label("2026-11", "en") == "2026-11"
+
+
+def test_the_demo_holds_a_ticket_that_climbed_three_tiers(host):
+    """The taipei demo: the Tourism Bureau's staff (a system administrator in the demo
+    registry) filed three tickets; one climbed to tier 3 and was resolved there, one was
+    resolved at tier 1, one waits at tier 1."""
+    tickets = list(db.session.scalars(sa.select(SupportTicket).order_by(SupportTicket.case_id)))
+    assert [(t.tier, t.status) for t in tickets] == [(3, "resolved"), (1, "resolved"), (1, "open")]
+    climbed = tickets[0]
+    assert (climbed.tier1_username, climbed.tier2_username, climbed.resolved_by) == (
+        "staff",
+        "helpdesk",
+        "itdept",
+    )
+    assert [row.transition for row in history(climbed.case_id)][1:] == [
+        "submit",
+        "escalate",
+        "escalate",
+        "resolve",
+    ]
