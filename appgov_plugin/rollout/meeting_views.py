@@ -536,6 +536,15 @@ def rollout_meeting_minutes_upload(meeting_id: int):
     day = today()
     if form.validate():
         try:
+            if meeting.minutes_sha256:
+                # the day they reached the IT department stands (TP-WG-3)
+                raise logic.MeetingError(
+                    "minutes",
+                    _(
+                        "Minutes: already received on %(day)s.",
+                        day=short_date(meeting.minutes_received_on),
+                    ),
+                )
             reference = stored_minutes(form)
             if reference is None:
                 raise logic.MeetingError("minutes", _("Minutes: choose a file."))
