@@ -42,6 +42,7 @@ BEFORE_NEW_YEAR = dt.date(2027, 2, 3)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 OWN = "tainan-tourism"  # the demo's agency staff and head
 OTHER = "rt-other"
+FAR = "tp-far"  # an agency of another city
 
 
 @pytest.fixture
@@ -88,7 +89,7 @@ def registry(phase: str = "golive", agencies=(OWN, OTHER)) -> None:
                 code=code,
                 name_zh=f"{code} 機關",
                 name_en=f"{code} agency",
-                city="tainan",
+                city="taipei" if code == FAR else "tainan",
                 kind="level2",
                 headcount=100,
                 headcount_on=DAY,
@@ -316,7 +317,7 @@ def test_online_attendance_is_not_in_person(host):
 
 
 def test_roles_read_and_record_what_they_may(host):
-    ids = build(host)
+    ids = build(host, agencies=(OWN, OTHER, FAR))
     client = host.test_client()
     enter(client, "itdept")
     council = record(client, held_on="2027-02-01").headers["Location"]
@@ -377,6 +378,15 @@ def test_roles_read_and_record_what_they_may(host):
         record(client, expect=403)
     enter(client, "admin")
     assert client.get(other_wg).status_code == 200
+    far = record(client, body="work_group", agency=FAR).headers["Location"]
+    # the IT department of Tainan: a Taipei agency's meeting is not there
+    enter(client, "itdept")
+    assert client.get(far).status_code == 404
+    assert client.get(f"/appgov/rollout/agencies/{FAR}/meetings").status_code == 404
+    response = record(client, expect=400, body="work_group", agency=FAR)
+    assert f"Agency: {FAR} is not in the scope" in visible_text(response.get_data(as_text=True))
+    listed = client.get("/appgov/rollout/meetings").get_data(as_text=True)
+    assert f'data-meeting="{far.rsplit("/", 1)[1]}"' not in listed and FAR not in listed
     anonymous = host.test_client()
     assert anonymous.get("/appgov/rollout/meetings").status_code in (302, 401)
 
