@@ -531,3 +531,17 @@ def test_agency_records_its_work_group_with_minutes(host, username):
     ).headers["Location"]
     text = client.get(location).get_data(as_text=True)
     assert 'data-state="on_time"' in text and "紀錄.pdf" in text
+
+
+def test_a_deployment_without_the_rules_says_so(make_host, monkeypatch):
+    monkeypatch.setattr(meeting_views, "today", lambda: DAY)
+    host = make_host("tainan")
+    build(host)
+    client = host.test_client()
+    enter(client, "itdept")
+    text = visible_text(client.get("/appgov/rollout/meetings").get_data(as_text=True))
+    assert "does not apply these rules" in text and "TP-WG-3, TP-WG-4" in text
+    taipei = make_host("taipei").test_client()
+    enter(taipei, "itdept")
+    text = visible_text(taipei.get("/appgov/rollout/meetings").get_data(as_text=True))
+    assert "does not apply these rules" not in text
