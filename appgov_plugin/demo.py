@@ -23,18 +23,22 @@ def filed_answers(form_key: str) -> dict:
     return samples.stored_files({k: v for k, v in answers.items() if k in asked})
 
 
-def file_offered(open_case, case_types, owner, steps: dict[str, Sequence[str]]) -> None:
+def file_offered(
+    open_case, case_types, owner, steps: dict[str, Sequence[str]], answers=None
+) -> None:
     """Open a case of each of ``case_types`` the deployment offers, owned by ``owner`` (a
-    demo user), with its form's sample answers, and take ``steps[key]`` (each by a user of
-    the role that takes it, as the host's ``open_case`` picks)."""
+    demo user), with its form's sample answers (or ``answers[key]``, when given), and take
+    ``steps[key]`` (each by a user of the role that takes it, as the host's ``open_case``
+    picks)."""
     for case_type in case_types:
         if not case_type.is_offered():
             continue
+        given = (answers or {}).get(case_type.key)
         open_case(
             case_type.key,
             owner.agency_code,
             owner.username,
-            filed_answers(case_type.current_form_key()),
+            given if given is not None else filed_answers(case_type.current_form_key()),
             transitions=tuple(steps.get(case_type.key, ())),
         )
 

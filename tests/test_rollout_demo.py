@@ -404,3 +404,46 @@ def test_staff_files_the_roster_change_that_fixes_the_tourism_shortfall(taipei):
 
     assert [b.rule for b in tourism_on(today()).breaches] == ["TP-SEED-1"]
     assert tourism_on(effective).seeds == 2 and tourism_on(effective).compliant
+
+
+def test_the_demos_own_roster_reports_name_the_registry_and_go_through(taipei):
+    """The demo's Tourism Bureau reports (``rollout/demo.py``, filed after the registry): the
+    submitted work-group roster is accepted by ``itdept`` (TP-WG-1/2: a new member from the
+    last working day, reported on time); the drafted nomination, submitted by ``staff`` and
+    accepted, fixes the bureau's seed-user shortfall from tomorrow (TP-SEED-1)."""
+    from sample_host.models import Case
+
+    def user(username):
+        return db.session.scalar(sa.select(User).where(User.username == username))
+
+    cases = {
+        c.type_key: c
+        for c in db.session.scalars(sa.select(Case))
+        if c.agency.code == "tainan-tourism"
+    }
+    roster, nomination = cases["appgov_work_group_roster"], cases[ADMIN_SEED_NOMINATION]
+    assert (roster.status, nomination.status) == ("submitted", "draft")
+    document = _system("tn-edoc")
+    joined = roster.data["members"][-1]["employee_id"]  # the member who joined
+    apply_transition(roster, "accept", user("itdept"))
+    db.session.commit()
+    added = db.session.scalars(sa.select(Assignment).where(Assignment.case_id == roster.id)).all()
+    # the work group's members: the new one, and the administrators and seed users who
+    # were not members yet (TP-WG-1: the work group includes them); all reported on time
+    assert joined in {a.person.employee_id for a in added if a.role == "member"}
+    assert all(a.reported_on <= a.due_on for a in added)
+    filing = db.session.scalar(
+        sa.select(WorkGroupFiling).where(WorkGroupFiling.case_id == roster.id)
+    )
+    assert filing is not None and filing.agency_code == "tainan-tourism"
+    apply_transition(nomination, "submit", user("staff"))
+    apply_transition(nomination, "accept", user("itdept"))
+    db.session.commit()
+    policy = get_state().policy()
+
+    def tourism_on(day):
+        statuses = compliance(db.session, policy, day, agency_codes=["tainan-tourism"]).statuses
+        return next(s for s in statuses if s.system_id == document.id)
+
+    assert [b.rule for b in tourism_on(today()).breaches] == ["TP-SEED-1"]
+    assert tourism_on(today() + dt.timedelta(days=1)).compliant

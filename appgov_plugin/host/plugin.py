@@ -95,8 +95,8 @@ CASE_TYPES = (apps_case_types, lifecycle_case_types, rollout_case_types, trainin
 DEMO = (
     apps_demo,
     lifecycle_demo,
-    rollout_demo,
     rollout_demo_registry,
+    rollout_demo,  # its reports name the registry's people
     training_demo,
     mailbox_demo,
     mailbox_demo_feedback,
