@@ -38,6 +38,7 @@ import datetime as dt
 import os
 import platform
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -94,10 +95,12 @@ class Database:
         self.url = url.render_as_string(hide_password=False)
 
     def drop(self) -> None:
+        """Remove the throw-away schema and the temporary folder (its SQLite file)."""
         if self.schema:
             with self.admin.connect() as conn:
                 conn.execute(sa.text(f'DROP SCHEMA "{self.schema}" CASCADE'))
             self.admin.dispose()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def make_host(database: Database):
@@ -604,7 +607,11 @@ def main() -> None:
         args.agencies, args.systems, args.rounds = 60, 2, 1
     results = []
     if args.database_url:
-        results.append(measure(Database("", args.database_url), args))
+        given = Database("", args.database_url)
+        try:
+            results.append(measure(given, args))
+        finally:
+            shutil.rmtree(given.folder, ignore_errors=True)  # the database itself stays
     else:
         for kind in args.db or ("sqlite", "postgresql"):
             database = Database(kind)
