@@ -514,3 +514,18 @@ def test_the_demo_holds_a_ticket_that_climbed_three_tiers(host):
         "escalate",
         "resolve",
     ]
+
+
+def test_the_subject_is_counted_in_characters(host):
+    """200 Chinese characters (600 bytes) are a subject; 201 are refused naming the field,
+    and nothing is written."""
+    registry()
+    client = host.test_client()
+    case_id = file_ticket(client, subject="問" * 200)
+    assert ticket(case_id).subject == "問" * 200
+    cases = db.session.scalar(sa.select(sa.func.count()).select_from(Case))
+    response = client.post(f"/cases/new/{SUPPORT_TICKET}", data={**TICKET, "subject": "問" * 201})
+    assert response.status_code == 200
+    text = visible_text(response.get_data(as_text=True))
+    assert "Subject" in text and "200" in text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == cases
