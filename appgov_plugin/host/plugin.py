@@ -158,6 +158,11 @@ def casehost_nav_links(app, register):
     register(
         _l("Roll-out compliance"), "appgov.rollout_dashboard", visible=rollout_views.reads_dashboard
     )
+    # the roll-out's meetings (TP-WG-3/4): the same readers; an agency reaches its own from
+    # its roll-out page
+    register(
+        _l("Roll-out meetings"), "appgov.rollout_meetings", visible=rollout_views.reads_dashboard
+    )
 
 
 @hookimpl

@@ -211,5 +211,10 @@ def rollout_exclusion(scope_id: int):
 @blueprint.context_processor
 def _roster_helpers():
     """``rollout_departures(code)`` for the agency's page: who left its roles by leaving the
-    agency (template ``appgov/rollout/_roster_departures.html``)."""
-    return {"rollout_departures": unfit.departures, "rollout_roles": ROLES}
+    agency (template ``appgov/rollout/_roster_departures.html``); ``rollout_acts()``: the
+    reader acts on rosters (marks a person unfit, records an exclusion)."""
+    return {
+        "rollout_departures": unfit.departures,
+        "rollout_roles": ROLES,
+        "rollout_acts": lambda: is_admin() or getattr(current_user, "role", None) in ACTING_ROLES,
+    }
