@@ -41,6 +41,7 @@ MODEL_MODULES = (
     "appgov_plugin.mailbox.models",
     "appgov_plugin.rollout.models",
     "appgov_plugin.rollout.models_meetings",
+    "appgov_plugin.rollout.support_models",
 )
 
 

@@ -473,7 +473,8 @@ _PEOPLE = [
 
 def _person(index: int) -> dict[str, str]:
     name, title, unit, phone, email = _PEOPLE[index]
-    return {"name": name, "title": title, "unit": unit, "phone": phone, "email": email}
+    person = {"name": name, "title": title, "unit": unit, "phone": phone, "email": email}
+    return {"employee_id": f"TP{100 + index:04d}", **person}  # the roll-out registry's id
 
 
 WORK_GROUP_ROSTER = {
@@ -493,7 +494,6 @@ WORK_GROUP_ROSTER = {
 
 ADMIN_SEED_NOMINATION = {
     "system_name": "臺北市政府公文管理系統",
-    "headcount": 180,
     "change_kind": "initial",
     "admins": [_person(1), _person(2)],
     "seeds": [
@@ -543,6 +543,13 @@ TRAINING_LEAVE_REQUEST = {
     "proof": Upload("pdf", "急診證明.pdf"),
 }
 
+SUPPORT_TICKET = {
+    "system_name": "tn-edoc",
+    "subject": "無法登入公文線上簽核系統",
+    "description": "輸入帳號密碼後出現錯誤代碼 E401，已清除瀏覽器快取仍無法登入。",
+    "contact": "分機 1234",
+}
+
 #: One complete answer set per shipped form, for the profile that files it.
 SAMPLES: dict[str, Sample] = {
     s.key: s
@@ -558,6 +565,7 @@ SAMPLES: dict[str, Sample] = {
         Sample("admin_seed_nomination", "taipei", ADMIN_SEED_NOMINATION),
         Sample("training_enrollment", "taipei", TRAINING_ENROLLMENT),
         Sample("training_leave_request", "taipei", TRAINING_LEAVE_REQUEST),
+        Sample("support_ticket", "taipei", SUPPORT_TICKET),
     )
 }
 

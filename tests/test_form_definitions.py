@@ -44,6 +44,7 @@ OFFERED = {
     "admin_seed_nomination": ("taipei", ("tainan", "kaohsiung")),
     "training_enrollment": ("taipei", ("tainan", "kaohsiung")),
     "training_leave_request": ("taipei", ("tainan", "kaohsiung")),
+    "support_ticket": ("taipei", ("tainan", "kaohsiung")),
 }
 FORMS = sorted(OFFERED)
 #: forms of cases appgov opens where a rule says so, never filed by an agency (no sample):
@@ -52,7 +53,14 @@ OPENED_BY_RULE = {"forced_delisting": "kaohsiung"}
 SHIPPED = [*FORMS, *OPENED_BY_RULE]
 #: the published version of each form: version 2 chooses the app from the registry (type
 #: "app", its name stored beside it as app_name); the plan also asks the failing year
-VERSIONS = {"listing_checklist": 2, "delisting_application": 2, "improvement_marketing_plan": 2}
+VERSIONS = {
+    "listing_checklist": 2,
+    "delisting_application": 2,
+    "improvement_marketing_plan": 2,
+    # version 2 names each person by employee id (the roll-out registry, issue 12)
+    "work_group_roster": 2,
+    "admin_seed_nomination": 2,
+}
 RULE_ID = re.compile(r"\b(?:(?:TN|KH|TP)-[A-Z]+-[0-9]+|(?:TIME|MAIL)-[0-9]+)\b")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 BRANDS = re.compile(r"Apple App Store|Google Play|iOS|Android|UI/UX|App|Open Data|Open API")

@@ -49,6 +49,10 @@ from ..rollout import demo as rollout_demo
 from ..rollout import demo_registry as rollout_demo_registry
 from ..rollout import meeting_views as rollout_meeting_views
 from ..rollout import roster_views as rollout_roster_views
+from ..rollout import support as rollout_support
+from ..rollout import support_case_types as rollout_support_case_types
+from ..rollout import support_demo as rollout_support_demo
+from ..rollout import support_views as rollout_support_views
 from ..rollout import views as rollout_views
 from ..rollout import workflows as rollout_workflows
 from ..rulebook import admin as rulebook_admin
@@ -74,6 +78,7 @@ ROUTES = (
     rollout_views,
     rollout_roster_views,
     rollout_meeting_views,
+    rollout_support_views,
 )
 # the forms' live checks (a computed download target, KH-KPI-1) answer on the same blueprint
 forms_views.register_views(web.blueprint)
@@ -90,19 +95,26 @@ ADMIN = (
     mailbox_admin_reviews,
     rollout_admin,
 )
-CASE_TYPES = (apps_case_types, lifecycle_case_types, rollout_case_types, training_case_types)
+CASE_TYPES = (
+    apps_case_types,
+    lifecycle_case_types,
+    rollout_case_types,
+    rollout_support_case_types,
+    training_case_types,
+)
 # the mailbox's demo (apps linked, API keys) before the demo feedback sent with them
 DEMO = (
     apps_demo,
     lifecycle_demo,
     rollout_demo_registry,
     rollout_demo,  # its reports name the registry's people
+    rollout_support_demo,
     training_demo,
     mailbox_demo,
     mailbox_demo_feedback,
     mailbox_demo_reviews,
 )
-WORKFLOWS = (apps_workflows, lifecycle_workflows, rollout_workflows)
+WORKFLOWS = (apps_workflows, lifecycle_workflows, rollout_workflows, rollout_support)
 
 
 @hookimpl
@@ -163,6 +175,8 @@ def casehost_nav_links(app, register):
     register(
         _l("Roll-out meetings"), "appgov.rollout_meetings", visible=rollout_views.reads_dashboard
     )
+    # the support tickets' escalation rate (TP-SUP-1): IT department, administrator, agencies
+    register(_l("Support"), "appgov.rollout_support", visible=rollout_support_views.reads_support)
 
 
 @hookimpl
