@@ -38,14 +38,14 @@ import random
 import re
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_database import Database
 
 from appgov_plugin.apps.case_types import PROPOSAL
 from appgov_plugin.apps.models import App
@@ -55,41 +55,10 @@ from sample_host import create_app
 from sample_host.extensions import db
 from sample_host.models import Agency, Case, CaseHistory, User
 
-POSTGRES_URL = os.environ.get(
-    "APPGOV_BENCH_POSTGRES_URL",
-    os.environ.get("APPGOV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
-)
 UTC = dt.UTC
 
 
 # -- the database -----------------------------------------------------------------------------
-
-
-class Database:
-    """A fresh database: (url, cleanup)."""
-
-    def __init__(self, kind: str):
-        self.kind = kind
-        self.schema = None
-        if kind == "sqlite":
-            self.folder = tempfile.mkdtemp(prefix="appgov-bench-")
-            self.url = f"sqlite:///{self.folder}/bench.sqlite"
-            return
-        self.folder = tempfile.mkdtemp(prefix="appgov-bench-")
-        self.schema = f"bench_{uuid.uuid4().hex[:10]}"
-        self.admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with self.admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{self.schema}"'))
-        url = sa.engine.make_url(POSTGRES_URL).update_query_dict(
-            {"options": f"-csearch_path={self.schema}"}
-        )
-        self.url = url.render_as_string(hide_password=False)
-
-    def drop(self) -> None:
-        if self.schema:
-            with self.admin.connect() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA "{self.schema}" CASCADE'))
-            self.admin.dispose()
 
 
 def make_host(database: Database):
@@ -123,6 +92,7 @@ def fill(host, apps: int, cases: int, seed: int = 2026) -> None:
             app_rows.append(
                 {
                     "id": first_app + number,
+                    "code": f"app-{first_app + number}",  # App.code, as the ORM gives it
                     "agency_code": code,
                     "name": f"{rng.choice('府城臺南高雄智慧行動市民')}服務{number:05d}",
                     "description": "",
@@ -408,7 +378,7 @@ def interleaved(page, sql, calls: int) -> tuple[float, float]:
 
 
 def measure(kind: str, apps: int, cases: int, rounds: int, calls: int) -> list[tuple]:
-    database = Database(kind)
+    database = Database(kind, prefix="appgov-bench-")
     try:
         host = make_host(database)
         clients = {}

@@ -59,21 +59,17 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
+from bench_database import Database
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-POSTGRES_URL = os.environ.get(
-    "APPGOV_BENCH_POSTGRES_URL",
-    os.environ.get("APPGOV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
-)
 #: A limit no run reaches: the limiter counts every request, refuses none.
 HIGH_LIMIT = "1000000 per minute"
 #: ``--limits redis``: the counters in this Redis (``APPGOV_BENCH_REDIS_URL``).
@@ -194,36 +190,6 @@ def profile_intake(app, path: str) -> None:
 
 
 # -- the database ---------------------------------------------------------------------------
-
-
-class Database:
-    """A fresh database (SQLite file or PostgreSQL schema), or the empty one given."""
-
-    def __init__(self, kind: str, url: str | None = None):
-        self.folder = tempfile.mkdtemp(prefix="appgov-bench-intake-")
-        self.schema = None
-        if url:
-            self.url = url
-            self.kind = sa.engine.make_url(url).get_backend_name()
-            return
-        self.kind = kind
-        if kind == "sqlite":
-            self.url = f"sqlite:///{self.folder}/bench.sqlite"
-            return
-        self.schema = f"bench_{uuid.uuid4().hex[:10]}"
-        self.admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with self.admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{self.schema}"'))
-        url = sa.engine.make_url(POSTGRES_URL).update_query_dict(
-            {"options": f"-csearch_path={self.schema}"}
-        )
-        self.url = url.render_as_string(hide_password=False)
-
-    def drop(self) -> None:
-        if self.schema:
-            with self.admin.connect() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA "{self.schema}" CASCADE'))
-            self.admin.dispose()
 
 
 def prepare(database: Database, limits: str):
@@ -596,10 +562,11 @@ def main() -> None:
         args.rounds, args.requests = 1, 30
     results = []
     if args.database_url:
-        databases = [lambda: Database("", args.database_url)]
+        databases = [lambda: Database("", args.database_url, prefix="appgov-bench-intake-")]
     else:
         databases = [
-            lambda kind=kind: Database(kind) for kind in args.db or ("sqlite", "postgresql")
+            lambda kind=kind: Database(kind, prefix="appgov-bench-intake-")
+            for kind in args.db or ("sqlite", "postgresql")
         ]
     for make in databases:
         database = make()

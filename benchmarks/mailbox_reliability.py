@@ -34,7 +34,6 @@ import platform
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -45,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the sample mailbox's runner (tests/mailbox_server.py)
 
+from bench_database import Database  # noqa: E402
 from mailbox_feedback import mailbox_count  # noqa: E402
 from mailbox_server import MailboxServer  # noqa: E402
 
@@ -55,39 +55,9 @@ from appgov_plugin.mailbox.models import Feedback, FeedbackOutbox, PersonalDataR
 from sample_host import create_app  # noqa: E402
 from sample_host.extensions import db  # noqa: E402
 
-POSTGRES_URL = os.environ.get(
-    "APPGOV_BENCH_POSTGRES_URL",
-    os.environ.get("APPGOV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
-)
 SCENARIOS = ("down", "kill", "two", "throughput")
 #: the lease of the killed forwarder's items (seconds): the restart waits this long
 LEASE_SECONDS = 2
-
-
-class Database:
-    """A fresh database: ``url``, ``drop()``."""
-
-    def __init__(self, kind: str):
-        self.kind = kind
-        self.folder = tempfile.mkdtemp(prefix="appgov-bench-mailbox-")
-        self.schema = None
-        if kind == "sqlite":
-            self.url = f"sqlite:///{self.folder}/bench.sqlite"
-            return
-        self.schema = f"bench_{uuid.uuid4().hex[:10]}"
-        self.admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with self.admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{self.schema}"'))
-        url = sa.engine.make_url(POSTGRES_URL).update_query_dict(
-            {"options": f"-csearch_path={self.schema}"}
-        )
-        self.url = url.render_as_string(hide_password=False)
-
-    def drop(self) -> None:
-        if self.schema:
-            with self.admin.connect() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA "{self.schema}" CASCADE'))
-            self.admin.dispose()
 
 
 def settings(database: Database, mailbox: MailboxServer, **config) -> dict:
@@ -184,7 +154,7 @@ def report(kind: str, scenario: str, keys: dict[str, int], mailbox, seconds: flo
 
 
 def run(kind: str, n: int, scenarios, batch: int, concurrency: int) -> bool:
-    database = Database(kind)
+    database = Database(kind, prefix="appgov-bench-mailbox-")
     mailbox = MailboxServer(Path(database.folder))
     mailbox.start()
     options = {"APPGOV_MAILBOX_BATCH": batch, "APPGOV_MAILBOX_CONCURRENCY": concurrency}

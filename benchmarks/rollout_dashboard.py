@@ -41,20 +41,15 @@ import random
 import shutil
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
+from bench_database import Database
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-POSTGRES_URL = os.environ.get(
-    "APPGOV_BENCH_POSTGRES_URL",
-    os.environ.get("APPGOV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
-)
 SECRET = "benchmark-rollout-dashboard"
 #: The generated agencies' city: the demo IT department's (its agency is in Tainan).
 CITY = "tainan"
@@ -69,38 +64,6 @@ KINDS = (
 
 
 # -- the database ---------------------------------------------------------------------------
-
-
-class Database:
-    """A fresh database (SQLite file or PostgreSQL schema), or the empty one given."""
-
-    def __init__(self, kind: str, url: str | None = None):
-        self.folder = tempfile.mkdtemp(prefix="appgov-bench-rollout-")
-        self.schema = None
-        if url:
-            self.url = url
-            self.kind = sa.engine.make_url(url).get_backend_name()
-            return
-        self.kind = kind
-        if kind == "sqlite":
-            self.url = f"sqlite:///{self.folder}/bench.sqlite"
-            return
-        self.schema = f"bench_{uuid.uuid4().hex[:10]}"
-        self.admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with self.admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{self.schema}"'))
-        url = sa.engine.make_url(POSTGRES_URL).update_query_dict(
-            {"options": f"-csearch_path={self.schema}"}
-        )
-        self.url = url.render_as_string(hide_password=False)
-
-    def drop(self) -> None:
-        """Remove the throw-away schema and the temporary folder (its SQLite file)."""
-        if self.schema:
-            with self.admin.connect() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA "{self.schema}" CASCADE'))
-            self.admin.dispose()
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def make_host(database: Database):
@@ -607,14 +570,14 @@ def main() -> None:
         args.agencies, args.systems, args.rounds = 60, 2, 1
     results = []
     if args.database_url:
-        given = Database("", args.database_url)
+        given = Database("", args.database_url, prefix="appgov-bench-rollout-")
         try:
             results.append(measure(given, args))
         finally:
             shutil.rmtree(given.folder, ignore_errors=True)  # the database itself stays
     else:
         for kind in args.db or ("sqlite", "postgresql"):
-            database = Database(kind)
+            database = Database(kind, prefix="appgov-bench-rollout-")
             try:
                 results.append(measure(database, args))
             finally:

@@ -32,12 +32,9 @@ import csv
 import io
 import os
 import platform
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -45,16 +42,14 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_database import Database  # noqa: E402
+
 from appgov_plugin.rollout.cli import CLI_MAX_BYTES, CLI_MAX_ROWS  # noqa: E402
 from appgov_plugin.rollout.importer import import_file  # noqa: E402
 from appgov_plugin.rollout.models import RolloutAgency, RolloutPerson  # noqa: E402
 from sample_host import create_app  # noqa: E402
 from sample_host.extensions import db  # noqa: E402
 
-POSTGRES_URL = os.environ.get(
-    "APPGOV_BENCH_POSTGRES_URL",
-    os.environ.get("APPGOV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
-)
 AGENCY_HEADERS = ["機關代碼", "名稱", "英文名稱", "機關類型", "上級機關代碼", "員額", "員額日期"]
 PEOPLE_HEADERS = ["員工編號", "姓名", "機關代碼", "職稱", "電子郵件", "帳號", "單位主管"]
 STEPS = (
@@ -65,33 +60,6 @@ STEPS = (
     "people import",
     "people re-import",
 )
-
-
-class Database:
-    """A fresh database: ``url``, ``drop()``."""
-
-    def __init__(self, kind: str):
-        self.kind = kind
-        self.folder = tempfile.mkdtemp(prefix="appgov-bench-rollout-")
-        self.schema = None
-        if kind == "sqlite":
-            self.url = f"sqlite:///{self.folder}/bench.sqlite"
-            return
-        self.schema = f"bench_{uuid.uuid4().hex[:10]}"
-        self.admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with self.admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{self.schema}"'))
-        url = sa.engine.make_url(POSTGRES_URL).update_query_dict(
-            {"options": f"-csearch_path={self.schema}"}
-        )
-        self.url = url.render_as_string(hide_password=False)
-
-    def drop(self) -> None:
-        if self.schema:
-            with self.admin.connect() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA "{self.schema}" CASCADE'))
-            self.admin.dispose()
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def csv_bytes(headers, rows) -> bytes:
@@ -165,7 +133,7 @@ def timed(app, kind: str, data: bytes, *, dry_run: bool) -> tuple[float, int]:
 
 
 def run(kind: str, agencies: int, people: int, rounds: int) -> dict[str, tuple[float, int]]:
-    database = Database(kind)
+    database = Database(kind, prefix="appgov-bench-rollout-")
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # the demo's logins
             app = create_app(
