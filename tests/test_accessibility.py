@@ -8,6 +8,7 @@ cover the start of the content. One ``flask run`` per language, one browser for 
 from __future__ import annotations
 
 import pytest
+from conftest import serve
 from test_browser import chromium, log_in, switch_language
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -36,6 +37,7 @@ PAGES = (
     ("admin home", "/admin/", "admin"),
     ("admin list", "/admin/host_case/", "admin"),
     ("admin create form", "/admin/appgov_calendar_override/new/", "admin"),
+    ("app list (Flask-Admin, column descriptions)", "/admin/appgov_app/", "admin"),
     ("app correction form", "/admin/appgov_app/correct/?id=1", "admin"),
     ("app correction, posted empty", "/admin/appgov_app/correct/?id=1#submit", "admin"),
     ("rule parameter form", "@/admin/appgov_parameters/", "admin"),
@@ -166,10 +168,12 @@ def _open(page, base, path) -> tuple[str, str | None]:
     submit the page's form empty; ``#refused``: the answer must be 400, a refusal page checked
     like any other): (the path opened, a problem with the answer or None)."""
     if path.startswith("@"):
-        index = path[1:]
+        # "@/a/" the first link below /a/ on /a/; "@/a/>/b/" the first link to /b/ on /a/
+        index, _, below = path[1:].partition(">")
+        below = below or index
         page.goto(base + index)
         links = page.eval_on_selector_all(
-            f"main a[href^='{index}'], a[href^='{index}']",
+            f"main a[href^='{below}'], a[href^='{below}']",
             "els => els.map(e => e.getAttribute('href'))",
         )
         links = [link for link in links if link.rstrip("/") != index.rstrip("/")]
@@ -190,9 +194,9 @@ def _open(page, base, path) -> tuple[str, str | None]:
     return path, None
 
 
-@pytest.mark.parametrize("locale", ["zh_Hant_TW", "en"])
-def test_pages_pass_axe_and_fit_a_phone(server, browser, locale):
-    base, _ = server
+def _problems(browser, base: str, locale: str, pages) -> list[str]:
+    """Every page of ``pages`` (label, path, who) at each width in ``locale``: axe's
+    violations and, at phone width, the layout's problems."""
     axe = _axe()
     problems: list[str] = []
     context = browser.new_context(locale="zh-TW" if locale != "en" else "en-US")
@@ -200,7 +204,7 @@ def test_pages_pass_axe_and_fit_a_phone(server, browser, locale):
     try:
         switch_language(page, base, locale)
         current_user = None
-        for label, path, who in PAGES:
+        for label, path, who in pages:
             if who != current_user:
                 if who is None:
                     context.clear_cookies()
@@ -221,7 +225,68 @@ def test_pages_pass_axe_and_fit_a_phone(server, browser, locale):
                     problems += [f"{where}: {p}" for p in _layout(page)]
     finally:
         context.close()
+    return problems
+
+
+def _fail_on(problems: list[str]) -> None:
     if problems:
         pytest.fail(
             f"{len(problems)} accessibility problems:\n" + "\n".join(problems), pytrace=False
         )
+
+
+@pytest.mark.parametrize("locale", ["zh_Hant_TW", "en"])
+def test_pages_pass_axe_and_fit_a_phone(server, browser, locale):
+    base, _ = server
+    _fail_on(_problems(browser, base, locale, PAGES))
+
+
+#: Issue 12's pages, on the Taipei profile's demo registry (a Tainan city of 47 agencies).
+ROLLOUT_PAGES = (
+    ("roll-out dashboard", "/appgov/rollout/", "itdept"),
+    ("roll-out dashboard, breaches only", "/appgov/rollout/?breaches=1", "itdept"),
+    ("agency's roll-out page", "/appgov/rollout/agencies/tainan-tourism", "itdept"),
+    (
+        "mark a person unfit",
+        "@/appgov/rollout/agencies/tainan-tourism>/appgov/rollout/people/",
+        "itdept",
+    ),
+    ("meetings", "/appgov/rollout/meetings", "itdept"),
+    (
+        "record a council meeting",
+        "/appgov/rollout/meetings/new?system=tn-edoc&body=council",
+        "itdept",
+    ),
+    (
+        "record a meeting, posted empty",
+        "/appgov/rollout/meetings/new?system=tn-edoc&body=council#submit",
+        "itdept",
+    ),
+    ("support rates", "/appgov/rollout/support", "itdept"),
+    ("own agency's roll-out page", "/appgov/rollout/agencies/tainan-tourism", "staff"),
+    ("agency's meetings", "/appgov/rollout/agencies/tainan-tourism/meetings", "staff"),
+    ("support ticket form", "/cases/new/appgov_support_ticket", "staff"),
+    ("roster nomination form", "/cases/new/appgov_admin_seed_nomination", "staff"),
+    ("registry agencies (Flask-Admin)", "/admin/appgov_rollout_agency/", "admin"),
+    ("registry person form", "/admin/appgov_rollout_person/new/", "admin"),
+    ("registry import", "/admin/appgov_rollout_import/", "admin"),
+)
+
+
+@pytest.fixture
+def taipei_server(tmp_path):
+    yield from serve(
+        f"sqlite:///{tmp_path / 'a11y-taipei.sqlite'}", tmp_path, APPGOV_PROFILE="taipei"
+    )
+
+
+def test_roll_out_pages_pass_axe_and_fit_a_phone(taipei_server, browser):
+    """Both languages on one server (its start is the cost)."""
+    base, _ = taipei_server
+    _fail_on(
+        [
+            p
+            for locale in ("zh_Hant_TW", "en")
+            for p in _problems(browser, base, locale, ROLLOUT_PAGES)
+        ]
+    )

@@ -19,20 +19,18 @@ import pytest
 import sqlalchemy as sa
 from casework import counting_queries, visible_text
 from hosting import login
+from test_rollout_dashboard import clear_registry
 
 import appgov_plugin
 from appgov_plugin.rollout import meeting_views, meetings
 from appgov_plugin.rollout.compliance import compliance
 from appgov_plugin.rollout.models import (
-    Assignment,
     MajorSystem,
     RolloutAgency,
     RolloutPerson,
     SystemScope,
-    UnfitFinding,
-    WorkGroupFiling,
 )
-from appgov_plugin.rollout.models_meetings import ATTENDANCE, Attendance, CouncilSeat, Meeting
+from appgov_plugin.rollout.models_meetings import ATTENDANCE, CouncilSeat, Meeting
 from sample_host.extensions import db
 
 #: The pages' day (a Wednesday after Lunar New Year 2027): 民國 116 年 3 月 3 日.
@@ -52,19 +50,8 @@ def host(make_host, monkeypatch):
 
 
 def clear() -> None:
-    for model in (
-        CouncilSeat,
-        Attendance,
-        Meeting,
-        Assignment,
-        UnfitFinding,
-        WorkGroupFiling,
-        SystemScope,
-        MajorSystem,
-        RolloutPerson,
-        RolloutAgency,
-    ):
-        db.session.execute(sa.delete(model))
+    """No registry rows but the test's own (the demo's removed with what refers to it)."""
+    clear_registry()
 
 
 _numbers = iter(range(1, 10**6))

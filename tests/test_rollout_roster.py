@@ -241,12 +241,13 @@ def test_replacement_in_progress_may_break_the_limits(host):
 def test_a_person_of_another_agency_or_unknown_is_refused(host):
     registry()
     message = refused(file(nomination(ids(1, 2), [*ids(3), "RO-001"])))
-    assert "row 2" in message and "員工編號" in message and "秘書1" in message, message
+    # in the reader's language (zh_Hant_TW by default): the row, the field, the person
+    assert "第 2 列" in message and "員工編號" in message and "秘書1" in message, message
     message = refused(file(nomination(["RT-001", "NOBODY-9"], ids(3, 4))))
-    assert "row 2" in message and "NOBODY-9" in message and "機關系統管理者名單" in message
+    assert "第 2 列" in message and "NOBODY-9" in message and "機關系統管理者名單" in message
     message = refused(file(nomination(ids(1, 2), [row("")["employee_id"], *ids(4)])))
-    assert "row 1" in message and "員工編號" in message
-    assert "twice" in refused(file(nomination(ids(1, 1), ids(3, 4))))
+    assert "第 1 列" in message and "員工編號" in message
+    assert "重複列名" in refused(file(nomination(ids(1, 1), ids(3, 4))))
 
 
 def test_staff_of_another_agency_cannot_file_for_this_agency(host):
@@ -257,7 +258,7 @@ def test_staff_of_another_agency_cannot_file_for_this_agency(host):
     add_user("staff2", "agency_staff", OTHER)
     case = file(nomination(ids(1, 2), ids(3, 4)), owner="staff2", agency_code=OTHER)
     message = refused(case, "staff2")
-    assert "觀光1" in message and "row 1" in message
+    assert "觀光1" in message and "第 1 列" in message
     person = db.session.scalar(
         sa.select(RolloutPerson).where(RolloutPerson.employee_id == "RT-003")
     )

@@ -20,13 +20,14 @@ from flask_login import current_user, login_required
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..access import host_agencies, is_admin, visible_agency_codes
+from ..access import is_admin
 from ..forms.builder import AppGovForm, WholeNumberField
 from ..i18n import _, _l, format_date
 from ..state import get_state
 from ..web import blueprint
 from . import unfit
-from .models import LIMITS, ROLES, MajorSystem, RolloutAgency, RolloutPerson, SystemScope
+from .models import LIMITS, ROLES, MajorSystem, RolloutPerson, SystemScope
+from .views import city_scope
 
 blueprint.add_templates(__file__)
 
@@ -34,29 +35,11 @@ blueprint.add_templates(__file__)
 ACTING_ROLES = frozenset({"it_department"})
 
 
-def reader_scope() -> set[str] | None:
-    """Agencies the reader acts for (``None``: all): the host's agencies of their city and
-    the registry's agencies of that city the host does not know."""
-    visible = visible_agency_codes()
-    if visible is None:
-        return None
-    own = getattr(current_user, "agency_code", None)
-    agencies = host_agencies() or ()
-    city = next((a.city for a in agencies if a.code == own), "")
-    if not city:
-        return visible
-    known = {a.code for a in agencies}
-    registry = get_state().session.scalars(
-        sa.select(RolloutAgency.code).where(RolloutAgency.city == city)
-    )
-    return visible | {code for code in registry if code not in known}
-
-
 def require_actor(agency_code: str) -> None:
     """403 for a role that does not act on rosters; 404 for an agency outside the scope."""
     if not (is_admin() or getattr(current_user, "role", None) in ACTING_ROLES):
         abort(403)
-    scope = reader_scope()
+    scope = city_scope()
     if scope is not None and agency_code not in scope:
         abort(404)
 

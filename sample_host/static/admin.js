@@ -25,4 +25,11 @@
     var link = target.closest("a[href^='javascript:']");
     if (link) { event.preventDefault(); }
   }, true);
+  /* A column description's help icon (Flask-Admin's a[data-role=tooltip]) has no text: its
+     description becomes its accessible name, read before Bootstrap's tooltip moves the
+     title away (WCAG 2.4.4, 4.1.2). */
+  document.querySelectorAll("a[data-role='tooltip']").forEach(function (icon) {
+    var text = icon.getAttribute("title") || icon.getAttribute("data-original-title");
+    if (text && !icon.getAttribute("aria-label")) { icon.setAttribute("aria-label", text); }
+  });
 })();
