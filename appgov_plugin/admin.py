@@ -141,6 +141,20 @@ def readable(form, field) -> None:
         raise StopValidation()
 
 
+#: The largest value of the databases' INTEGER columns.
+INTEGER_MAX = 2**31 - 1
+
+
+def database_integer(form, field) -> None:
+    """Validator to put before ``NumberRange`` on a whole number: one beyond the databases'
+    INTEGER is refused with WTForms' own message (``NumberRange`` cannot even compare it:
+    ``math.isnan`` overflows on an int of sixty digits, and the database would refuse it)."""
+    if isinstance(field.data, int) and abs(field.data) > INTEGER_MAX:
+        raise StopValidation(
+            field.gettext("Number must be at most %(max)s.") % {"max": INTEGER_MAX}
+        )
+
+
 def labels(mapping) -> list[tuple[str, object]]:
     """``(key, label)`` pairs of a key -> label mapping, for ``column_choices``."""
     return list(mapping.items())

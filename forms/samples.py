@@ -544,7 +544,7 @@ TRAINING_LEAVE_REQUEST = {
 }
 
 SUPPORT_TICKET = {
-    "system_name": "tn-edoc",
+    "system_name": "公文線上簽核系統",
     "subject": "無法登入公文線上簽核系統",
     "description": "輸入帳號密碼後出現錯誤代碼 E401，已清除瀏覽器快取仍無法登入。",
     "contact": "分機 1234",

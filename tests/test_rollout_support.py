@@ -269,8 +269,9 @@ def test_another_agency_neither_reads_nor_acts(host):
         enter(client, username)
         assert client.get("/appgov/rollout/support").status_code == 403, username
         assert client.get("/appgov/rollout/support.csv").status_code == 403, username
+    # a role that reads no ticket: 404, as for a missing case (a number tells nothing)
     enter(client, "reviewer")
-    assert client.get(f"/appgov/rollout/support/tickets/{case_id}").status_code == 403
+    assert client.get(f"/appgov/rollout/support/tickets/{case_id}").status_code == 404
 
 
 def test_filing_checks_the_system_against_the_registry(host):

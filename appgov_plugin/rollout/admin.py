@@ -31,7 +31,15 @@ from wtforms.validators import (
 
 from .. import web
 from ..access import AdminOnly, host_agencies
-from ..admin import AppGovModelView, OptionsFilterEqual, labels, readable, strip
+from ..admin import (
+    INTEGER_MAX,
+    AppGovModelView,
+    OptionsFilterEqual,
+    database_integer,
+    labels,
+    readable,
+    strip,
+)
 from ..forms.builder import AppGovForm
 from ..i18n import _, _l, current_locale, format_number, ngettext, template_gettext
 from ..imports import ImportRefused, read_bytes
@@ -185,10 +193,11 @@ def _named_unless_host(form, field):
 
 def _once_in_scope(form, field):
     """An agency is in a system's scope once (the exclusion is a field of that row)."""
-    if not field.data or not form.system_id.data:
+    system_id = form.system_id.data
+    if not field.data or not isinstance(system_id, int) or not 0 < system_id <= INTEGER_MAX:
         return
     query = sa.select(SystemScope.id).where(
-        SystemScope.system_id == form.system_id.data, SystemScope.agency_code == field.data
+        SystemScope.system_id == system_id, SystemScope.agency_code == field.data
     )
     own = getattr(getattr(form, "_obj", None), "id", None)
     if own is not None:
@@ -317,7 +326,12 @@ class AgencyView(AppGovModelView):
             "validators": [Optional(), Length(max=LIMITS["code"]), _parent_exists],
         },
         "headcount": {
-            "validators": [readable, InputRequired(), NumberRange(min=0, max=2**31 - 1)],
+            "validators": [
+                readable,
+                database_integer,
+                InputRequired(),
+                NumberRange(0, INTEGER_MAX),
+            ],
         },
         "headcount_on": {"validators": [InputRequired()]},
     }
@@ -449,7 +463,7 @@ class ScopeView(AppGovModelView):
     form_columns = ("system_id", "agency_code", "excluded_case_id", "excluded_on", "excluded_note")
     form_overrides = {"system_id": _SystemField, "excluded_case_id": IntegerField}
     form_args = {
-        "system_id": {"label": _l("System"), "validators": [InputRequired()]},
+        "system_id": {"label": _l("System"), "validators": [database_integer, InputRequired()]},
         "agency_code": {
             "filters": [strip],
             "validators": [
@@ -461,7 +475,7 @@ class ScopeView(AppGovModelView):
         },
         "excluded_case_id": {
             "label": _l("Excluded by case"),
-            "validators": [readable, Optional(), NumberRange(min=1, max=2**31 - 1)],
+            "validators": [readable, database_integer, Optional(), NumberRange(1, INTEGER_MAX)],
             "description": _l("The mayor-approved case that took the agency out (TP-WG-1)."),
         },
         "excluded_on": {"validators": [_exclusion_complete, Optional()]},
@@ -544,7 +558,7 @@ class WorkGroupFilingView(AppGovModelView):
     form_columns = ("system_id", "agency_code", "filed_on", "case_id")
     form_overrides = {"system_id": _SystemField, "case_id": IntegerField}
     form_args = {
-        "system_id": {"label": _l("System"), "validators": [InputRequired()]},
+        "system_id": {"label": _l("System"), "validators": [database_integer, InputRequired()]},
         "agency_code": {
             "filters": [strip],
             "validators": [InputRequired(), Length(max=LIMITS["code"]), _known_agency],
@@ -552,7 +566,7 @@ class WorkGroupFilingView(AppGovModelView):
         "filed_on": {"validators": [InputRequired()]},
         "case_id": {
             "label": _l("Case"),
-            "validators": [readable, Optional(), NumberRange(min=1, max=2**31 - 1)],
+            "validators": [readable, database_integer, Optional(), NumberRange(1, INTEGER_MAX)],
         },
     }
 
@@ -600,7 +614,7 @@ class UnfitFindingView(AppGovModelView):
     form_args = {
         "replacement_case_id": {
             "label": _l("Replacement case"),
-            "validators": [readable, Optional(), NumberRange(min=1, max=2**31 - 1)],
+            "validators": [readable, database_integer, Optional(), NumberRange(1, INTEGER_MAX)],
         },
     }
 

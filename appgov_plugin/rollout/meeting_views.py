@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from .. import uploads
@@ -38,6 +38,7 @@ from ..access import AGENCY_ROLES, host_agencies, is_admin
 from ..clock import today
 from ..exports import Table, export_response
 from ..forms.builder import AppGovForm
+from ..forms.fields import DATE_PLACEHOLDER, TaiwanDateField
 from ..i18n import _, _l, current_locale, format_date, parse_date
 from ..state import get_state
 from ..web import blueprint
@@ -267,6 +268,7 @@ def rollout_meetings():
         minutes_state=minutes_state,
         minutes_states=MINUTES_STATES,
         short_date=short_date,
+        date_placeholder=DATE_PLACEHOLDER,
         locale=current_locale(),
         can_record=is_admin() or _role() in AGENCY_ROLES or reads_dashboard(current_user),
         args={k: v for k, v in request.args.items() if k != "page"},
@@ -332,7 +334,7 @@ class MeetingForm(AppGovForm):
     agency = StringField(
         _l("Agency code (work group)"), validators=[Optional(), Length(max=LIMITS["code"])]
     )
-    held_on = DateField(_l("Date"), validators=[InputRequired()])
+    held_on = TaiwanDateField(_l("Date"), validators=[InputRequired()])
     mode = SelectField(_l("Held"), validators=[InputRequired()], coerce=str)
     attendance = TextAreaField(
         _l("Attendance"),
@@ -342,12 +344,12 @@ class MeetingForm(AppGovForm):
         validators=[Optional(), Length(max=50_000)],
     )
     minutes = FileField(_l("Minutes (PDF, ODT or DOCX)"))
-    received_on = DateField(_l("Minutes received on"), validators=[Optional()])
+    received_on = TaiwanDateField(_l("Minutes received on"), validators=[Optional()])
 
 
 class MinutesForm(AppGovForm):
     minutes = FileField(_l("Minutes (PDF, ODT or DOCX)"))
-    received_on = DateField(_l("Minutes received on"), validators=[Optional()])
+    received_on = TaiwanDateField(_l("Minutes received on"), validators=[Optional()])
 
 
 def stored_minutes(form) -> dict | None:

@@ -46,7 +46,7 @@ def load(open_case, users) -> None:
             owner.username if role == "tier1" else by_role[role] for _name, role in steps
         ]
         data = {
-            "system_name": system.code,
+            "system_name": system.name_zh,
             "subject": subject,
             "description": description,
             "contact": "分機 8585",
