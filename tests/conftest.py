@@ -478,11 +478,29 @@ def appgov_context(database_url):
 LONG_MODULES = frozenset({"test_fuzz.py", "test_page_walk.py", "test_startup.py"})
 
 
+def _on_postgresql_needlessly(item) -> bool:
+    """A test marked ``backend_independent`` in its PostgreSQL run: what it checks does not
+    depend on the database (its SQLite run checks it), so the suite's time goes to the
+    tests whose subject is the data layer -- queries, scope, constraints, migrations, races,
+    queues -- which run on both."""
+    callspec = getattr(item, "callspec", None)
+    return (
+        callspec is not None
+        and callspec.params.get("database_url") == "postgresql"
+        and item.get_closest_marker("backend_independent") is not None
+    )
+
+
 def pytest_collection_modifyitems(config, items):
-    """The modules of the longest tests first (a test marked ``slow``, a crawl), each module
-    kept together and every group in the order collected: pytest-xdist then hands the short
-    tests out as workers come free, and no worker is left running a long test alone at the
-    end of the run."""
+    """Leave out the PostgreSQL runs of backend-independent tests; then the modules of the
+    longest tests first (a test marked ``slow``, a crawl), each module kept together and
+    every group in the order collected: pytest-xdist then hands the short tests out as
+    workers come free, and no worker is left running a long test alone at the end of the
+    run."""
+    needless = [item for item in items if _on_postgresql_needlessly(item)]
+    if needless:
+        config.hook.pytest_deselected(items=needless)
+        items[:] = [item for item in items if not _on_postgresql_needlessly(item)]
     long_modules = LONG_MODULES | {
         item.path.name for item in items if item.get_closest_marker("slow") is not None
     }

@@ -213,13 +213,16 @@ def _problems(browser, base: str, locale: str, pages) -> list[str]:
                     log_in(page, base, who)
                     page.wait_for_load_state()
                 current_user = who
+            # opened once at the first width, then scanned at each width as the window is
+            # resized (the layout follows the media queries, as when a reader turns a phone)
+            page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+            opened, problem = _open(page, base, path)
+            if problem:
+                problems.append(f"{label} ({opened}), {locale}: {problem}")
+                continue
             for width in WIDTHS:
                 page.set_viewport_size({"width": width, "height": 900})
-                opened, problem = _open(page, base, path)
                 where = f"{label} ({opened}) at {width} px, {locale}"
-                if problem:
-                    problems.append(f"{where}: {problem}")
-                    break
                 problems += [f"{where}: axe {v}" for v in _violations(axe, page)]
                 if width < 768:
                     problems += [f"{where}: {p}" for p in _layout(page)]

@@ -3,7 +3,8 @@ structured editor and with the TOML editor, previews the edit in Traditional Chi
 English, publishes it with a reason as a new version; an invalid definition is refused with
 the engine's message beside the editor, what was typed stays, and the live version is
 unchanged. Only administrators reach the pages (403 for agency staff, reviewers and the IT
-department). Everything works without JavaScript (plain form posts). Both databases."""
+department). Everything works without JavaScript (plain form posts). On SQLite
+(backend-independent: the versions' storage runs on both in tests/test_form_versions.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from hosting import login
 
 from appgov_plugin.forms import admin as forms_admin
 from appgov_plugin.forms import store
+
+# backend-independent: the form editor's pages (the versions' storage: test_form_versions.py)
+pytestmark = pytest.mark.backend_independent
 
 KEY = "app_proposal"
 SECTIONED = "kh_evaluation_plan"

@@ -29,6 +29,9 @@ from appgov_plugin.forms.fields import TaiwanDateField
 from sample_host.demo import USERS
 from sample_host.forms import HostForm
 
+# backend-independent: the host pages' markup, macros and language switch
+pytestmark = pytest.mark.backend_independent
+
 DISPLAY_NAMES = [name for _user, name, _role, _agency in USERS]
 
 

@@ -422,6 +422,7 @@ def certificate(tmp_path):
     return cert, key
 
 
+@pytest.mark.backend_independent  # the SMTP transport
 def test_starttls_and_login_against_a_server_that_demands_both(host, smtp_port, certificate):
     cert, key = certificate
     server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -462,6 +463,7 @@ def test_starttls_and_login_against_a_server_that_demands_both(host, smtp_port, 
     assert row.sent_at is not None and row.last_error is None
 
 
+@pytest.mark.backend_independent  # the SMTP transport
 def test_an_unknown_certificate_is_refused_and_kept_for_later(host, smtp_port, certificate):
     cert, key = certificate
     server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -20,6 +20,10 @@ from appgov_plugin.policy.display import value_html, value_text
 from appgov_plugin.policy.models import ParameterChange
 from appgov_plugin.policy.parameters import KINDS, PARAMETERS
 
+# backend-independent: how parameters read and their forms validate
+# (the storage: test_parameter_changes.py)
+pytestmark = pytest.mark.backend_independent
+
 TODAY = today()
 NEXT_MONTH = (TODAY.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 ROC_NEXT_MONTH = f"{NEXT_MONTH.year - 1911}/{NEXT_MONTH.month:02d}/01"

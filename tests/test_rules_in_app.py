@@ -1,4 +1,4 @@
-"""rules.md "Profiles are real", end to end in the sample host (SQLite and PostgreSQL): the
+"""rules.md "Profiles are real", end to end in the sample host (on SQLite; backend-independent): the
 proposal form, the app evaluation page and the policy page of each profile, in both
 languages, and rules adopted by an administrator's rule parameter in the database."""
 
@@ -18,6 +18,10 @@ from appgov_plugin.policy import PARAMETERS
 from appgov_plugin.policy.changes import record_change
 from sample_host.extensions import db
 from sample_host.models import Case
+
+# backend-independent: which rules each profile shows
+# (the parameters' storage: test_parameter_changes.py)
+pytestmark = pytest.mark.backend_independent
 
 NEW_PROPOSAL = f"/cases/new/{PROPOSAL}"
 #: the parameters no process reads yet (KH-KPI-4, KH-KPI-3's plan, TN-LEARN-1, TP-WG-4)

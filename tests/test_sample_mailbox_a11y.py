@@ -9,7 +9,8 @@ import pytest
 from test_accessibility import WIDTHS, _axe, _layout, _violations, browser  # noqa: F401
 from test_browser import log_in, switch_language
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+# backend-independent: axe on rendered pages
+pytestmark = [pytest.mark.backend_independent, pytest.mark.slow, pytest.mark.browser]
 
 
 def _first_request(page, base) -> str:

@@ -31,6 +31,9 @@ from sample_host.database import MIGRATIONS_DIR
 from sample_host.extensions import db, migrate
 from sample_host.models import User
 
+# backend-independent: sessions, headers, CSP, throttling (memory and Redis)
+pytestmark = pytest.mark.backend_independent
+
 #: Throttling is on in every application of this module (conftest turns it off elsewhere).
 THROTTLED = {"RATELIMIT_ENABLED": True}
 
