@@ -26,9 +26,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import unicodedata
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -40,6 +39,8 @@ from ..apps.models import App
 from ..clock import TAIPEI
 from ..db import utcnow
 from ..i18n import _, _l
+from ..import_columns import Column, RowProblem, RowReader, column, is_blank, match_columns
+from ..import_columns import Report as BaseReport
 from ..imports import ImportedTable, ImportRefused, read_table
 from ..state import get_state
 from .models import STORES, StoreRating, StoreReview
@@ -66,56 +67,35 @@ NO_RATING = frozenset({"NA", "N/A", "-", "—"})
 CENTS = Decimal("0.01")
 
 
-class RowProblem(ValueError):
-    """A cell that cannot be read; its message names what is wrong."""
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column a file may have: ``key`` (what it fills), the header ``names`` accepted
-    (the first is the store's; matched ignoring case, blanks and full-width forms),
-    whether the file must have it, and whether its value is kept (``kept=False``: read and
-    understood, not stored -- listed in the report, not as unknown)."""
-
-    key: str
-    names: tuple[str, ...]
-    required: bool = False
-    kept: bool = True
-
-
-def _column(key, *names, required=False, kept=True) -> Column:
-    return Column(key, names, required, kept)
-
-
 #: The accepted columns of each (store, kind). docs/store_reviews.md says the same.
 FORMATS: dict[tuple[str, str], tuple[Column, ...]] = {
     # Google Play Console: Download reports > Reviews (reviews_<package>_<yyyymm>.csv)
     ("android", "reviews"): (
-        _column("package", "Package Name", "套件名稱"),
-        _column("version_code", "App Version Code", "版本代碼", kept=False),
-        _column("app_version", "App Version Name", "版本名稱", "版本"),
-        _column("language", "Reviewer Language", "評論者語言", "語言"),
-        _column("device", "Device", "裝置", kept=False),
-        _column("submitted", "Review Submit Date and Time", "評論提交日期和時間", "評論日期"),
-        _column("submitted_ms", "Review Submit Millis Since Epoch"),
-        _column("updated", "Review Last Update Date and Time", "評論上次更新日期和時間"),
-        _column("updated_ms", "Review Last Update Millis Since Epoch"),
-        _column("rating", "Star Rating", "星級評等", "評分", "星等", required=True),
-        _column("title", "Review Title", "評論標題", "標題"),
-        _column("text", "Review Text", "評論內容", "評論"),
-        _column("replied", "Developer Reply Date and Time", "開發人員回覆日期和時間", "回覆日期"),
-        _column("replied_ms", "Developer Reply Millis Since Epoch"),
-        _column("reply_text", "Developer Reply Text", "開發人員回覆內容", "回覆內容"),
-        _column("link", "Review Link", "評論連結"),
+        column("package", "Package Name", "套件名稱"),
+        column("version_code", "App Version Code", "版本代碼", kept=False),
+        column("app_version", "App Version Name", "版本名稱", "版本"),
+        column("language", "Reviewer Language", "評論者語言", "語言"),
+        column("device", "Device", "裝置", kept=False),
+        column("submitted", "Review Submit Date and Time", "評論提交日期和時間", "評論日期"),
+        column("submitted_ms", "Review Submit Millis Since Epoch"),
+        column("updated", "Review Last Update Date and Time", "評論上次更新日期和時間"),
+        column("updated_ms", "Review Last Update Millis Since Epoch"),
+        column("rating", "Star Rating", "星級評等", "評分", "星等", required=True),
+        column("title", "Review Title", "評論標題", "標題"),
+        column("text", "Review Text", "評論內容", "評論"),
+        column("replied", "Developer Reply Date and Time", "開發人員回覆日期和時間", "回覆日期"),
+        column("replied_ms", "Developer Reply Millis Since Epoch"),
+        column("reply_text", "Developer Reply Text", "開發人員回覆內容", "回覆內容"),
+        column("link", "Review Link", "評論連結"),
     ),
     # Google Play Console: Download reports > Statistics > Ratings (ratings_..._overview.csv)
     # and the count of ratings, which that report lacks (KH-KPI-2 weighs by it)
     ("android", "ratings"): (
-        _column("on_date", "Date", "日期", required=True),
-        _column("package", "Package Name", "套件名稱"),
-        _column("daily", "Daily Average Rating", "每日平均評分", kept=False),
-        _column("average", "Total Average Rating", "總平均評分", "平均評分", required=True),
-        _column(
+        column("on_date", "Date", "日期", required=True),
+        column("package", "Package Name", "套件名稱"),
+        column("daily", "Daily Average Rating", "每日平均評分", kept=False),
+        column("average", "Total Average Rating", "總平均評分", "平均評分", required=True),
+        column(
             "ratings",
             "Total Ratings",
             "Ratings",
@@ -128,21 +108,21 @@ FORMATS: dict[tuple[str, str], tuple[Column, ...]] = {
     # App Store: no review export in App Store Connect; the columns of the common export
     # (App Store Connect API customerReviews, review-export tools)
     ("ios", "reviews"): (
-        _column("reviewed", "Date", "日期", "評論日期", required=True),
-        _column("rating", "Rating", "評分", "星等", required=True),
-        _column("title", "Title", "標題"),
-        _column("text", "Review", "Body", "評論", "評論內容"),
-        _column("author", "Nickname", "Author", "Reviewer", "暱稱", "作者"),
-        _column("app_version", "Version", "版本"),
-        _column("territory", "Territory", "Country", "國家或地區", "地區", kept=False),
-        _column("review_id", "Review ID", "ID", "評論編號"),
-        _column("reply_text", "Developer Response", "開發者回覆", "回覆內容"),
-        _column("replied", "Response Date", "Developer Response Date", "回覆日期"),
+        column("reviewed", "Date", "日期", "評論日期", required=True),
+        column("rating", "Rating", "評分", "星等", required=True),
+        column("title", "Title", "標題"),
+        column("text", "Review", "Body", "評論", "評論內容"),
+        column("author", "Nickname", "Author", "Reviewer", "暱稱", "作者"),
+        column("app_version", "Version", "版本"),
+        column("territory", "Territory", "Country", "國家或地區", "地區", kept=False),
+        column("review_id", "Review ID", "ID", "評論編號"),
+        column("reply_text", "Developer Response", "開發者回覆", "回覆內容"),
+        column("replied", "Response Date", "Developer Response Date", "回覆日期"),
     ),
     ("ios", "ratings"): (
-        _column("on_date", "Date", "日期", required=True),
-        _column("average", "Average Rating", "平均評分", required=True),
-        _column(
+        column("on_date", "Date", "日期", required=True),
+        column("average", "Average Rating", "平均評分", required=True),
+        column(
             "ratings",
             "Ratings",
             "Ratings Count",
@@ -155,91 +135,19 @@ FORMATS: dict[tuple[str, str], tuple[Column, ...]] = {
 }
 
 
-def normalise_label(label: str) -> str:
-    """A header label as it is matched: full-width forms folded (NFKC), case and runs of
-    blanks ignored."""
-    text = unicodedata.normalize("NFKC", str(label or "")).casefold()
-    return " ".join(text.replace("_", " ").split())
-
-
 # -- the report ------------------------------------------------------------------------------
 
 
 @dataclass
-class Problem:
-    """One line of the report: the row (``None``: the file or its header), the column's
-    label as the file has it, what is wrong, and whether it stops the import (``error``)
-    or is only said (``warning``)."""
+class Report(BaseReport):
+    """What an import found and did (:class:`appgov_plugin.import_columns.Report`), for one
+    store; ``replies`` counts reviews that get a reply they did not have."""
 
-    row: int | None
-    column: str | None
-    message: str
-    severity: str = "error"
-
-
-@dataclass
-class Report:
-    """What an import found and did. ``stored`` is true only after a real import that
-    changed the database; ``new`` / ``updated`` / ``unchanged`` count what it did (or, in a
-    dry run, would do); ``replies`` counts reviews that get a reply they did not have."""
-
-    store: str
-    kind: str
-    dry_run: bool
-    filename: str = ""
-    format: str | None = None
-    encoding: str | None = None
-    rows: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    columns: list[str] = field(default_factory=list)
-    not_kept: list[str] = field(default_factory=list)
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
+    store: str = ""
     replies: int = 0
-    stored: bool = False
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def error(self, row, column, message) -> None:
-        self.problems.append(Problem(row, column, message, "error"))
-
-    def warn(self, row, column, message) -> None:
-        self.problems.append(Problem(row, column, message, "warning"))
 
 
 # -- reading cells ---------------------------------------------------------------------------
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def as_text(value: Any, limit: int) -> str | None:
-    """A text cell, stripped; ``None`` when empty. Longer than ``limit``: a problem."""
-    if _blank(value):
-        return None
-    dated = isinstance(value, dt.datetime | dt.date)
-    text = value.isoformat() if dated else str(value).strip()
-    if len(text) > limit:
-        raise RowProblem(
-            _(
-                "It is %(length)s characters long; at most %(limit)s are kept.",
-                length=f"{len(text):,}",
-                limit=f"{limit:,}",
-            )
-        )
-    return text
 
 
 def as_stars(value: Any) -> int:
@@ -383,91 +291,12 @@ def derived_id(*parts: Any) -> str:
 # -- one file --------------------------------------------------------------------------------
 
 
-@dataclass
-class Mapped:
-    """The file's columns matched: ``positions`` of each key, with its label as written."""
-
-    positions: dict[str, int]
-    labels: dict[str, str]
-
-
-def match_columns(table: ImportedTable, columns: Sequence[Column], report: Report) -> Mapped:
-    """Which column of the file is which; unknown, repeated and missing columns reported."""
-    known = {normalise_label(name): column for column in columns for name in column.names}
-    positions: dict[str, int] = {}
-    labels: dict[str, str] = {}
-    for position, label in enumerate(table.headers):
-        if not label:
-            report.warn(table.header_row, None, _("A column without a name is not imported."))
-            continue
-        column = known.get(normalise_label(label))
-        if column is None:
-            report.warn(
-                table.header_row,
-                label,
-                _("Unknown column: not imported (the import page shows the columns read)."),
-            )
-            continue
-        if column.key in positions:
-            report.error(
-                table.header_row,
-                label,
-                _(
-                    "The same column as “%(other)s”: keep only one of them.",
-                    other=labels[column.key],
-                ),
-            )
-            continue
-        positions[column.key] = position
-        labels[column.key] = label
-        if not column.kept:
-            report.not_kept.append(label)
-        report.columns.append(label)
-    for column in columns:
-        if column.required and column.key not in positions:
-            report.error(
-                table.header_row,
-                column.names[0],
-                _("This column is missing; the file must have it."),
-            )
-    return Mapped(positions, labels)
-
-
-class RowReader:
-    """Cells of one row by key, each problem reported with the row and the column."""
-
-    def __init__(self, row, mapped: Mapped, report: Report, columns: Sequence[Column]):
-        self.row, self.mapped, self.report = row, mapped, report
-        self.names = {column.key: column.names[0] for column in columns}
-        self.bad = False
-
-    def raw(self, key: str) -> Any:
-        position = self.mapped.positions.get(key)
-        return None if position is None else self.row.values[position]
-
-    def get(self, key: str, reader: Callable[[Any], Any], *, required: bool = False) -> Any:
-        value = self.raw(key)
-        label = self.mapped.labels.get(key, self.names.get(key, key))
-        if _blank(value):
-            if required:
-                self.fail(label, _("Empty; every row needs a value here."))
-            return None
-        try:
-            return reader(value)
-        except RowProblem as problem:
-            self.fail(label, str(problem))
-            return None
-
-    def text(self, key: str) -> str | None:
-        return self.get(key, lambda value: as_text(value, TEXT_LIMITS.get(key, 20_000)))
-
-    def fail(self, label: str | None, message: str) -> None:
-        self.bad = True
-        self.report.error(self.row.number, label, message)
+def _text(cells: RowReader, key: str) -> str | None:
+    return cells.text(key, TEXT_LIMITS.get(key, 20_000))
 
 
 def _android_review(cells: RowReader, app_package: str | None) -> dict | None:
-    package = cells.text("package")
+    package = _text(cells, "package")
     if package and app_package and package != app_package:
         cells.fail(
             cells.mapped.labels.get("package"),
@@ -483,19 +312,19 @@ def _android_review(cells: RowReader, app_package: str | None) -> dict | None:
         cells.fail("Review Submit Date and Time", _("Empty; every row needs a value here."))
     record = {
         "rating": cells.get("rating", as_stars, required=True),
-        "title": cells.text("title"),
-        "text": cells.text("text"),
+        "title": _text(cells, "title"),
+        "text": _text(cells, "text"),
         "author": None,
-        "language": cells.text("language"),
-        "app_version": cells.text("app_version"),
+        "language": _text(cells, "language"),
+        "app_version": _text(cells, "app_version"),
         "reviewed_at": updated or submitted,
-        "reply_text": cells.text("reply_text"),
+        "reply_text": _text(cells, "reply_text"),
         "replied_at": cells.get("replied_ms", as_millis) or cells.get("replied", as_timestamp),
     }
-    link_id = review_id_from_link(cells.text("link"))
+    link_id = review_id_from_link(_text(cells, "link"))
     if link_id and len(link_id) > TEXT_LIMITS["review_id"]:
-        cells.fail(cells.mapped.labels.get("link"), _("The review's id in the link is too long."))
-    device = cells.text("device")
+        cells.fail("link", _("The review's id in the link is too long."))
+    device = _text(cells, "device")
     first = submitted or updated
     record["review_id"] = link_id or derived_id(
         first.astimezone(dt.UTC).isoformat() if first else "", device, record["language"]
@@ -507,14 +336,14 @@ def _ios_review(cells: RowReader, app_package: str | None) -> dict | None:
     record = {
         "reviewed_at": cells.get("reviewed", as_timestamp, required=True),
         "rating": cells.get("rating", as_stars, required=True),
-        "title": cells.text("title"),
-        "text": cells.text("text"),
-        "author": cells.text("author"),
+        "title": _text(cells, "title"),
+        "text": _text(cells, "text"),
+        "author": _text(cells, "author"),
         "language": None,
-        "app_version": cells.text("app_version"),
-        "reply_text": cells.text("reply_text"),
+        "app_version": _text(cells, "app_version"),
+        "reply_text": _text(cells, "reply_text"),
         "replied_at": cells.get("replied", as_timestamp),
-        "review_id": cells.text("review_id"),
+        "review_id": _text(cells, "review_id"),
     }
     if cells.bad:
         return None
@@ -525,7 +354,7 @@ def _ios_review(cells: RowReader, app_package: str | None) -> dict | None:
 
 
 def _rating(cells: RowReader, app_package: str | None) -> dict | None:
-    package = cells.text("package")
+    package = _text(cells, "package")
     if package and app_package and package != app_package:
         cells.fail(
             cells.mapped.labels.get("package"),
@@ -537,7 +366,7 @@ def _rating(cells: RowReader, app_package: str | None) -> dict | None:
         )
     on_date = cells.get("on_date", as_day, required=True)
     average_cell = cells.raw("average")
-    if _blank(average_cell) or str(average_cell).strip().upper() in NO_RATING:
+    if is_blank(average_cell) or str(average_cell).strip().upper() in NO_RATING:
         if not cells.bad:
             cells.report.warn(
                 cells.row.number,
@@ -564,7 +393,12 @@ ROW_READERS = {
 def parse(table: ImportedTable, app: App, store: str, kind: str, report: Report) -> list[dict]:
     """The records of ``table`` (reviews or ratings), every problem in ``report``."""
     columns = FORMATS[(store, kind)]
-    mapped = match_columns(table, columns, report)
+    mapped = match_columns(
+        table,
+        columns,
+        report,
+        _("Unknown column: not imported (the import page shows the columns read)."),
+    )
     if not report.ok:
         return []
     reader = ROW_READERS[(store, kind)]

@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -37,6 +35,16 @@ from sqlalchemy.exc import IntegrityError
 from ..access import host_agencies
 from ..db import utcnow
 from ..i18n import _, _l, parse_date
+from ..import_columns import (
+    Column,
+    Report,
+    RowProblem,
+    RowReader,
+    as_text,
+    column,
+    match_columns,
+    normalise_label,
+)
 from ..imports import ImportedTable, ImportRefused, read_table
 from ..state import get_state
 from .models import AGENCY_KINDS, LIMITS, MajorSystem, RolloutAgency, RolloutPerson, SystemScope
@@ -53,31 +61,16 @@ USERNAME_LIMIT = 80
 CITY_LIMIT = 40
 
 
-@dataclass(frozen=True)
-class Column:
-    """A column a file may have: ``key`` (the field it fills), the header ``names`` accepted
-    (English first, then Chinese; matched ignoring case, blanks, ``_`` and full-width
-    forms) and whether the file must have it."""
-
-    key: str
-    names: tuple[str, ...]
-    required: bool = False
-
-
-def _column(key: str, *names: str, required: bool = False) -> Column:
-    return Column(key, names, required)
-
-
 #: The accepted columns of each kind. docs/rollout_import.md says the same.
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "agencies": (
-        _column("code", "code", "agency code", "機關代碼", "代碼", required=True),
-        _column("name_zh", "name_zh", "name", "chinese name", "名稱", "機關名稱", "中文名稱"),
-        _column("name_en", "name_en", "english name", "英文名稱"),
-        _column("kind", "kind", "type", "agency kind", "機關類型", "類型", "類別", required=True),
-        _column("parent_code", "parent code", "parent", "上級機關代碼", "上級機關"),
-        _column("headcount", "headcount", "staff", "員額", "人數", "員工人數", required=True),
-        _column(
+        column("code", "code", "agency code", "機關代碼", "代碼", required=True),
+        column("name_zh", "name_zh", "name", "chinese name", "名稱", "機關名稱", "中文名稱"),
+        column("name_en", "name_en", "english name", "英文名稱"),
+        column("kind", "kind", "type", "agency kind", "機關類型", "類型", "類別", required=True),
+        column("parent_code", "parent code", "parent", "上級機關代碼", "上級機關"),
+        column("headcount", "headcount", "staff", "員額", "人數", "員工人數", required=True),
+        column(
             "headcount_on",
             "counted on",
             "counted date",
@@ -88,20 +81,20 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             "計算日期",
             required=True,
         ),
-        _column("city", "city", "縣市", "城市"),
+        column("city", "city", "縣市", "城市"),
     ),
     "people": (
-        _column("employee_id", "employee id", "employee_id", "員工編號", "人員編號", required=True),
-        _column("name", "name", "姓名", required=True),
-        _column("agency_code", "agency code", "agency", "機關代碼", "機關", required=True),
-        _column("title", "title", "職稱"),
-        _column("email", "e-mail", "email", "電子郵件", "電子郵件信箱", "email address"),
-        _column("username", "username", "account", "帳號", "登入帳號"),
-        _column("unit_head", "unit head", "unit_head", "單位主管", "一級單位主管以上"),
+        column("employee_id", "employee id", "employee_id", "員工編號", "人員編號", required=True),
+        column("name", "name", "姓名", required=True),
+        column("agency_code", "agency code", "agency", "機關代碼", "機關", required=True),
+        column("title", "title", "職稱"),
+        column("email", "e-mail", "email", "電子郵件", "電子郵件信箱", "email address"),
+        column("username", "username", "account", "帳號", "登入帳號"),
+        column("unit_head", "unit head", "unit_head", "單位主管", "一級單位主管以上"),
     ),
     "scope": (
-        _column("system_code", "system code", "system", "系統代碼", "系統", required=True),
-        _column("agency_code", "agency code", "agency", "機關代碼", "機關", required=True),
+        column("system_code", "system code", "system", "系統代碼", "系統", required=True),
+        column("agency_code", "agency code", "agency", "機關代碼", "機關", required=True),
     ),
 }
 
@@ -128,90 +121,6 @@ YES = frozenset({"yes", "y", "true", "1", "是", "v", "✓", "x"})
 NO = frozenset({"no", "n", "false", "0", "否", "-"})
 #: An e-mail address's shape: something@domain.tld, no blanks, one @.
 EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
-
-
-class RowProblem(ValueError):
-    """A cell that cannot be read; its message says what is wrong."""
-
-
-@dataclass
-class Problem:
-    """One line of the report: the row (``None``: the file), the column's label as the file
-    has it, what is wrong, and whether it stops the import (``error``) or is only said
-    (``warning``: an unknown column, not imported)."""
-
-    row: int | None
-    column: str | None
-    message: str
-    severity: str = "error"
-
-
-@dataclass
-class Report:
-    """What an import found and did (or, in a dry run, would do). ``stored`` is true only
-    after a real import that wrote to the database."""
-
-    kind: str
-    dry_run: bool
-    filename: str = ""
-    format: str | None = None
-    encoding: str | None = None
-    rows: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    columns: list[str] = field(default_factory=list)
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    stored: bool = False
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def rejected_rows(self) -> list[int]:
-        """The numbers of the rows with an error, in order, each once."""
-        return sorted({p.row for p in self.errors if p.row is not None})
-
-    def error(self, row, column, message) -> None:
-        self.problems.append(Problem(row, column, str(message), "error"))
-
-    def warn(self, row, column, message) -> None:
-        self.problems.append(Problem(row, column, str(message), "warning"))
-
-
-# -- cells -------------------------------------------------------------------------------------
-
-
-def normalise_label(label: str) -> str:
-    """A header label as it is matched: full-width forms folded (NFKC), case, ``_`` and
-    runs of blanks ignored."""
-    text = unicodedata.normalize("NFKC", str(label or "")).casefold()
-    return " ".join(text.replace("_", " ").split())
-
-
-def as_text(value: Any, limit: int) -> str:
-    """A text cell, stripped (a whole number as its digits: a code typed in a number cell).
-    Longer than ``limit`` characters: a problem, never cut."""
-    dated = isinstance(value, dt.datetime | dt.date)
-    text = value.isoformat() if dated else str(value).strip()
-    if len(text) > limit:
-        raise RowProblem(
-            _(
-                "It is %(length)s characters long; at most %(limit)s are allowed.",
-                length=f"{len(text):,}",
-                limit=f"{limit:,}",
-            )
-        )
-    return text
 
 
 def as_kind(value: Any) -> str:
@@ -279,89 +188,6 @@ def as_email(value: Any) -> str:
     if not EMAIL.fullmatch(text):
         raise RowProblem(_("“%(value)s” is not an e-mail address.", value=text))
     return text
-
-
-# -- columns and rows --------------------------------------------------------------------------
-
-
-@dataclass
-class Mapped:
-    """The file's columns matched: ``positions`` of each key, with its label as written."""
-
-    positions: dict[str, int]
-    labels: dict[str, str]
-
-
-def match_columns(table: ImportedTable, columns: Sequence[Column], report: Report) -> Mapped:
-    """Which column of the file is which; unknown (a warning: not imported), repeated and
-    missing columns (errors) reported."""
-    known = {normalise_label(name): column for column in columns for name in column.names}
-    positions: dict[str, int] = {}
-    labels: dict[str, str] = {}
-    for position, label in enumerate(table.headers):
-        if not label:
-            report.warn(table.header_row, None, _("A column without a name is not imported."))
-            continue
-        column = known.get(normalise_label(label))
-        if column is None:
-            report.warn(
-                table.header_row,
-                label,
-                _("Unknown column: not imported (docs/rollout_import.md lists the columns)."),
-            )
-            continue
-        if column.key in positions:
-            report.error(
-                table.header_row,
-                label,
-                _(
-                    "The same column as “%(other)s”: keep only one of them.",
-                    other=labels[column.key],
-                ),
-            )
-            continue
-        positions[column.key] = position
-        labels[column.key] = label
-        report.columns.append(label)
-    for column in columns:
-        if column.required and column.key not in positions:
-            missing = _("This column is missing; the file must have it.")
-            report.error(table.header_row, column.names[0], missing)
-    return Mapped(positions, labels)
-
-
-class RowReader:
-    """Cells of one row by key, each problem reported with the row and the column."""
-
-    def __init__(self, row, mapped: Mapped, report: Report, columns: Sequence[Column]):
-        self.row, self.mapped, self.report = row, mapped, report
-        self.columns = columns
-        self.bad = False
-
-    def label(self, key: str) -> str:
-        if key in self.mapped.labels:
-            return self.mapped.labels[key]
-        return next((c.names[0] for c in self.columns if c.key == key), key)
-
-    def get(self, key: str, reader: Callable[[Any], Any], *, required: bool = False) -> Any:
-        position = self.mapped.positions.get(key)
-        value = None if position is None else self.row.values[position]
-        if value is None:  # the reader gives an empty cell (or blanks only) as None
-            if required:
-                self.fail(key, _("Empty; every row needs a value here."))
-            return None
-        try:
-            return reader(value)
-        except RowProblem as problem:
-            self.fail(key, str(problem))
-            return None
-
-    def text(self, key: str, limit: int, *, required: bool = False) -> str | None:
-        return self.get(key, lambda value: as_text(value, limit), required=required)
-
-    def fail(self, key: str, message: str) -> None:
-        self.bad = True
-        self.report.error(self.row.number, self.label(key), message)
 
 
 # -- the registry as dictionaries (one query per table) ----------------------------------------
@@ -662,7 +488,12 @@ def import_table(
     if kind not in COLUMNS:
         raise ValueError(f"unknown import kind {kind!r}; one of {', '.join(COLUMNS)}")
     report = Report(kind, dry_run, filename, table.format, table.encoding, len(table.rows))
-    mapped = match_columns(table, COLUMNS[kind], report)
+    mapped = match_columns(
+        table,
+        COLUMNS[kind],
+        report,
+        _("Unknown column: not imported (docs/rollout_import.md lists the columns)."),
+    )
     session = get_state().session
     if not report.ok:
         session.rollback()
