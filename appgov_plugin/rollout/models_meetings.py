@@ -64,8 +64,12 @@ class Meeting(Base):
     created_by: Mapped[str | None] = mapped_column(sa.String(80))
 
     system: Mapped[MajorSystem] = relationship()
+    # the module's path: the training records have an Attendance class too
     attendance: Mapped[list[Attendance]] = relationship(
-        back_populates="meeting", cascade="all, delete-orphan", order_by="Attendance.id"
+        "appgov_plugin.rollout.models_meetings.Attendance",
+        back_populates="meeting",
+        cascade="all, delete-orphan",
+        order_by="appgov_plugin.rollout.models_meetings.Attendance.id",
     )
 
     __table_args__ = (
