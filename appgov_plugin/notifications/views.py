@@ -84,6 +84,7 @@ def messages():
         unread=unread_count(),
         page=page,
         pages=pages,
+        page_url=lambda number: url_for("appgov.messages", page=number),
         form=MarkAllReadForm(),
     )
 
