@@ -61,6 +61,11 @@ from ..rulebook import views as rulebook_views
 from ..state import setup_state
 from ..training import case_types as training_case_types
 from ..training import demo as training_demo
+from ..training import leave_workflow as training_leave_workflow
+from ..training import rollcall_views as training_rollcall_views
+from ..training import hours_views as training_hours_views
+from ..training import results_views as training_results_views
+from ..training import workflows as training_workflows
 from .hookspecs import hookimpl
 
 #: Importing these adds their routes to the shared blueprint and their commands to
@@ -79,6 +84,9 @@ ROUTES = (
     rollout_roster_views,
     rollout_meeting_views,
     rollout_support_views,
+    training_results_views,
+    training_hours_views,
+    training_rollcall_views,
 )
 # the forms' live checks (a computed download target, KH-KPI-1) answer on the same blueprint
 forms_views.register_views(web.blueprint)
@@ -114,7 +122,14 @@ DEMO = (
     mailbox_demo_feedback,
     mailbox_demo_reviews,
 )
-WORKFLOWS = (apps_workflows, lifecycle_workflows, rollout_workflows, rollout_support)
+WORKFLOWS = (
+    apps_workflows,
+    lifecycle_workflows,
+    rollout_workflows,
+    rollout_support,
+    training_workflows,
+    training_leave_workflow,
+)
 
 
 @hookimpl
