@@ -59,8 +59,11 @@ from ..rulebook import admin as rulebook_admin
 from ..rulebook import cli as rulebook_cli
 from ..rulebook import views as rulebook_views
 from ..state import setup_state
+from ..training import admin as training_admin
 from ..training import case_types as training_case_types
+from ..training import cli as training_cli
 from ..training import demo as training_demo
+from ..training import views as training_views
 from ..training import leave_workflow as training_leave_workflow
 from ..training import rollcall_views as training_rollcall_views
 from ..training import hours_views as training_hours_views
@@ -84,13 +87,22 @@ ROUTES = (
     rollout_roster_views,
     rollout_meeting_views,
     rollout_support_views,
+    training_views,
     training_results_views,
     training_hours_views,
     training_rollcall_views,
 )
 # the forms' live checks (a computed download target, KH-KPI-1) answer on the same blueprint
 forms_views.register_views(web.blueprint)
-COMMANDS = (rulebook_cli, forms_cli, notifications_cli, lifecycle_cli, mailbox_cli, rollout_cli)
+COMMANDS = (
+    rulebook_cli,
+    forms_cli,
+    notifications_cli,
+    lifecycle_cli,
+    mailbox_cli,
+    rollout_cli,
+    training_cli,
+)
 #: Each offers ``admin_views(db)``, ``case_types()``, ``load(open_case, users)`` (demo data),
 #: ``veto`` / ``after`` (transitions).
 ADMIN = (
@@ -102,6 +114,7 @@ ADMIN = (
     mailbox_admin_reveals,
     mailbox_admin_reviews,
     rollout_admin,
+    training_admin,
 )
 CASE_TYPES = (
     apps_case_types,
