@@ -502,31 +502,12 @@ ADMIN_SEED_NOMINATION = {
     ],
 }
 
+#: version 2: a course the IT department keeps (its code) and the trainees by employee id
 TRAINING_ENROLLMENT = {
-    "system_name": "臺北市政府公文管理系統",
-    "course_type": "seed",
-    "session_name": "第3期機關種子人員課程",
-    "session_date": "2026-12-10",
-    "course_hours": "6",
+    "course_code": "TP-EDOC-SEED-03",
     "trainees": [
-        {
-            "name": "林雅婷",
-            "title": "科員",
-            "unit": "秘書室",
-            "role": "seed",
-            "retake": False,
-            "phone": "02-2720-8889#1237",
-            "email": "lin.yt@example.gov.taipei",
-        },
-        {
-            "name": "張家豪",
-            "title": "科員",
-            "unit": "人事室",
-            "role": "seed",
-            "retake": True,
-            "phone": "02-2720-8889#1238",
-            "email": "chang.jh@example.gov.taipei",
-        },
+        {"employee_id": "T0001", "name": "林雅婷", "retake": False},
+        {"employee_id": "T0002", "name": "張家豪", "retake": False},
     ],
 }
 

@@ -617,9 +617,15 @@ def rollout_dashboard():
     page_result = Compliance(result.day, result.systems, shown, [], result.agencies)
     figures = kind_figures(result)
     _applied, skipped = applied_rules()
+    from ..training.coverage import not_enrolled_counts  # TP-TRN-1: one statement
+
+    untrained = (
+        0 if errors else sum(not_enrolled_counts(list(result.systems), codes, result.day).values())
+    )
     body = render_template(
         "appgov/rollout/dashboard.html",
         day=result.day,
+        untrained=untrained,
         rows=dashboard_rows(page_result, names, findings),
         paging=paging,
         summary=rule_summary(result),
@@ -778,9 +784,13 @@ def rollout_agency(code: str):
                 people=sorted(people.values(), key=lambda p: (p.person.name, p.person.id)),
             )
         )
+    from ..training.coverage import not_enrolled  # TP-TRN-1: one statement
+
     return render_template(
         "appgov/rollout/agency.html",
         agency=agency,
+        untrained=not_enrolled(None, {code}, day),
+        systems_by_id=result.systems,
         agency_name=names.get(code, code),
         parent_name=names.get(agency.parent_code or "", agency.parent_code or ""),
         rosters=rosters,

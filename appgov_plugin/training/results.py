@@ -283,30 +283,38 @@ def add_lecturer(enrollment: Enrollment, actor) -> Lecturer | None:
 # -- recording results ----------------------------------------------------------------------
 
 
-def gradable(course: Course) -> list[Enrollment]:
-    """The course's enrollments the results page lists (not withdrawn or proposed), by name."""
+def gradable(course: Course, agency_codes: set[str] | None = None) -> list[Enrollment]:
+    """The course's enrollments the results page lists (not withdrawn or proposed) of
+    ``agency_codes`` (``None``: all), by name (one query)."""
     from sqlalchemy.orm import joinedload
 
     from ..rollout.models import RolloutPerson
 
-    return list(
-        get_state().session.scalars(
-            sa.select(Enrollment)
-            .join(RolloutPerson, RolloutPerson.id == Enrollment.person_id)
-            .where(
-                Enrollment.course_id == course.id,
-                Enrollment.status.in_(("enrolled", "passed", "failed", "dismissed")),
-            )
-            .options(joinedload(Enrollment.person))
-            .order_by(RolloutPerson.name, RolloutPerson.employee_id, Enrollment.id)
+    query = (
+        sa.select(Enrollment)
+        .join(RolloutPerson, RolloutPerson.id == Enrollment.person_id)
+        .where(
+            Enrollment.course_id == course.id,
+            Enrollment.status.in_(("enrolled", "passed", "failed", "dismissed")),
         )
+        .options(joinedload(Enrollment.person))
+        .order_by(RolloutPerson.name, RolloutPerson.employee_id, Enrollment.id)
     )
+    if agency_codes is not None:
+        query = query.where(Enrollment.agency_code.in_(sorted(agency_codes)))
+    return list(get_state().session.scalars(query))
 
 
-def record_results(course: Course, results: Mapping[int, str], actor) -> list[Enrollment]:
+def record_results(
+    course: Course,
+    results: Mapping[int, str],
+    actor,
+    agency_codes: set[str] | None = None,
+) -> list[Enrollment]:
     """Record ``results`` ({enrollment id: "pass" | "fail"}) for ``course``'s enrolled
-    trainees; :class:`ResultError` naming the trainee (nothing written) when one is
-    missing, unknown or already has an outcome. The rows changed."""
+    trainees of ``agency_codes`` (``None``: all); :class:`ResultError` naming the trainee
+    (nothing written) when one is missing, unknown or already has an outcome. The rows
+    changed."""
     today = clock.today()
     last = get_state().session.scalar(
         sa.select(sa.func.max(TrainingSession.on)).where(TrainingSession.course_id == course.id)
@@ -323,7 +331,12 @@ def record_results(course: Course, results: Mapping[int, str], actor) -> list[En
             "results",
         )
     enrolling.lock(course)
-    rows = [r for r in gradable(course) if r.status == "enrolled"]
+    rows = [r for r in gradable(course, agency_codes) if r.status == "enrolled"]
+    if not rows:
+        raise ResultError(
+            _("Results: no trainee of %(course)s waits for a result.", course=course.code),
+            "results",
+        )
     by_id = {r.id: r for r in rows}
     unknown = sorted(set(results) - set(by_id))
     if unknown:
@@ -345,7 +358,15 @@ def record_results(course: Course, results: Mapping[int, str], actor) -> list[En
         row.status = "passed" if results[row.id] == "pass" else "failed"
         row.result_on = today
         changed.append(row)
-    course.results_on = today
+    still = get_state().session.scalar(
+        sa.select(sa.func.count(Enrollment.id)).where(
+            Enrollment.course_id == course.id,
+            Enrollment.status == "enrolled",
+            Enrollment.id.not_in([r.id for r in changed] or [0]),
+        )
+    )
+    if not still:
+        course.results_on = today  # every trainee has an outcome
     get_state().session.flush()
     for row in changed:
         after_outcome(row, actor)
