@@ -42,7 +42,11 @@ FILED = {
 CASES = [(t, key, profile) for t, filed in FILED.items() for key, profile in filed]
 #: case type -> its form: opened by appgov where a rule says so, never filed by an agency
 #: (rule KH-KPI-4: the authority's forced delisting, lifecycle/plans.py)
-OPENED_BY_RULE = {"appgov_forced_delisting": "forced_delisting"}
+OPENED_BY_RULE = {
+    "appgov_forced_delisting": "forced_delisting",
+    # rule TP-TRN-4: the IT department opens the fitness review from a flag
+    "appgov_training_fitness": "training_fitness_review",
+}
 #: the published version of each form: version 2 chooses the app from the registry (type
 #: "app"); the plan also asks the failing year
 VERSIONS = {
@@ -52,6 +56,8 @@ VERSIONS = {
     # version 2 names each person by employee id (the roll-out registry, issue 12)
     "work_group_roster": 2,
     "admin_seed_nomination": 2,
+    # version 2: the course appgov keeps (its code) and the trainees by employee id (issue 13)
+    "training_enrollment": 2,
 }
 #: demo cases per profile (each capability's demo.py; Taipei applies no app-lifecycle rules)
 DEMO_CASES = {"tainan": 9, "kaohsiung": 9, "taipei": 7}  # Taipei: 3 support tickets

@@ -49,7 +49,7 @@ OFFERED = {
 FORMS = sorted(OFFERED)
 #: forms of cases appgov opens where a rule says so, never filed by an agency (no sample):
 #: form -> the profile whose rule opens it (rule KH-KPI-4: the forced delisting)
-OPENED_BY_RULE = {"forced_delisting": "kaohsiung"}
+OPENED_BY_RULE = {"forced_delisting": "kaohsiung", "training_fitness_review": "taipei"}
 SHIPPED = [*FORMS, *OPENED_BY_RULE]
 #: the published version of each form: version 2 chooses the app from the registry (type
 #: "app", its name stored beside it as app_name); the plan also asks the failing year
@@ -60,6 +60,8 @@ VERSIONS = {
     # version 2 names each person by employee id (the roll-out registry, issue 12)
     "work_group_roster": 2,
     "admin_seed_nomination": 2,
+    # version 2: the course appgov keeps (its code) and the trainees by employee id (issue 13)
+    "training_enrollment": 2,
 }
 RULE_ID = re.compile(r"\b(?:(?:TN|KH|TP)-[A-Z]+-[0-9]+|(?:TIME|MAIL)-[0-9]+)\b")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -799,9 +801,11 @@ def test_roster_change_needs_its_effective_date(app):
     assert not ok and "members" in errors
 
 
-def test_lecturer_course_needs_a_recommendation(app):
-    # rule TP-TRN-5
-    answers = _with(SAMPLES["training_enrollment"].answers, course_type="lecturer")
+def test_lecturer_course_recommendation_is_asked(app):
+    # rule TP-TRN-5: version 2 asks the recommendation of every nomination; the course's type
+    # is appgov's record, so the nomination's workflow requires it for a lecturer course
+    # (tests/test_training_enrollment.py)
+    answers = _with(SAMPLES["training_enrollment"].answers, lecturer_recommendation="x" * 2001)
     ok, errors, _a, _f = _submit(app, "training_enrollment", "taipei", answers)
     assert not ok and "lecturer_recommendation" in errors
 
