@@ -22,8 +22,8 @@ in that year's report (their transcript still shows what they learned).
 
 Statements: :func:`yearly_hours` is ONE grouped statement whatever the number of people
 (the three sources summed per person in sub-queries joined to the people); :func:`transcript`
-four (their attendances, their courses without any, their completions, their other learning)
-besides the policy's own check.
+two (their courses with each session's attendance; their completions with their other
+learning) besides the policy's own check.
 """
 
 from __future__ import annotations
@@ -93,12 +93,12 @@ def counted_hours() -> sa.ColumnElement:
     )
 
 
-def attendance_hours(attendance: Attendance, session: TrainingSession) -> Decimal:
-    """Python's reading of :func:`counted_hours` for one row (the transcript's)."""
-    if attendance.status == "present":
-        return _hours(session.hours)
-    if attendance.status == "leave":
-        return max(ZERO, _hours(session.hours) - _hours(attendance.leave_hours))
+def counted(status: str, session_hours, leave_hours) -> Decimal:
+    """Python's reading of :func:`counted_hours` for one attendance (the transcript's)."""
+    if status == "present":
+        return _hours(session_hours)
+    if status == "leave":
+        return max(ZERO, _hours(session_hours) - _hours(leave_hours))
     return ZERO
 
 
@@ -208,7 +208,7 @@ def yearly_hours(
             attended_hours,
             elearning_hours,
             other_hours,
-        ) in session.execute(query)
+        ) in session.connection().execute(query)
     ]
 
 
@@ -259,15 +259,69 @@ def hours_report(
 # -- one person's transcript ------------------------------------------------------------------
 
 
+def _title(title_zh: str, title_en: str | None, locale: str | None) -> str:
+    english = (locale or "").startswith("en")
+    return title_en if english and title_en else title_zh
+
+
 @dataclass
 class AttendedSession:
-    """One session of one of the person's courses, as recorded."""
+    """One session of one of the person's courses, as recorded, with its course and the
+    course's result (the enrollment's status)."""
 
-    attendance: Attendance
-    session: TrainingSession
-    enrollment: Enrollment
-    course: Course
+    session_id: int
+    on: dt.date
+    starts_at: dt.time
+    ends_at: dt.time
+    session_hours: Decimal
+    status: str  # the attendance's
+    leave_hours: Decimal | None
     hours: Decimal  # what it counts (rule TN-LEARN-1)
+    course_id: int
+    course_code: str
+    course_type: str
+    title_zh: str
+    title_en: str | None
+    result: str  # the enrollment's status
+    dismissal_rule: str | None
+    dismissal_reason: str | None
+    result_on: dt.date | None
+
+    def course_title(self, locale: str | None) -> str:
+        return _title(self.title_zh, self.title_en, locale)
+
+
+@dataclass
+class Unattended:
+    """A course of the person with no attendance recorded yet (enrolled, proposed...)."""
+
+    enrollment_id: int
+    course_id: int
+    course_code: str
+    course_hours: Decimal
+    title_zh: str
+    title_en: str | None
+    status: str
+
+    def course_title(self, locale: str | None) -> str:
+        return _title(self.title_zh, self.title_en, locale)
+
+
+@dataclass
+class Learned:
+    """An e-learning completion (``kind="elearning"``, the course's title) or other learning
+    (``kind="other"``, its title and where it was learned)."""
+
+    kind: str
+    id: int
+    on: dt.date
+    hours: Decimal
+    title_zh: str
+    title_en: str | None
+    source: str | None
+
+    def title(self, locale: str | None) -> str:
+        return _title(self.title_zh, self.title_en, locale)
 
 
 @dataclass
@@ -276,8 +330,8 @@ class YearSection:
     day: dt.date
     target: Decimal
     sessions: list[AttendedSession] = field(default_factory=list)
-    completions: list[ElearningCompletion] = field(default_factory=list)
-    other: list[OtherLearning] = field(default_factory=list)
+    completions: list[Learned] = field(default_factory=list)
+    other: list[Learned] = field(default_factory=list)
 
     @property
     def attended(self) -> Decimal:
@@ -285,11 +339,11 @@ class YearSection:
 
     @property
     def elearning(self) -> Decimal:
-        return sum((_hours(c.hours) for c in self.completions), ZERO)
+        return sum((c.hours for c in self.completions), ZERO)
 
     @property
     def other_hours(self) -> Decimal:
-        return sum((_hours(o.hours) for o in self.other), ZERO)
+        return sum((o.hours for o in self.other), ZERO)
 
     @property
     def total(self) -> Decimal:
@@ -304,52 +358,77 @@ class YearSection:
 class Transcript:
     person: RolloutPerson
     years: list[YearSection]  # newest first
-    #: Enrollments no attendance was recorded for yet (enrolled, proposed, withdrawn...).
-    unattended: list[Enrollment]
+    #: Courses no attendance was recorded for yet.
+    unattended: list[Unattended]
+
+
+def _courses_and_sessions(person_id: int) -> sa.Select:
+    """Each enrollment of the person with each attendance recorded (none: one row with
+    NULLs), its session and course."""
+    return (
+        sa.select(
+            Enrollment.id,
+            Enrollment.status,
+            Enrollment.dismissal_rule,
+            Enrollment.dismissal_reason,
+            Enrollment.result_on,
+            Course.id,
+            Course.code,
+            Course.course_type,
+            Course.title_zh,
+            Course.title_en,
+            Course.hours,
+            Attendance.id,
+            Attendance.status,
+            Attendance.leave_hours,
+            TrainingSession.id,
+            TrainingSession.on,
+            TrainingSession.starts_at,
+            TrainingSession.ends_at,
+            TrainingSession.hours,
+        )
+        .join(Course, Course.id == Enrollment.course_id)
+        .outerjoin(Attendance, Attendance.enrollment_id == Enrollment.id)
+        .outerjoin(TrainingSession, TrainingSession.id == Attendance.session_id)
+        .where(Enrollment.person_id == person_id)
+    )
+
+
+def _learned(person_id: int) -> sa.CompoundSelect:
+    """The person's e-learning completions and other learning, in one statement."""
+    completions = (
+        sa.select(
+            sa.literal("elearning").label("kind"),
+            ElearningCompletion.id.label("id"),
+            ElearningCompletion.completed_on.label("on"),
+            ElearningCompletion.hours.label("hours"),
+            Course.title_zh.label("title_zh"),
+            Course.title_en.label("title_en"),
+            sa.null().label("source"),
+        )
+        .join(Course, Course.id == ElearningCompletion.course_id)
+        .where(ElearningCompletion.person_id == person_id)
+    )
+    other = sa.select(
+        sa.literal("other"),
+        OtherLearning.id,
+        OtherLearning.on,
+        OtherLearning.hours,
+        OtherLearning.title,
+        sa.null(),
+        OtherLearning.source,
+    ).where(OtherLearning.person_id == person_id)
+    return sa.union_all(completions, other)
 
 
 def transcript(person: RolloutPerson, *, policy=None, session=None) -> Transcript:
     """Everything ``person`` learned, per calendar year (newest first, the current year
     always shown): the sessions of their courses with the hours each counts and the
     course's result, their e-learning completions and other learning, each year's totals
-    against its target. Four statements (attendances, courses without attendance, completions,
+    against its target. Two statements (courses with their sessions; completions with
     other learning)."""
     session = session or get_state().session
     policy = policy or get_state().policy()
-    attended = session.execute(
-        sa.select(Attendance, TrainingSession, Enrollment, Course)
-        .join(TrainingSession, TrainingSession.id == Attendance.session_id)
-        .join(Enrollment, Enrollment.id == Attendance.enrollment_id)
-        .join(Course, Course.id == Enrollment.course_id)
-        .where(Enrollment.person_id == person.id)
-        .order_by(TrainingSession.on, TrainingSession.starts_at, TrainingSession.id)
-    ).all()
-    unattended = list(
-        session.scalars(
-            sa.select(Enrollment)
-            .join(Course, Course.id == Enrollment.course_id)
-            .where(Enrollment.person_id == person.id)
-            .where(~sa.exists().where(Attendance.enrollment_id == Enrollment.id))
-            .options(sa.orm.contains_eager(Enrollment.course))
-            .order_by(Enrollment.created_at, Enrollment.id)
-        )
-    )
-    completions = list(
-        session.scalars(
-            sa.select(ElearningCompletion)
-            .join(Course, Course.id == ElearningCompletion.course_id)
-            .where(ElearningCompletion.person_id == person.id)
-            .options(sa.orm.contains_eager(ElearningCompletion.course))
-            .order_by(ElearningCompletion.completed_on, ElearningCompletion.id)
-        )
-    )
-    other = list(
-        session.scalars(
-            sa.select(OtherLearning)
-            .where(OtherLearning.person_id == person.id)
-            .order_by(OtherLearning.on, OtherLearning.id)
-        )
-    )
     years: dict[int, YearSection] = {}
 
     def section(year: int) -> YearSection:
@@ -358,14 +437,77 @@ def transcript(person: RolloutPerson, *, policy=None, session=None) -> Transcrip
         return years[year]
 
     section(today().year)
-    for attendance, meeting, enrollment, course in attended:
-        hours = attendance_hours(attendance, meeting)
-        section(meeting.on.year).sessions.append(
-            AttendedSession(attendance, meeting, enrollment, course, hours)
+    connection = session.connection()  # Core rows: no ORM entities to build
+    unattended: list[Unattended] = []
+    attended: list[AttendedSession] = []
+    for (
+        enrollment_id,
+        result,
+        dismissal_rule,
+        dismissal_reason,
+        result_on,
+        course_id,
+        course_code,
+        course_type,
+        title_zh,
+        title_en,
+        course_hours,
+        attendance_id,
+        status,
+        leave_hours,
+        session_id,
+        on,
+        starts_at,
+        ends_at,
+        session_hours,
+    ) in connection.execute(_courses_and_sessions(person.id)):
+        if attendance_id is None:
+            unattended.append(
+                Unattended(
+                    enrollment_id,
+                    course_id,
+                    course_code,
+                    _hours(course_hours),
+                    title_zh,
+                    title_en,
+                    result,
+                )
+            )
+            continue
+        attended.append(
+            AttendedSession(
+                session_id=session_id,
+                on=on,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                session_hours=_hours(session_hours),
+                status=status,
+                leave_hours=_hours(leave_hours) if leave_hours is not None else None,
+                hours=counted(status, session_hours, leave_hours),
+                course_id=course_id,
+                course_code=course_code,
+                course_type=course_type,
+                title_zh=title_zh,
+                title_en=title_en,
+                result=result,
+                dismissal_rule=dismissal_rule,
+                dismissal_reason=dismissal_reason,
+                result_on=result_on,
+            )
         )
-    for completion in completions:
-        section(completion.completed_on.year).completions.append(completion)
-    for item in other:
-        section(item.on.year).other.append(item)
+    attended.sort(key=lambda item: (item.on, item.starts_at, item.session_id))
+    for item in attended:
+        section(item.on.year).sessions.append(item)
+    learned = [
+        Learned(kind, id_, on, _hours(hours_), title_zh, title_en, source)
+        for kind, id_, on, hours_, title_zh, title_en, source in connection.execute(
+            _learned(person.id)
+        )
+    ]
+    learned.sort(key=lambda item: (item.on, item.kind, item.id))
+    for item in learned:
+        part = section(item.on.year)
+        (part.completions if item.kind == "elearning" else part.other).append(item)
+    unattended.sort(key=lambda item: item.enrollment_id)
     ordered = [years[year] for year in sorted(years, reverse=True)]
     return Transcript(person=person, years=ordered, unattended=unattended)
