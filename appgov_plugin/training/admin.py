@@ -23,6 +23,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from ..admin import (
     INTEGER_MAX,
     AppGovModelView,
+    LocalizedModelView,
     OptionsFilterEqual,
     database_integer,
     labels,
@@ -152,23 +153,26 @@ class _SharedChecks:
         raise NotImplementedError
 
     def validate_form(self, form) -> bool:
-        valid = super().validate_form(form)
-        if not valid or not is_form_submitted() or form.__class__ in self._helper_forms():
-            return valid
-        problems = self.record_problems(form)
-        if not problems:
-            return True
-        names = []
+        if not is_form_submitted() or form.__class__ in self._helper_forms():
+            return super().validate_form(form)
+        # WTForms' checks without LocalizedModelView's message: one message names them all
+        valid = super(LocalizedModelView, self).validate_form(form)
+        # every problem at once: the record's checks on the fields WTForms let through
+        problems = {
+            name: message
+            for name, message in self.record_problems(form).items()
+            if name not in form._fields or not form._fields[name].errors
+        }
         for name, message in problems.items():
             field = form._fields.get(name)
             if field is None:
                 flash(message, "danger")
                 continue
             field.errors = [*field.errors, message]
-            names.append(str(field.label.text))
+        names = [str(field.label.text) for field in form if field.errors]
         if names:
             flash(_("Please correct: %(fields)s.", fields=_(", ").join(names)), "danger")
-        return False
+        return valid and not problems
 
 
 # -- the model views ---------------------------------------------------------------------------
@@ -231,11 +235,13 @@ class CourseView(_SharedChecks, AppGovModelView):
             "validators": [Optional()],
         },
         "title_zh": {"filters": [strip]},
-        "title_en": {"filters": [strip]},
+        # Optional first: it ends the checks of an empty input (Flask-Admin appends
+        # InputRequired for a column that is NOT NULL)
+        "title_en": {"filters": [strip], "validators": [Optional()]},
         "hours": {"validators": [readable, InputRequired()]},
         "capacity": {
             "label": _l("Seats"),
-            "validators": [readable, database_integer, Optional()],
+            "validators": [Optional(), readable, database_integer],
         },
     }
 
@@ -341,7 +347,9 @@ class _PersonByEmployeeId:
             form.employee_id.data = record.person.employee_id
 
     def on_model_change(self, form, model, is_created):
-        person = courses.person_by_employee_id(form.employee_id.data)
+        # the new record is in the session already, without its person yet
+        with get_state().session.no_autoflush:
+            person = courses.person_by_employee_id(form.employee_id.data)
         model.person_id = person.id
         if is_created:
             model.created_by = _actor()

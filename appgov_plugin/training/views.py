@@ -304,8 +304,11 @@ def _course_form() -> CourseForm:
 def apply_problems(form, problems: dict[str, str]) -> None:
     """Each problem of :mod:`.courses` on its field of ``form``."""
     for name, message in problems.items():
-        field = form._fields.get(name) or next(iter(form))
-        field.errors = [*(field.errors or ()), message]
+        field = form._fields.get(name)
+        if field is None:  # the course itself (an e-learning course has no sessions)
+            form.form_errors = [*form.form_errors, message]
+        elif not field.errors:  # WTForms' own message stands where it found one
+            field.errors = [message]
 
 
 @blueprint.route("/training/courses/new", methods=["GET", "POST"])
@@ -315,21 +318,23 @@ def training_course_new():
     form = _course_form()
     if request.method == "POST":
         session = get_state().session
-        if form.validate():
-            values = {name: form[name].data for name in logic.COURSE_FIELDS}
-            values["code"] = (values["code"] or "").strip()
-            try:
-                course = logic.create_course(values, getattr(current_user, "username", None))
-                session.commit()
-            except logic.CourseError as error:
-                session.rollback()
-                apply_problems(form, error.problems)
-            except BaseException:
-                session.rollback()
-                raise
-            else:
-                flash(_("The course is created."), "success")
-                return redirect(url_for("appgov.training_course", course_id=course.id), code=303)
+        valid = form.validate()
+        values = {name: form[name].data for name in logic.COURSE_FIELDS}
+        values["code"] = (values["code"] or "").strip()
+        try:
+            if not valid:  # every problem at once: the checks of the fields WTForms passed
+                raise logic.CourseError(logic.course_problems(values))
+            course = logic.create_course(values, getattr(current_user, "username", None))
+            session.commit()
+        except logic.CourseError as error:
+            session.rollback()
+            apply_problems(form, error.problems)
+        except BaseException:
+            session.rollback()
+            raise
+        else:
+            flash(_("The course is created."), "success")
+            return redirect(url_for("appgov.training_course", course_id=course.id), code=303)
         return render_template("appgov/training/courses_new.html", form=form), 400
     return render_template("appgov/training/courses_new.html", form=form)
 
@@ -493,20 +498,22 @@ def training_session_new(course_id: int):
     require_keeper()
     form = _session_form(course)
     session = get_state().session
-    if form.validate():
-        values = {name: form[name].data for name in logic.SESSION_FIELDS}
-        try:
-            logic.add_session(course, values)
-            session.commit()
-        except logic.CourseError as error:
-            session.rollback()
-            apply_problems(form, error.problems)
-        except BaseException:
-            session.rollback()
-            raise
-        else:
-            flash(_("The session is added."), "success")
-            return redirect(url_for("appgov.training_course", course_id=course.id), code=303)
+    valid = form.validate()
+    values = {name: form[name].data for name in logic.SESSION_FIELDS}
+    try:
+        if not valid:  # every problem at once: the checks of the fields WTForms passed
+            raise logic.CourseError(logic.session_problems(course, values))
+        logic.add_session(course, values)
+        session.commit()
+    except logic.CourseError as error:
+        session.rollback()
+        apply_problems(form, error.problems)
+    except BaseException:
+        session.rollback()
+        raise
+    else:
+        flash(_("The session is added."), "success")
+        return redirect(url_for("appgov.training_course", course_id=course.id), code=303)
     return _course_page(course, scope, form, 400)
 
 
