@@ -246,6 +246,7 @@ def _notify_flag(flag: FitnessFlag, person) -> None:
     notify(
         "training_fitness_flag",
         roles=("it_department",),
+        agency_code=flag.agency_code,  # the IT department acting for the agency's city
         subject=_l("%(person)s may need a fitness review (TP-TRN-4)"),
         params={"person": person.name},
     )
