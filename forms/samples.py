@@ -512,13 +512,11 @@ TRAINING_ENROLLMENT = {
 }
 
 TRAINING_LEAVE_REQUEST = {
-    "trainee_name": "林雅婷",
-    "course_type": "seed",
-    "session_name": "第3期機關種子人員課程",
-    "leave_kind": "emergency",
-    "filed_on": "2026-12-14",
+    # version 2: the trainee by employee id, the course by code, the session by its date
+    "employee_id": "T0001",
+    "course_code": "TP-EDOC-SEED-03",
     "session_date": "2026-12-10",
-    "makeup_on": "2026-12-14",
+    "leave_kind": "emergency",
     "leave_hours": "3",
     "reason": "當日家人送醫急診，無法事先請假。",
     "proof": Upload("pdf", "急診證明.pdf"),

@@ -58,6 +58,9 @@ VERSIONS = {
     "admin_seed_nomination": 2,
     # version 2: the course appgov keeps (its code) and the trainees by employee id (issue 13)
     "training_enrollment": 2,
+    # version 2: the trainee by employee id, the course by code, the session by its date;
+    # the filing date is the submission's (issue 13, TP-TRN-2)
+    "training_leave_request": 2,
 }
 #: demo cases per profile (each capability's demo.py; Taipei applies no app-lifecycle rules)
 DEMO_CASES = {"tainan": 9, "kaohsiung": 9, "taipei": 7}  # Taipei: 3 support tickets

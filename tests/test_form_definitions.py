@@ -62,6 +62,9 @@ VERSIONS = {
     "admin_seed_nomination": 2,
     # version 2: the course appgov keeps (its code) and the trainees by employee id (issue 13)
     "training_enrollment": 2,
+    # version 2: the trainee by employee id, the course by code, the session by its date;
+    # the filing date is the submission's (issue 13, TP-TRN-2)
+    "training_leave_request": 2,
 }
 RULE_ID = re.compile(r"\b(?:(?:TN|KH|TP)-[A-Z]+-[0-9]+|(?:TIME|MAIL)-[0-9]+)\b")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -810,19 +813,25 @@ def test_lecturer_course_recommendation_is_asked(app):
     assert not ok and "lecturer_recommendation" in errors
 
 
-def test_leave_in_advance_is_filed_before_the_session(app):
-    # rule TP-TRN-2
+def test_leave_names_trainee_course_and_session_tp_trn_2(app):
+    """rule TP-TRN-2, version 2: the trainee, the course and the session day are required,
+    the hours are bounded; the filing date is no longer typed (the submission's). Whether
+    leave in advance came before the session is checked when the case is submitted
+    (training/leave_workflow.py, tests/test_training_attendance.py)."""
     answers = SAMPLES["training_leave_request"].answers
-    late = _with(_without(answers, "makeup_on"), leave_kind="in_advance")
-    ok, errors, _a, _f = _submit(app, "training_leave_request", "taipei", late)
-    assert not ok and "session_date" in errors  # filed 12-14 for a session on 12-10
-    ok, errors, _a, _f = _submit(
-        app, "training_leave_request", "taipei", _with(late, filed_on="2026-12-08")
-    )
+    ok, errors, filed, _f = _submit(app, "training_leave_request", "taipei", answers)
     assert ok, errors
-    early_makeup = _with(answers, makeup_on="2026-12-09")
-    ok, errors, _a, _f = _submit(app, "training_leave_request", "taipei", early_makeup)
-    assert not ok and "makeup_on" in errors
+    assert "filed_on" not in filed and filed["employee_id"] == answers["employee_id"]
+    for name in ("employee_id", "course_code", "session_date", "leave_kind", "leave_hours"):
+        ok, errors, _a, _f = _submit(
+            app, "training_leave_request", "taipei", _without(answers, name)
+        )
+        assert not ok and name in errors, name
+    for hours in ("0", "24.5"):
+        ok, errors, _a, _f = _submit(
+            app, "training_leave_request", "taipei", _with(answers, leave_hours=hours)
+        )
+        assert not ok and "leave_hours" in errors, hours
 
 
 def test_malformed_version_is_refused(registry):

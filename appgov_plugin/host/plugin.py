@@ -63,11 +63,11 @@ from ..training import admin as training_admin
 from ..training import case_types as training_case_types
 from ..training import cli as training_cli
 from ..training import demo as training_demo
-from ..training import views as training_views
-from ..training import leave_workflow as training_leave_workflow
-from ..training import rollcall_views as training_rollcall_views
 from ..training import hours_views as training_hours_views
+from ..training import leave_workflow as training_leave_workflow
 from ..training import results_views as training_results_views
+from ..training import rollcall_views as training_rollcall_views
+from ..training import views as training_views
 from ..training import workflows as training_workflows
 from .hookspecs import hookimpl
 

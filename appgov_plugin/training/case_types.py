@@ -4,7 +4,8 @@ review the IT department opens (TP-TRN-4).
 * ``appgov_training_enrollment`` -- the nomination: version 2 names a course appgov keeps
   and the trainees by employee id; the IT department's acceptance enrols them
   (:mod:`.workflows`). Version 1 cases (typed course details) keep their form.
-* ``appgov_training_leave`` -- a leave request (a plain filing).
+* ``appgov_training_leave`` -- a leave request: version 2 names the trainee, course and
+  session; checked and recorded on the attendance (:mod:`.leave_workflow`).
 * ``appgov_training_fitness`` -- TP-TRN-4's fitness review, opened by appgov when the IT
   department decides to review a flag (:mod:`.fitness`); never offered for filing.
 """
@@ -90,7 +91,7 @@ def case_types() -> list[CaseType]:
             _l("Training leave request"),
             _l("Leave from a training session, before it or for an emergency (TP-TRN-2)."),
             workflow,
-            summary_field="session_name",
+            summary_field="course_code",  # version 2 (leave_workflow.py); v1: session_name
         ),
         form_case_type(
             FITNESS_REVIEW,
