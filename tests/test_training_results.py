@@ -81,6 +81,12 @@ def test_results_retakes_and_the_pages_roles(host):
     assert "觀光1" in page and f'name="result-{ids["TT-001"]}"' in page
     assert "<legend" in page and 'scope="col"' in page
 
+    zh = host.test_client()  # the default language: the pages render in zh_Hant_TW
+    login(zh, "itdept")
+    for page_url in (url, "/appgov/training/retakes", "/appgov/training/fitness"):
+        answer = zh.get(page_url)
+        assert answer.status_code == 200 and 'lang="zh' in answer.get_data(as_text=True)
+
     # a trainee left without a result: refused naming them, nothing written
     answers = {ids["TT-001"]: "fail", ids["TT-002"]: "pass", other: "pass"}
     refused = post_results(client_of(host, "itdept"), done_id, answers)
