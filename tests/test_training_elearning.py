@@ -14,7 +14,9 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -354,3 +356,16 @@ def test_the_command(host, tmp_path):
     result = runner.invoke(args=["appgov", "training", "import-elearning", str(good)])
     assert result.exit_code == 0 and "stored: 2 completions" in result.output
     assert len(completions(host) - before) == 2
+
+
+def test_the_documented_example_imports(host):
+    """docs/training_elearning_import.md: its example file is what the import reads."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "training_elearning_import.md").read_text(
+        encoding="utf-8"
+    )
+    example = re.search(r"```csv\n(.*?)```", doc, re.S).group(1)
+    before = completions(host)
+    report = run(host, example.encode("utf-8"), "completions.csv", dry_run=True)
+    assert report.ok and [a.employee_id for a in report.accepted] == [STAFF, STAFF, HEAD]
+    assert run(host, example.encode("utf-8"), "completions.csv").stored
+    assert len(completions(host) - before) == 3
