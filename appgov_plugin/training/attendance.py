@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from .. import clock
 from ..i18n import _, _l, format_date, format_number
 from ..state import get_state
-from .models import Attendance, Course, Enrollment, TrainingSession
+from .models import ENROLLMENT_STATUSES, Attendance, Course, Enrollment, TrainingSession
 
 RULE_LEAVE = "TP-TRN-2"
 RULE_DISMISSAL = "TP-TRN-3"
@@ -474,7 +474,7 @@ def record_roll_call(session: TrainingSession, marks, actor) -> RollCallResult:
                         "%(trainee)s: no longer attends the course (%(status)s); the roll call "
                         "does not change their attendance.",
                         trainee=label,
-                        status=enrollment.status,
+                        status=str(ENROLLMENT_STATUSES.get(enrollment.status, enrollment.status)),
                     ),
                     "mark",
                     enrollment_id,
@@ -595,7 +595,7 @@ def leave_problem(
                 "%(field)s: %(trainee)s no longer attends the course (%(status)s).",
                 field=name("employee_id", _("Trainee's employee ID")),
                 trainee=trainee,
-                status=enrollment.status,
+                status=str(ENROLLMENT_STATUSES.get(enrollment.status, enrollment.status)),
             ),
             "employee_id",
         )
