@@ -93,7 +93,7 @@ def training_results(course_id: int):
             else:
                 flash(
                     _(
-                        "Results recorded for %(count)s trainees of %(course)s.",
+                        "Results of %(course)s recorded (trainees: %(count)s).",
                         count=str(len(changed)),
                         course=course.code,
                     ),
@@ -176,7 +176,7 @@ def training_retakes():
             made = results.propose_waiting(scope, _actor())
             session.commit()
             flash(
-                _("%(count)s retakes proposed.", count=str(len(made))),
+                _("Retakes proposed: %(count)s.", count=str(len(made))),
                 "success" if made else "info",
             )
             return redirect(url_for("appgov.training_retakes"), 303)
