@@ -113,23 +113,32 @@ def setup_registry(host) -> dict:
         )
         db.session.add(course)
         db.session.flush()
-        db.session.add(
-            TrainingSession(
-                course_id=course.id,
-                on=dt.date(2026, 3, 2),
-                starts_at=dt.time(9),
-                ends_at=dt.time(12),
-                hours=Decimal("3"),
-                place="市政大樓 12 樓資訊教室",
-                lecturer_id=ok.id,
-            )
+        first = TrainingSession(
+            course_id=course.id,
+            on=dt.date(2026, 3, 2),
+            starts_at=dt.time(9),
+            ends_at=dt.time(12),
+            hours=Decimal("3"),
+            place="市政大樓 12 樓資訊教室",
+            lecturer_id=ok.id,
         )
+        db.session.add(first)
         for key in ("RT-1", "RT-2", "RO-1"):
             db.session.add(
                 Enrollment(
                     course_id=course.id,
                     person_id=people[key].id,
                     agency_code=people[key].agency_code,
+                    **(
+                        {
+                            "status": "dismissed",
+                            "dismissed_on": dt.date(2026, 3, 2),
+                            "dismissal_rule": "TP-TRN-3",
+                            "dismissal_reason": "曠課",
+                        }
+                        if key == "RT-2"
+                        else {}
+                    ),
                 )
             )
         db.session.commit()
@@ -137,6 +146,7 @@ def setup_registry(host) -> dict:
             "doc": doc.id,
             "erp": erp.id,
             "course": course.id,
+            "session": first.id,
             "ok": ok.id,
             "other_system": other_system.id,
             "revoked": revoked.id,
@@ -219,6 +229,8 @@ def test_each_role_reads_the_courses_and_only_its_own_trainees(host):
     assert "秘書1" not in text  # another agency's trainee
     assert "2026-03-02" in text and "09:00–12:00" in text and "觀光5" in text  # the lecturer
     assert "rt1@example.org" not in page.get_data(as_text=True)
+    # the agency nominates through the host's new-case page of the enrolment case type
+    assert 'href="/cases/new/appgov_training_enrollment"' in page.get_data(as_text=True)
     # the keepers' forms and links are not the agency's
     assert "training-session-form" not in page.get_data(as_text=True)
     assert client.post(f"{course_url}/sessions", data={"on": "2026-03-09"}).status_code == 403
@@ -236,9 +248,20 @@ def test_each_role_reads_the_courses_and_only_its_own_trainees(host):
     client.post("/locale/en")
     body = client.get("/appgov/training/").get_data(as_text=True)
     assert 'class="course-taken">3<' in body
-    text = text_of(client.get(course_url))
+    page = client.get(course_url)
+    text = text_of(page)
     assert "觀光1" in text and "秘書1" in text
     assert "Add a session" in text
+    assert "/cases/new/appgov_training_enrollment" not in page.get_data(as_text=True)
+    # the roll call of each session and the results page, where those pages are installed
+    for endpoint, link in (
+        ("appgov.training_roll_call", f"/sessions/{ids['session']}/roll-call"),
+        ("appgov.training_results", f"/courses/{ids['course']}/results"),
+    ):
+        assert (link in page.get_data(as_text=True)) == (endpoint in host.view_functions)
+    # each trainee's status, a dismissal with its rule (TP-TRN-3)
+    row = text.split("觀光2")[1].split("觀光")[0]
+    assert "Dismissed" in row and "TP-TRN-3" in row and "2026-03-02" in row
     assert "由資訊局指定" in client.get("/appgov/training/lecturers").get_data(as_text=True)
 
     login(client, "admin")
