@@ -59,6 +59,7 @@ from ..rulebook import admin as rulebook_admin
 from ..rulebook import cli as rulebook_cli
 from ..rulebook import views as rulebook_views
 from ..state import setup_state
+from ..training import access as training_access
 from ..training import admin as training_admin
 from ..training import case_types as training_case_types
 from ..training import cli as training_cli
@@ -205,6 +206,9 @@ def casehost_nav_links(app, register):
     )
     # the support tickets' escalation rate (TP-SUP-1): IT department, administrator, agencies
     register(_l("Support"), "appgov.rollout_support", visible=rollout_support_views.reads_support)
+    # the training records (TP-TRN-*, TN-LEARN-1): the IT department, the administrator
+    # and agencies
+    register(_l("Training"), "appgov.training_courses", visible=training_access.reads_training)
 
 
 @hookimpl

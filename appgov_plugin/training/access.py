@@ -57,11 +57,12 @@ def agency_scope() -> set[str] | None:
 
 
 def reads_training(user=None) -> bool:
-    """Whether the navigation shows the training pages to the logged-in user: the keepers,
-    agency roles and anyone who is a person of the registry (their own transcript)."""
+    """Whether the navigation shows the training pages to the logged-in user: the keepers
+    and agency roles (a person of the registry in another role reaches their own transcript
+    by its address; the course pages are not theirs)."""
     if not (current_user and current_user.is_authenticated):
         return False
-    return keeps_courses() or _role() in AGENCY_ROLES or own_person() is not None
+    return keeps_courses() or _role() in AGENCY_ROLES
 
 
 def own_person():

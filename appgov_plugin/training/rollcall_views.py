@@ -60,8 +60,8 @@ def require_roll_call(session_id: int) -> TrainingSession:
     """The session, or 404 (missing, or outside the reader's scope) / 403 (a role that reads
     no training record)."""
     session = get_state().session.get(TrainingSession, session_id)
-    if not access.reads_training():
-        abort(403)
+    if not (access.reads_training() or access.own_person() is not None):
+        abort(403)  # a lecturer is a person of the registry in whatever role
     if session is None or not access.may_take_roll_call(session):
         abort(404)
     if access.keeps_courses() and not _readable(session):
