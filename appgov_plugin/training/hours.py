@@ -93,15 +93,6 @@ def counted_hours() -> sa.ColumnElement:
     )
 
 
-def counted(status: str, session_hours, leave_hours) -> Decimal:
-    """Python's reading of :func:`counted_hours` for one attendance (the transcript's)."""
-    if status == "present":
-        return _hours(session_hours)
-    if status == "leave":
-        return max(ZERO, _hours(session_hours) - _hours(leave_hours))
-    return ZERO
-
-
 @dataclass
 class PersonHours:
     """One person's learning hours of one year, per source."""
@@ -119,58 +110,69 @@ class PersonHours:
         return self.attended + self.elearning + self.other
 
 
-def yearly_hours(
-    person_ids: Collection[int] | None,
-    year: int,
-    agency_codes: Collection[str] | None,
-    *,
-    present_on: dt.date | None = None,
-    session=None,
-) -> list[PersonHours]:
-    """Every person of ``agency_codes`` (``None``: every agency), or of ``person_ids`` when
-    given, with their hours of calendar ``year`` from each source; ordered by agency, name
-    and id. ``present_on``: only people who had not left by that day. ONE statement."""
-    session = session or get_state().session
-    start, end = year_bounds(year)
-    people = sa.select(RolloutPerson.id)
-    if agency_codes is not None:
-        people = people.where(RolloutPerson.agency_code.in_(sorted(agency_codes)))
-    if person_ids is not None:
-        people = people.where(RolloutPerson.id.in_(sorted(person_ids)))
-    if present_on is not None:
-        people = people.where(
-            sa.or_(RolloutPerson.left_on.is_(None), RolloutPerson.left_on > present_on)
-        )
+#: The report's statement per shape (agencies given, people given, a day of presence), built
+#: once: every call binds its values (SQLAlchemy's compiled cache does the rest).
+_REPORT_STATEMENTS: dict[tuple[bool, bool, bool], sa.Select] = {}
 
-    attended = (
+
+def _report_statement(by_agency: bool, by_person: bool, by_day: bool) -> sa.Select:
+    """The per-person sums of the three sources joined to the people: each source's
+    sub-query is limited to the chosen people when agencies or people are given (joined to
+    them, so an agency's report reads only its own rows)."""
+    key = (by_agency, by_person, by_day)
+    if key in _REPORT_STATEMENTS:
+        return _REPORT_STATEMENTS[key]
+    start, end = sa.bindparam("start", type_=sa.Date), sa.bindparam("end", type_=sa.Date)
+
+    def chosen(query: sa.Select, person_id) -> sa.Select:
+        if not (by_agency or by_person):
+            return query
+        scoped = sa.orm.aliased(RolloutPerson)
+        query = query.join(scoped, scoped.id == person_id)
+        if by_agency:
+            query = query.where(scoped.agency_code.in_(sa.bindparam("codes", expanding=True)))
+        if by_person:
+            query = query.where(scoped.id.in_(sa.bindparam("ids", expanding=True)))
+        return query
+
+    attended = chosen(
         sa.select(
             Enrollment.person_id.label("person_id"),
             sa.type_coerce(sa.func.sum(counted_hours()), SUM).label("hours"),
         )
-        .join(Attendance, Attendance.enrollment_id == Enrollment.id)
+        .select_from(Attendance)
         .join(TrainingSession, TrainingSession.id == Attendance.session_id)
-        .where(TrainingSession.on >= start, TrainingSession.on < end)
-        .where(Enrollment.person_id.in_(people))
+        .join(Enrollment, Enrollment.id == Attendance.enrollment_id),
+        Enrollment.person_id,
+    )
+    attended = (
+        attended.where(TrainingSession.on >= start, TrainingSession.on < end)
         .group_by(Enrollment.person_id)
         .subquery("attended")
     )
-    elearning = (
+    elearning = chosen(
         sa.select(
             ElearningCompletion.person_id.label("person_id"),
             sa.type_coerce(sa.func.sum(ElearningCompletion.hours), SUM).label("hours"),
+        ),
+        ElearningCompletion.person_id,
+    )
+    elearning = (
+        elearning.where(
+            ElearningCompletion.completed_on >= start, ElearningCompletion.completed_on < end
         )
-        .where(ElearningCompletion.completed_on >= start, ElearningCompletion.completed_on < end)
-        .where(ElearningCompletion.person_id.in_(people))
         .group_by(ElearningCompletion.person_id)
         .subquery("elearning")
     )
-    other = (
+    other = chosen(
         sa.select(
             OtherLearning.person_id.label("person_id"),
             sa.type_coerce(sa.func.sum(OtherLearning.hours), SUM).label("hours"),
-        )
-        .where(OtherLearning.on >= start, OtherLearning.on < end)
-        .where(OtherLearning.person_id.in_(people))
+        ),
+        OtherLearning.person_id,
+    )
+    other = (
+        other.where(OtherLearning.on >= start, OtherLearning.on < end)
         .group_by(OtherLearning.person_id)
         .subquery("other")
     )
@@ -187,8 +189,43 @@ def yearly_hours(
         .outerjoin(attended, attended.c.person_id == RolloutPerson.id)
         .outerjoin(elearning, elearning.c.person_id == RolloutPerson.id)
         .outerjoin(other, other.c.person_id == RolloutPerson.id)
-        .where(RolloutPerson.id.in_(people))
         .order_by(RolloutPerson.agency_code, RolloutPerson.name, RolloutPerson.id)
+    )
+    if by_agency:
+        query = query.where(RolloutPerson.agency_code.in_(sa.bindparam("codes", expanding=True)))
+    if by_person:
+        query = query.where(RolloutPerson.id.in_(sa.bindparam("ids", expanding=True)))
+    if by_day:
+        present_on = sa.bindparam("present_on", type_=sa.Date)
+        query = query.where(
+            sa.or_(RolloutPerson.left_on.is_(None), RolloutPerson.left_on > present_on)
+        )
+    _REPORT_STATEMENTS[key] = query
+    return query
+
+
+def yearly_hours(
+    person_ids: Collection[int] | None,
+    year: int,
+    agency_codes: Collection[str] | None,
+    *,
+    present_on: dt.date | None = None,
+    session=None,
+) -> list[PersonHours]:
+    """Every person of ``agency_codes`` (``None``: every agency), or of ``person_ids`` when
+    given, with their hours of calendar ``year`` from each source; ordered by agency, name
+    and id. ``present_on``: only people who had not left by that day. ONE statement."""
+    session = session or get_state().session
+    start, end = year_bounds(year)
+    values: dict = {"start": start, "end": end}
+    if agency_codes is not None:
+        values["codes"] = sorted(agency_codes)
+    if person_ids is not None:
+        values["ids"] = sorted(person_ids)
+    if present_on is not None:
+        values["present_on"] = present_on
+    query = _report_statement(
+        agency_codes is not None, person_ids is not None, present_on is not None
     )
     return [
         PersonHours(
@@ -208,7 +245,7 @@ def yearly_hours(
             attended_hours,
             elearning_hours,
             other_hours,
-        ) in session.connection().execute(query)
+        ) in session.connection().execute(query, values)
     ]
 
 
@@ -259,91 +296,40 @@ def hours_report(
 # -- one person's transcript ------------------------------------------------------------------
 
 
-def _title(title_zh: str, title_en: str | None, locale: str | None) -> str:
+def title_in(row, locale: str | None) -> str:
+    """A transcript row's title (a course's, or other learning's) in the reader's language."""
     english = (locale or "").startswith("en")
-    return title_en if english and title_en else title_zh
-
-
-@dataclass
-class AttendedSession:
-    """One session of one of the person's courses, as recorded, with its course and the
-    course's result (the enrollment's status)."""
-
-    session_id: int
-    on: dt.date
-    starts_at: dt.time
-    ends_at: dt.time
-    session_hours: Decimal
-    status: str  # the attendance's
-    leave_hours: Decimal | None
-    hours: Decimal  # what it counts (rule TN-LEARN-1)
-    course_id: int
-    course_code: str
-    course_type: str
-    title_zh: str
-    title_en: str | None
-    result: str  # the enrollment's status
-    dismissal_rule: str | None
-    dismissal_reason: str | None
-    result_on: dt.date | None
-
-    def course_title(self, locale: str | None) -> str:
-        return _title(self.title_zh, self.title_en, locale)
-
-
-@dataclass
-class Unattended:
-    """A course of the person with no attendance recorded yet (enrolled, proposed...)."""
-
-    enrollment_id: int
-    course_id: int
-    course_code: str
-    course_hours: Decimal
-    title_zh: str
-    title_en: str | None
-    status: str
-
-    def course_title(self, locale: str | None) -> str:
-        return _title(self.title_zh, self.title_en, locale)
-
-
-@dataclass
-class Learned:
-    """An e-learning completion (``kind="elearning"``, the course's title) or other learning
-    (``kind="other"``, its title and where it was learned)."""
-
-    kind: str
-    id: int
-    on: dt.date
-    hours: Decimal
-    title_zh: str
-    title_en: str | None
-    source: str | None
-
-    def title(self, locale: str | None) -> str:
-        return _title(self.title_zh, self.title_en, locale)
+    return row.title_en if english and row.title_en else row.title_zh
 
 
 @dataclass
 class YearSection:
+    """One calendar year of a transcript. ``sessions``: rows of :func:`_courses_and_sessions`
+    (``session_id``, ``on``, ``starts_at``, ``ends_at``, ``session_hours``, ``status`` and
+    ``leave_hours`` of the attendance, ``hours`` counted (rule TN-LEARN-1), ``course_id``,
+    ``course_code``, ``course_type``, ``title_zh``/``title_en``, ``result`` -- the
+    enrollment's status --, ``dismissal_rule``, ``dismissal_reason``, ``result_on``);
+    ``completions`` and ``other``: rows of :func:`_learned` (``kind``, ``id``, ``on``,
+    ``hours``, ``title_zh``/``title_en``, ``source``)."""
+
     year: int
     day: dt.date
     target: Decimal
-    sessions: list[AttendedSession] = field(default_factory=list)
-    completions: list[Learned] = field(default_factory=list)
-    other: list[Learned] = field(default_factory=list)
+    sessions: list = field(default_factory=list)
+    completions: list = field(default_factory=list)
+    other: list = field(default_factory=list)
 
     @property
     def attended(self) -> Decimal:
-        return sum((s.hours for s in self.sessions), ZERO)
+        return sum((_hours(s.hours) for s in self.sessions), ZERO)
 
     @property
     def elearning(self) -> Decimal:
-        return sum((c.hours for c in self.completions), ZERO)
+        return sum((_hours(c.hours) for c in self.completions), ZERO)
 
     @property
     def other_hours(self) -> Decimal:
-        return sum((o.hours for o in self.other), ZERO)
+        return sum((_hours(o.hours) for o in self.other), ZERO)
 
     @property
     def total(self) -> Decimal:
@@ -358,44 +344,50 @@ class YearSection:
 class Transcript:
     person: RolloutPerson
     years: list[YearSection]  # newest first
-    #: Courses no attendance was recorded for yet.
-    unattended: list[Unattended]
+    #: The person's courses no attendance was recorded for yet (rows as the sessions', with
+    #: ``enrollment_id`` and ``course_hours``; the session's columns NULL).
+    unattended: list
 
 
-def _courses_and_sessions(person_id: int) -> sa.Select:
-    """Each enrollment of the person with each attendance recorded (none: one row with
-    NULLs), its session and course."""
+def _courses_and_sessions() -> sa.Select:
+    """Each enrollment of the person (``:person_id``) with each attendance recorded (none:
+    one row with NULLs), its session and course, and the hours it counts (TN-LEARN-1);
+    by session day and time."""
     return (
         sa.select(
-            Enrollment.id,
-            Enrollment.status,
-            Enrollment.dismissal_rule,
-            Enrollment.dismissal_reason,
-            Enrollment.result_on,
-            Course.id,
-            Course.code,
-            Course.course_type,
-            Course.title_zh,
-            Course.title_en,
-            Course.hours,
-            Attendance.id,
-            Attendance.status,
-            Attendance.leave_hours,
-            TrainingSession.id,
-            TrainingSession.on,
-            TrainingSession.starts_at,
-            TrainingSession.ends_at,
-            TrainingSession.hours,
+            Enrollment.id.label("enrollment_id"),
+            Enrollment.status.label("result"),
+            Enrollment.dismissal_rule.label("dismissal_rule"),
+            Enrollment.dismissal_reason.label("dismissal_reason"),
+            Enrollment.result_on.label("result_on"),
+            Course.id.label("course_id"),
+            Course.code.label("course_code"),
+            Course.course_type.label("course_type"),
+            Course.title_zh.label("title_zh"),
+            Course.title_en.label("title_en"),
+            Course.hours.label("course_hours"),
+            Attendance.id.label("attendance_id"),
+            Attendance.status.label("status"),
+            Attendance.leave_hours.label("leave_hours"),
+            sa.type_coerce(counted_hours(), SUM).label("hours"),
+            TrainingSession.id.label("session_id"),
+            TrainingSession.on.label("on"),
+            TrainingSession.starts_at.label("starts_at"),
+            TrainingSession.ends_at.label("ends_at"),
+            TrainingSession.hours.label("session_hours"),
         )
         .join(Course, Course.id == Enrollment.course_id)
         .outerjoin(Attendance, Attendance.enrollment_id == Enrollment.id)
         .outerjoin(TrainingSession, TrainingSession.id == Attendance.session_id)
-        .where(Enrollment.person_id == person_id)
+        .where(Enrollment.person_id == sa.bindparam("person_id"))
+        .order_by(TrainingSession.on, TrainingSession.starts_at, TrainingSession.id, Enrollment.id)
     )
 
 
-def _learned(person_id: int) -> sa.CompoundSelect:
-    """The person's e-learning completions and other learning, in one statement."""
+def _learned() -> sa.CompoundSelect:
+    """The person's (``:person_id``) e-learning completions and other learning, in one
+    statement."""
+    person_id = sa.bindparam("person_id")
     completions = (
         sa.select(
             sa.literal("elearning").label("kind"),
@@ -421,12 +413,22 @@ def _learned(person_id: int) -> sa.CompoundSelect:
     return sa.union_all(completions, other)
 
 
+#: The transcript's two statements, built once (each call binds the person).
+_TRANSCRIPT_STATEMENTS: list = []
+
+
+def _transcript_statements() -> tuple[sa.Select, sa.CompoundSelect]:
+    if not _TRANSCRIPT_STATEMENTS:
+        _TRANSCRIPT_STATEMENTS.extend((_courses_and_sessions(), _learned()))
+    return _TRANSCRIPT_STATEMENTS[0], _TRANSCRIPT_STATEMENTS[1]
+
+
 def transcript(person: RolloutPerson, *, policy=None, session=None) -> Transcript:
     """Everything ``person`` learned, per calendar year (newest first, the current year
     always shown): the sessions of their courses with the hours each counts and the
     course's result, their e-learning completions and other learning, each year's totals
     against its target. Two statements (courses with their sessions; completions with
-    other learning)."""
+    other learning), read as Core rows."""
     session = session or get_state().session
     policy = policy or get_state().policy()
     years: dict[int, YearSection] = {}
@@ -437,77 +439,19 @@ def transcript(person: RolloutPerson, *, policy=None, session=None) -> Transcrip
         return years[year]
 
     section(today().year)
-    connection = session.connection()  # Core rows: no ORM entities to build
-    unattended: list[Unattended] = []
-    attended: list[AttendedSession] = []
-    for (
-        enrollment_id,
-        result,
-        dismissal_rule,
-        dismissal_reason,
-        result_on,
-        course_id,
-        course_code,
-        course_type,
-        title_zh,
-        title_en,
-        course_hours,
-        attendance_id,
-        status,
-        leave_hours,
-        session_id,
-        on,
-        starts_at,
-        ends_at,
-        session_hours,
-    ) in connection.execute(_courses_and_sessions(person.id)):
-        if attendance_id is None:
-            unattended.append(
-                Unattended(
-                    enrollment_id,
-                    course_id,
-                    course_code,
-                    _hours(course_hours),
-                    title_zh,
-                    title_en,
-                    result,
-                )
-            )
-            continue
-        attended.append(
-            AttendedSession(
-                session_id=session_id,
-                on=on,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                session_hours=_hours(session_hours),
-                status=status,
-                leave_hours=_hours(leave_hours) if leave_hours is not None else None,
-                hours=counted(status, session_hours, leave_hours),
-                course_id=course_id,
-                course_code=course_code,
-                course_type=course_type,
-                title_zh=title_zh,
-                title_en=title_en,
-                result=result,
-                dismissal_rule=dismissal_rule,
-                dismissal_reason=dismissal_reason,
-                result_on=result_on,
-            )
-        )
-    attended.sort(key=lambda item: (item.on, item.starts_at, item.session_id))
-    for item in attended:
-        section(item.on.year).sessions.append(item)
-    learned = [
-        Learned(kind, id_, on, _hours(hours_), title_zh, title_en, source)
-        for kind, id_, on, hours_, title_zh, title_en, source in connection.execute(
-            _learned(person.id)
-        )
-    ]
-    learned.sort(key=lambda item: (item.on, item.kind, item.id))
-    for item in learned:
-        part = section(item.on.year)
-        (part.completions if item.kind == "elearning" else part.other).append(item)
-    unattended.sort(key=lambda item: item.enrollment_id)
+    connection = session.connection()
+    courses_and_sessions, learned = _transcript_statements()
+    values = {"person_id": person.id}
+    unattended = []
+    for row in connection.execute(courses_and_sessions, values):
+        if row.attendance_id is None:
+            unattended.append(row)
+        else:
+            section(row.on.year).sessions.append(row)
+    rows = sorted(connection.execute(learned, values), key=lambda row: (row.on, row.kind, row.id))
+    for row in rows:
+        part = section(row.on.year)
+        (part.completions if row.kind == "elearning" else part.other).append(row)
+    unattended.sort(key=lambda row: row.enrollment_id)
     ordered = [years[year] for year in sorted(years, reverse=True)]
     return Transcript(person=person, years=ordered, unattended=unattended)

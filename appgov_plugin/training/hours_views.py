@@ -299,6 +299,7 @@ def training_transcript(person_id: int):
         today=today(),
         year_label=year_label,
         hours_text=hours_text,
+        title_in=hours.title_in,
         long_date=format_date,
         short_date=lambda day: format_date(day, style="short"),
         attendance_statuses=ATTENDANCE_STATUSES,
