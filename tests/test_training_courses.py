@@ -159,6 +159,11 @@ def text_of(response) -> str:
     return " ".join(visible_text(response.get_data(as_text=True)).split())
 
 
+def row_of(body: str, course_id: int) -> str:
+    """The course list's row of ``course_id``."""
+    return body.split(f'data-course="{course_id}"')[1].split("</tr>")[0]
+
+
 def add_courses(host, system_id: int, n: int, start: int = 0) -> None:
     """``n`` more courses, each with a session and two trainees."""
     with host.app_context():
@@ -220,7 +225,7 @@ def test_each_role_reads_the_courses_and_only_its_own_trainees(host):
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     assert f'data-course="{ids["course"]}"' in body
-    assert 'class="course-taken">2<' in body  # RT-1 and RT-2, not RO-1
+    assert 'class="course-taken">2<' in row_of(body, ids["course"])  # RT-1, RT-2; not RO-1
     assert "Your agency&#39;s trainees" in body or "Your agency's trainees" in body
     page = client.get(course_url)
     text = text_of(page)
@@ -247,7 +252,7 @@ def test_each_role_reads_the_courses_and_only_its_own_trainees(host):
     login(client, "itdept")
     client.post("/locale/en")
     body = client.get("/appgov/training/").get_data(as_text=True)
-    assert 'class="course-taken">3<' in body
+    assert 'class="course-taken">3<' in row_of(body, ids["course"])
     page = client.get(course_url)
     text = text_of(page)
     assert "觀光1" in text and "秘書1" in text
@@ -294,8 +299,10 @@ def test_the_list_filters_and_pages_in_constant_statements(host):
     client.post("/locale/en")
     body = client.get("/appgov/training/?type=admin").get_data(as_text=True)
     assert f'data-course="{ids["course"]}"' in body
-    assert "data-course=" not in client.get("/appgov/training/?type=seed").get_data(as_text=True)
-    assert "data-course=" not in client.get("/appgov/training/?year=2025").get_data(as_text=True)
+    mine = f'data-course="{ids["course"]}"'
+    assert mine not in client.get("/appgov/training/?type=seed").get_data(as_text=True)
+    assert mine not in client.get("/appgov/training/?year=2025").get_data(as_text=True)
+    assert mine not in client.get("/appgov/training/?system=ERP").get_data(as_text=True)
     body = client.get("/appgov/training/?year=2026&system=DOC").get_data(as_text=True)
     assert f'data-course="{ids["course"]}"' in body
     response = client.get("/appgov/training/?year=abc&system=NOPE&type=x")
@@ -316,9 +323,9 @@ def test_the_list_filters_and_pages_in_constant_statements(host):
     add_trainees(host, ids["course"], 15)
     after = {(u, who): statements(u, who) for u in urls for who in ("itdept", "staff")}
     assert after == before
-    # paging: 13 courses, 50 a page; a page beyond the last says so
-    text = text_of(client.get("/appgov/training/?page=9"))
-    assert "data-course" not in text
+    # paging: 50 a page; a page beyond the last says so
+    page = client.get("/appgov/training/?page=9999").get_data(as_text=True)
+    assert "data-course" not in page and "There is no such page." in page
 
 
 # -- creating a course and a session ----------------------------------------------------------
@@ -422,7 +429,10 @@ def test_a_session_takes_only_a_lecturer_of_the_registry_qualified_that_day(host
     assert response.status_code == 303
     with host.app_context():
         rows = db.session.scalars(
-            sa.select(TrainingSession).order_by(TrainingSession.id).offset(1)
+            sa.select(TrainingSession)
+            .where(TrainingSession.course_id == ids["course"])
+            .order_by(TrainingSession.id)
+            .offset(1)
         ).all()
         assert [(s.on, s.lecturer_id, s.url) for s in rows] == [
             (dt.date(2026, 3, 9), ids["ok"], "https://meet.example.org/doc"),
@@ -568,7 +578,9 @@ def test_flask_admin_keeps_the_same_checks_for_the_administrator_only(host):
     good = learning | {"hours": "1.5", "title": "資安研討會", "source": "國家資通安全研究院"}
     assert client.post("/admin/appgov_training_other_learning/new/", data=good).status_code == 302
     with host.app_context():
-        row = db.session.scalar(sa.select(OtherLearning))
+        row = db.session.scalar(
+            sa.select(OtherLearning).where(OtherLearning.person_id == ids["people"]["RT-1"])
+        )
         assert (row.hours, row.on, row.person_id) == (
             Decimal("1.5"),
             dt.date(2026, 4, 1),
