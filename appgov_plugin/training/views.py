@@ -51,7 +51,7 @@ from ..state import get_state
 from ..web import blueprint
 from . import courses as logic
 from . import elearning
-from .access import agency_scope, keeps_courses
+from .access import agency_scope, keeps_courses, own_person
 from .case_types import ENROLLMENT
 from .enrollment import SEATED
 from .models import (
@@ -78,10 +78,12 @@ def _role() -> str | None:
 
 
 def reads_courses(user=None) -> bool:
-    """The keepers (administrator, IT department) and the agencies' staff and heads."""
+    """The keepers (administrator, IT department), the agencies' staff and heads, and a
+    person of the registry with a login (the navigation's readers, :func:`.access.reads_training`:
+    they see the courses and, of the trainees, themselves)."""
     if not (current_user and current_user.is_authenticated):
         return False
-    return keeps_courses() or _role() in AGENCY_ROLES
+    return keeps_courses() or _role() in AGENCY_ROLES or own_person() is not None
 
 
 def reader_scope() -> set[str] | None:
@@ -379,9 +381,13 @@ def trainees(course: Course, scope: set[str] | None) -> list[Enrollment]:
         .order_by(Enrollment.agency_code, RolloutPerson.name, Enrollment.id)
     )
     if scope is not None:
-        if not scope:
+        person = None if scope else own_person()
+        if person is not None:  # a person of the registry reads their own enrollment only
+            query = query.where(Enrollment.person_id == person.id)
+        elif not scope:
             return []
-        query = query.where(Enrollment.agency_code.in_(sorted(scope)))
+        else:
+            query = query.where(Enrollment.agency_code.in_(sorted(scope)))
     return list(get_state().session.scalars(query))
 
 
