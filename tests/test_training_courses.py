@@ -304,6 +304,18 @@ def test_each_role_reads_the_courses_and_only_its_own_trainees(host):
     client.post("/locale/zh_Hant_TW")
     text = text_of(client.get(course_url))
     assert "115/03/02" in text and "2026-03-02" not in text
+    login(client, "itdept")
+    client.post("/locale/zh_Hant_TW")
+    for url in (
+        "/appgov/training/",
+        course_url,
+        "/appgov/training/lecturers",
+        "/appgov/training/courses/new",
+        "/appgov/training/elearning-import",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200 and 'lang="zh' in response.get_data(as_text=True), url
+    assert "115/01/01" in text_of(client.get("/appgov/training/lecturers"))  # qualified on
 
 
 def test_the_list_filters_and_pages_in_constant_statements(host):
