@@ -138,6 +138,7 @@ def _proposals(scope: set[str] | None) -> list[Enrollment]:
         .options(
             joinedload(Enrollment.person),
             joinedload(Enrollment.course).joinedload(Course.system),
+            joinedload(Enrollment.course).selectinload(Course.sessions),  # the first session
         )
         .order_by(Enrollment.id)
     )
