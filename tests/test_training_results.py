@@ -27,7 +27,7 @@ from appgov_plugin import clock
 from appgov_plugin.rollout.models import UnfitFinding
 from appgov_plugin.training import results
 from appgov_plugin.training.case_types import FITNESS_REVIEW
-from appgov_plugin.training.models import Enrollment, FitnessFlag, Lecturer
+from appgov_plugin.training.models import Course, Enrollment, FitnessFlag, Lecturer
 from sample_host.cases import TransitionRefused, apply_transition
 from sample_host.extensions import db
 from sample_host.models import Case
@@ -323,7 +323,7 @@ def test_statement_counts_do_not_grow_with_the_trainees(host):
     system = world(people=30)
     done = course("TT-SEED-01", system, first_in=-1, capacity=None)
     later = course("TT-SEED-02", system, first_in=30, capacity=None)
-    done_id, system_id = done.id, system.id
+    done_id, later_id, system_id = done.id, later.id, system.id
     urls = (
         f"/appgov/training/courses/{done_id}/results",
         "/appgov/training/retakes",
@@ -331,6 +331,7 @@ def test_statement_counts_do_not_grow_with_the_trainees(host):
     )
 
     def add(first: int, last: int) -> None:
+        done, later = db.session.get(Course, done_id), db.session.get(Course, later_id)
         for n in range(first, last):
             employee_id = f"TT-{n:03d}"
             failed = seat(done, employee_id, "failed", result_on=clock.today())
