@@ -22,8 +22,8 @@ in that year's report (their transcript still shows what they learned).
 
 Statements: :func:`yearly_hours` is ONE grouped statement whatever the number of people
 (the three sources summed per person in sub-queries joined to the people); :func:`transcript`
-two (their courses with each session's attendance; their completions with their other
-learning) besides the policy's own check.
+one (a ``UNION ALL`` of their courses with each session's attendance, their completions and
+their other learning) besides the policy's own check.
 """
 
 from __future__ import annotations
@@ -304,13 +304,13 @@ def title_in(row, locale: str | None) -> str:
 
 @dataclass
 class YearSection:
-    """One calendar year of a transcript. ``sessions``: rows of :func:`_courses_and_sessions`
-    (``session_id``, ``on``, ``starts_at``, ``ends_at``, ``session_hours``, ``status`` and
-    ``leave_hours`` of the attendance, ``hours`` counted (rule TN-LEARN-1), ``course_id``,
+    """One calendar year of a transcript. ``sessions``: course rows (``session_id``, ``on``,
+    ``starts_at``, ``ends_at``, ``session_hours``, the attendance's ``status`` and
+    ``leave_hours``, the ``hours`` counted (rule TN-LEARN-1), ``course_id``,
     ``course_code``, ``course_type``, ``title_zh``/``title_en``, ``result`` -- the
     enrollment's status --, ``dismissal_rule``, ``dismissal_reason``, ``result_on``);
-    ``completions`` and ``other``: rows of :func:`_learned` (``kind``, ``id``, ``on``,
-    ``hours``, ``title_zh``/``title_en``, ``source``)."""
+    ``completions`` and ``other``: rows with ``kind``, ``learned_id``, ``on``, ``hours``,
+    ``title_zh``/``title_en`` and ``source`` (all rows of :func:`_transcript_statement`)."""
 
     year: int
     day: dt.date
@@ -349,12 +349,20 @@ class Transcript:
     unattended: list
 
 
-def _courses_and_sessions() -> sa.Select:
-    """Each enrollment of the person (``:person_id``) with each attendance recorded (none:
-    one row with NULLs), its session and course, and the hours it counts (TN-LEARN-1);
-    by session day and time."""
-    return (
+def _typed_null(type_) -> sa.ColumnElement:
+    return sa.cast(sa.null(), type_)
+
+
+def _transcript_statement() -> sa.CompoundSelect:
+    """Everything the person (``:person_id``) learned, in ONE statement: each enrollment
+    with each attendance recorded (``kind="course"``; no attendance: the session's columns
+    NULL), its session and course and the hours it counts (TN-LEARN-1); each e-learning
+    completion (``kind="elearning"``) and other learning (``kind="other"``) with its hours
+    (``learned_id``, ``on``, ``hours``, the titles and ``source``)."""
+    person_id = sa.bindparam("person_id")
+    courses = (
         sa.select(
+            sa.literal("course").label("kind"),
             Enrollment.id.label("enrollment_id"),
             Enrollment.status.label("result"),
             Enrollment.dismissal_rule.label("dismissal_rule"),
@@ -375,60 +383,87 @@ def _courses_and_sessions() -> sa.Select:
             TrainingSession.starts_at.label("starts_at"),
             TrainingSession.ends_at.label("ends_at"),
             TrainingSession.hours.label("session_hours"),
+            _typed_null(sa.Integer).label("learned_id"),
+            _typed_null(sa.String).label("source"),
         )
+        .select_from(Enrollment)
         .join(Course, Course.id == Enrollment.course_id)
         .outerjoin(Attendance, Attendance.enrollment_id == Enrollment.id)
         .outerjoin(TrainingSession, TrainingSession.id == Attendance.session_id)
-        .where(Enrollment.person_id == sa.bindparam("person_id"))
-        .order_by(TrainingSession.on, TrainingSession.starts_at, TrainingSession.id, Enrollment.id)
+        .where(Enrollment.person_id == person_id)
     )
 
+    def learned(kind: str, id_, on, hours_, title_zh, title_en, source, source_table):
+        """A completion's or other learning's row: the course row's columns NULL."""
+        return sa.select(
+            sa.literal(kind),
+            _typed_null(sa.Integer),  # enrollment_id
+            _typed_null(sa.String),  # result
+            _typed_null(sa.String),  # dismissal_rule
+            _typed_null(sa.Text),  # dismissal_reason
+            _typed_null(sa.Date),  # result_on
+            _typed_null(sa.Integer),  # course_id
+            _typed_null(sa.String),  # course_code
+            _typed_null(sa.String),  # course_type
+            title_zh,
+            title_en,
+            _typed_null(SUM),  # course_hours
+            _typed_null(sa.Integer),  # attendance_id
+            _typed_null(sa.String),  # status
+            _typed_null(SUM),  # leave_hours
+            hours_,
+            _typed_null(sa.Integer),  # session_id
+            on,
+            _typed_null(sa.Time),  # starts_at
+            _typed_null(sa.Time),  # ends_at
+            _typed_null(SUM),  # session_hours
+            id_,
+            source,
+        ).select_from(source_table)
 
-def _learned() -> sa.CompoundSelect:
-    """The person's (``:person_id``) e-learning completions and other learning, in one
-    statement."""
-    person_id = sa.bindparam("person_id")
     completions = (
-        sa.select(
-            sa.literal("elearning").label("kind"),
-            ElearningCompletion.id.label("id"),
-            ElearningCompletion.completed_on.label("on"),
-            ElearningCompletion.hours.label("hours"),
-            Course.title_zh.label("title_zh"),
-            Course.title_en.label("title_en"),
-            sa.null().label("source"),
+        learned(
+            "elearning",
+            ElearningCompletion.id,
+            ElearningCompletion.completed_on,
+            ElearningCompletion.hours,
+            Course.title_zh,
+            Course.title_en,
+            _typed_null(sa.String),
+            ElearningCompletion,
         )
         .join(Course, Course.id == ElearningCompletion.course_id)
         .where(ElearningCompletion.person_id == person_id)
     )
-    other = sa.select(
-        sa.literal("other"),
+    other = learned(
+        "other",
         OtherLearning.id,
         OtherLearning.on,
         OtherLearning.hours,
         OtherLearning.title,
-        sa.null(),
+        _typed_null(sa.String),
         OtherLearning.source,
+        OtherLearning,
     ).where(OtherLearning.person_id == person_id)
-    return sa.union_all(completions, other)
+    return sa.union_all(courses, completions, other)
 
 
-#: The transcript's two statements, built once (each call binds the person).
-_TRANSCRIPT_STATEMENTS: list = []
+#: The transcript's statement, built once (each call binds the person).
+_TRANSCRIPT_STATEMENT: list = []
 
 
-def _transcript_statements() -> tuple[sa.Select, sa.CompoundSelect]:
-    if not _TRANSCRIPT_STATEMENTS:
-        _TRANSCRIPT_STATEMENTS.extend((_courses_and_sessions(), _learned()))
-    return _TRANSCRIPT_STATEMENTS[0], _TRANSCRIPT_STATEMENTS[1]
+def transcript_statement() -> sa.CompoundSelect:
+    if not _TRANSCRIPT_STATEMENT:
+        _TRANSCRIPT_STATEMENT.append(_transcript_statement())
+    return _TRANSCRIPT_STATEMENT[0]
 
 
 def transcript(person: RolloutPerson, *, policy=None, session=None) -> Transcript:
     """Everything ``person`` learned, per calendar year (newest first, the current year
     always shown): the sessions of their courses with the hours each counts and the
     course's result, their e-learning completions and other learning, each year's totals
-    against its target. Two statements (courses with their sessions; completions with
-    other learning), read as Core rows."""
+    against its target; the courses with no attendance recorded yet. ONE statement (Core
+    rows, see :func:`_transcript_statement`)."""
     session = session or get_state().session
     policy = policy or get_state().policy()
     years: dict[int, YearSection] = {}
@@ -439,17 +474,19 @@ def transcript(person: RolloutPerson, *, policy=None, session=None) -> Transcrip
         return years[year]
 
     section(today().year)
-    connection = session.connection()
-    courses_and_sessions, learned = _transcript_statements()
-    values = {"person_id": person.id}
-    unattended = []
-    for row in connection.execute(courses_and_sessions, values):
-        if row.attendance_id is None:
+    unattended, sessions, learned = [], [], []
+    for row in session.connection().execute(transcript_statement(), {"person_id": person.id}):
+        if row.kind != "course":
+            learned.append(row)
+        elif row.attendance_id is None:
             unattended.append(row)
         else:
-            section(row.on.year).sessions.append(row)
-    rows = sorted(connection.execute(learned, values), key=lambda row: (row.on, row.kind, row.id))
-    for row in rows:
+            sessions.append(row)
+    sessions.sort(key=lambda row: (row.on, row.starts_at, row.session_id, row.enrollment_id))
+    for row in sessions:
+        section(row.on.year).sessions.append(row)
+    learned.sort(key=lambda row: (row.on, row.kind, row.learned_id))
+    for row in learned:
         part = section(row.on.year)
         (part.completions if row.kind == "elearning" else part.other).append(row)
     unattended.sort(key=lambda row: row.enrollment_id)

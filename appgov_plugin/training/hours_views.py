@@ -19,7 +19,7 @@ the administrator; anyone else 404, as for a missing id.
 
 Statements: the report runs one grouped statement for the hours (:func:`.hours.yearly_hours`)
 plus the agencies for the filter and their names, whatever the people; the transcript the
-person and two statements (:func:`.hours.transcript`).
+person and one statement (:func:`.hours.transcript`).
 """
 
 from __future__ import annotations
