@@ -5,7 +5,8 @@ other learning, the year's first and the previous year's last day), the target's
 (19.9 h below, 20.0 h not), the filter "below the target only", paging, the exports (CSV,
 XLSX, ODS read back) equal to the page's rows, the number of statements the same for 5 and
 50 people; who reads what (ids guessed or not); the transcript's year sections with ROC
-dates in zh. SQLite and PostgreSQL (the ``database_url`` fixture)."""
+dates in zh, its targets those in force on each report day. SQLite and PostgreSQL (the
+``database_url`` fixture)."""
 
 from __future__ import annotations
 
@@ -473,6 +474,21 @@ def test_the_transcript_per_year_with_roc_dates_in_zh_and_constant_statements(ho
             )
         )
         db.session.commit()
+        # the target raised from 1 June: in force on this year's report day, not on last
+        # year's 31 December (rule TN-LEARN-1, an effective-dated parameter)
+        from appgov_plugin.policy.changes import record_change
+        from appgov_plugin.state import get_state
+
+        record_change(
+            get_state(),
+            "learning_hours_per_year",
+            24,
+            dt.date(YEAR, 6, 1),
+            "市府訓練計畫修正",
+            "root",
+            confirm_retroactive=True,
+        )
+        db.session.commit()
     client = host.test_client()
     enter(client, "itdept", "zh_Hant_TW")
     get(client, f"/appgov/training/people/{quiet.id}")  # the policy's tables read once
@@ -492,7 +508,7 @@ def test_the_transcript_per_year_with_roc_dates_in_zh_and_constant_statements(ho
         re.S,
     )
     assert [(int(y), H(t), H(g), b) for y, t, g, b in years] == [
-        (YEAR, H("11.5"), H(20), "1"),  # 3 + 2 + 0 + 2.5 + 4
+        (YEAR, H("11.5"), H(24), "1"),  # 3 + 2 + 0 + 2.5 + 4
         (YEAR - 1, H("6.0"), H(20), "1"),
     ]
     assert 'media="print"' in text and "appgov-training-print.css" in text
@@ -502,6 +518,7 @@ def test_the_transcript_per_year_with_roc_dates_in_zh_and_constant_statements(ho
     # the same hours in the report as in the transcript
     report = shown_rows(get(client, "/appgov/training/hours", agency="hr-a"))
     assert report[busy.id][0] == H("11.5") and report[quiet.id][0] == 0
+    assert summary(get(client, "/appgov/training/hours", year=YEAR - 1))[2] == H(20)
     enter(client, "itdept", "en")
     seen = visible_text(get(client, f"/appgov/training/people/{busy.id}"))
     assert "2026-01-01" in seen and "Below the target" in seen and "Dismissed" in seen
