@@ -705,21 +705,21 @@ def report(results: list[dict], args) -> None:
             f"generated in {r['generated']:.1f} s"
         )
     print()
-    print(f"{'database':<11} {'way':<36} {'median':>9} {'vs SQL':>7} {'statements':>10}")
+    print(f"{'database':<11} {'way':<36} {'median':>10} {'vs SQL':>7} {'statements':>10}")
     for r in results:
         kind = r["kind"]
         for label, way in r["ways"].items():
             sql, python = way["sql"], way["python"]
             print(
-                f"{kind:<11} {'  hand-written SQL (one statement)':<36} {sql:>8.3f}s "
+                f"{kind:<11} {'  hand-written SQL (one statement)':<36} {sql:>9.4f}s "
                 f"{'1.0x':>7} {1:>10}"
             )
             print(
-                f"{kind:<11} {label:<36} {python:>8.3f}s {python / sql:>6.1f}x "
+                f"{kind:<11} {label:<36} {python:>9.4f}s {python / sql:>6.1f}x "
                 f"{way['statements']:>10}"
             )
         for label, (seconds, statements, _size) in r["pages"].items():
-            print(f"{kind:<11} {label:<36} {seconds:>8.3f}s {'':>7} {statements:>10}")
+            print(f"{kind:<11} {label:<36} {seconds:>9.4f}s {'':>7} {statements:>10}")
     print()
     for r in results:
         for label, way in r["ways"].items():
