@@ -275,6 +275,31 @@ ROLLOUT_PAGES = (
     ("registry import", "/admin/appgov_rollout_import/", "admin"),
 )
 
+#: Issue 13's pages, on the same demo (its training records: appgov_plugin/training/demo.py;
+#: course 4 is the finished seed-user course, 5 the next one, 6 the administrators' course).
+TRAINING_PAGES = (
+    ("training courses", "/appgov/training/", "itdept"),
+    ("a finished course with its trainees", "/appgov/training/courses/4", "itdept"),
+    ("new course form", "/appgov/training/courses/new", "itdept"),
+    ("new course, posted empty", "/appgov/training/courses/new#submit", "itdept"),
+    ("roll call", "@/appgov/training/courses/6>/appgov/training/sessions/", "itdept"),
+    ("results", "/appgov/training/courses/6/results", "itdept"),
+    ("retakes", "/appgov/training/retakes", "itdept"),
+    ("fitness reviews", "/appgov/training/fitness", "itdept"),
+    ("lecturer registry", "/appgov/training/lecturers", "itdept"),
+    ("learning hours", "/appgov/training/hours", "itdept"),
+    ("a transcript", "@/appgov/training/hours>/appgov/training/people/", "itdept"),
+    ("e-learning import", "/appgov/training/elearning-import", "itdept"),
+    ("training courses, an agency's view", "/appgov/training/", "staff"),
+    ("own trainees on a course", "/appgov/training/courses/5", "staff"),
+    ("own agency's learning hours", "/appgov/training/hours", "staff"),
+    ("training nomination form", "/cases/new/appgov_training_enrollment", "staff"),
+    ("training leave form", "/cases/new/appgov_training_leave", "staff"),
+    ("courses (Flask-Admin)", "/admin/appgov_training_course/", "admin"),
+    ("session form (Flask-Admin)", "/admin/appgov_training_session/new/", "admin"),
+    ("lecturers (Flask-Admin)", "/admin/appgov_training_lecturer/", "admin"),
+)
+
 
 @pytest.fixture
 def taipei_server(tmp_path):
@@ -283,13 +308,13 @@ def taipei_server(tmp_path):
     )
 
 
-def test_roll_out_pages_pass_axe_and_fit_a_phone(taipei_server, browser):
+def test_roll_out_and_training_pages_pass_axe_and_fit_a_phone(taipei_server, browser):
     """Both languages on one server (its start is the cost)."""
     base, _ = taipei_server
     _fail_on(
         [
             p
             for locale in ("zh_Hant_TW", "en")
-            for p in _problems(browser, base, locale, ROLLOUT_PAGES)
+            for p in _problems(browser, base, locale, ROLLOUT_PAGES + TRAINING_PAGES)
         ]
     )

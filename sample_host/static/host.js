@@ -4,7 +4,10 @@
   "use strict";
 
   /* A wide table scrolls inside its own box, never the page: wrap any table a template left
-     unwrapped, and let a keyboard reach the boxes that do scroll. */
+     unwrapped, and let a keyboard reach the boxes that do scroll -- again whenever the window
+     changes size (a phone turned, a window narrowed): a box that scrolls gets a tab stop, one
+     that no longer scrolls loses the stop this script gave it. */
+  var boxes = [];
   document.querySelectorAll("main table").forEach(function (table) {
     var box = table.closest(".table-responsive");
     if (!box) {
@@ -13,10 +16,24 @@
       table.parentNode.insertBefore(box, table);
       box.appendChild(table);
     }
-    if (box.scrollWidth > box.clientWidth && !box.hasAttribute("tabindex")) {
-      box.setAttribute("tabindex", "0");
+    if (boxes.indexOf(box) < 0) {
+      boxes.push(box);
     }
   });
+  function reachScrollingBoxes() {
+    boxes.forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("data-scroll-stop", "");
+      } else if (!scrolls && box.hasAttribute("data-scroll-stop")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("data-scroll-stop");
+      }
+    });
+  }
+  reachScrollingBoxes();
+  window.addEventListener("resize", reachScrollingBoxes);
 
   /* A form's error summary (_form.html error_summary): move to it; a link in it moves to its
      field (label in view, input focused). */
