@@ -264,9 +264,10 @@ def _lecturer_course(session, policy, system, people, lecturer, day) -> list[Lec
 
 
 def _seed_courses(session, policy, system, people, lecturer, day) -> None:
-    """The first run of the seed-user course, and the two earlier runs a seed user of the
-    Labor Affairs Bureau failed (their third fail flags TP-TRN-4's review)."""
-    repeater = _role(people, "tainan-labor", "seed")[0]
+    """The first run of the seed-user course, and the two earlier runs that the Tourism
+    Bureau's work-group member, whom it means to make its second seed user, failed: the
+    third fail flags TP-TRN-4's review (a case for the bureau)."""
+    repeater = _repeater(people)
     for number, days_ago in ((1, 300), (2, 200)):
         earlier = _course(
             system,
@@ -317,6 +318,10 @@ def _seed_courses(session, policy, system, people, lecturer, day) -> None:
     outcomes[graded[3].id] = "fail"
     outcomes[graded[-1].id] = "fail"  # the repeater's third fail in a row (TP-TRN-4)
     _results(course, outcomes, days[-1] + dt.timedelta(days=3))
+
+
+def _repeater(people) -> RolloutPerson:
+    return _role(people, "tainan-tourism", "member")[0]
 
 
 def _second_seed_course(session, policy, system, lecturer, day):
