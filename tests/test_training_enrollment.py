@@ -19,6 +19,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 from casework import counting_queries, status
+from flask_babel import force_locale
 from hosting import login
 from training_world import AGENCY, EN, OTHER, assign, course, person, seat, user, world
 
@@ -32,8 +33,9 @@ from sample_host.extensions import db
 
 @pytest.fixture
 def host(make_host):
+    """The host, its refusals read in English (the messages these tests look for)."""
     app = make_host("taipei")
-    with app.app_context():
+    with app.app_context(), force_locale("en"):
         yield app
 
 
