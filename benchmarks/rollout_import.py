@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench_database import Database  # noqa: E402
 
-from appgov_plugin.rollout.cli import CLI_MAX_BYTES, CLI_MAX_ROWS  # noqa: E402
+from appgov_plugin.import_cli import CLI_MAX_BYTES, CLI_MAX_ROWS  # noqa: E402
 from appgov_plugin.rollout.importer import import_file  # noqa: E402
 from appgov_plugin.rollout.models import RolloutAgency, RolloutPerson  # noqa: E402
 from sample_host import create_app  # noqa: E402
