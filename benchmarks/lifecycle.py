@@ -46,12 +46,12 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_database import Database
+from bench_measure import make_host as bench_host
 
 from appgov_plugin.apps.case_types import PROPOSAL
 from appgov_plugin.apps.models import App
 from appgov_plugin.lifecycle.case_types import LISTING
 from appgov_plugin.lifecycle.models import AppCase, Deadline
-from sample_host import create_app
 from sample_host.extensions import db
 from sample_host.models import Agency, Case, CaseHistory, User
 
@@ -59,21 +59,6 @@ UTC = dt.UTC
 
 
 # -- the database -----------------------------------------------------------------------------
-
-
-def make_host(database: Database):
-    return create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database.url,
-            "SECRET_KEY": "benchmark",
-            "WTF_CSRF_ENABLED": False,
-            "INSTANCE_PATH": str(Path(database.folder) / "instance"),
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "RATELIMIT_ENABLED": False,
-            "APPGOV_PROFILE": "tainan",
-        }
-    )
 
 
 def fill(host, apps: int, cases: int, seed: int = 2026) -> None:
@@ -380,7 +365,7 @@ def interleaved(page, sql, calls: int) -> tuple[float, float]:
 def measure(kind: str, apps: int, cases: int, rounds: int, calls: int) -> list[tuple]:
     database = Database(kind, prefix="appgov-bench-")
     try:
-        host = make_host(database)
+        host = bench_host(database, "tainan", TESTING=True)
         clients = {}
         baseline_queries = {}
         small_apps, small_cases = min(50, apps), min(500, cases)

@@ -39,18 +39,17 @@ import os
 import platform
 import random
 import shutil
-import statistics
 import sys
 import time
 from pathlib import Path
 
 import sqlalchemy as sa
 from bench_database import Database
+from bench_measure import make_host, statements_of, timed
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-SECRET = "benchmark-rollout-dashboard"
 #: The generated agencies' city: the demo IT department's (its agency is in Tainan).
 CITY = "tainan"
 #: (kind, share of the agencies, headcount range)
@@ -64,22 +63,6 @@ KINDS = (
 
 
 # -- the database ---------------------------------------------------------------------------
-
-
-def make_host(database: Database):
-    from sample_host import create_app
-
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database.url,
-            "INSTANCE_PATH": f"{database.folder}/instance",
-            "SECRET_KEY": SECRET,
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "APPGOV_PROFILE": "taipei",
-            "RATELIMIT_ENABLED": False,
-            "WTF_CSRF_ENABLED": False,
-        }
-    )
 
 
 # -- the generated city ---------------------------------------------------------------------
@@ -412,31 +395,6 @@ def handwritten(connection, day: dt.date, min_admins: int) -> set[tuple[int, str
 
 
 # -- measuring ------------------------------------------------------------------------------
-
-
-def timed(run, rounds: int) -> tuple[float, object]:
-    run()  # warm-up
-    times, answer = [], None
-    for _ in range(rounds):
-        start = time.perf_counter()
-        answer = run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), answer
-
-
-def statements_of(engine, run) -> tuple[object, int]:
-    """``run()``'s answer and the number of SQL statements it sent on ``engine``."""
-    sent: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        sent.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        answer = run()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    return answer, len(sent)
 
 
 def measure(database: Database, args) -> dict:

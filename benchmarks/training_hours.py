@@ -47,7 +47,6 @@ import os
 import platform
 import random
 import shutil
-import statistics
 import sys
 import time
 from decimal import Decimal
@@ -55,11 +54,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from bench_database import Database
+from bench_measure import make_host, statements_of, timed
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-SECRET = "benchmark-training-hours"
 #: The generated agencies' city: the demo IT department's (its agency is in Tainan).
 CITY = "tainan"
 PEOPLE_PER_AGENCY = 100
@@ -72,22 +71,6 @@ SESSION_HOURS = ("1.5", "2.0", "3.0", "3.5", "6.0")
 
 
 # -- the database ---------------------------------------------------------------------------
-
-
-def make_host(database: Database):
-    from sample_host import create_app
-
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database.url,
-            "INSTANCE_PATH": f"{database.folder}/instance",
-            "SECRET_KEY": SECRET,
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "APPGOV_PROFILE": "taipei",
-            "RATELIMIT_ENABLED": False,
-            "WTF_CSRF_ENABLED": False,
-        }
-    )
 
 
 def insert(connection, table, rows: list[dict]) -> None:
@@ -515,31 +498,6 @@ def handwritten_rows(rows) -> list[tuple]:
 
 
 # -- measuring ------------------------------------------------------------------------------
-
-
-def timed(run, rounds: int) -> tuple[float, object]:
-    run()  # warm-up
-    times, answer = [], None
-    for _ in range(rounds):
-        start = time.perf_counter()
-        answer = run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), answer
-
-
-def statements_of(engine, run) -> tuple[object, int]:
-    """``run()``'s answer and the number of SQL statements it sent on ``engine``."""
-    sent: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        sent.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        answer = run()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    return answer, len(sent)
 
 
 def measure(database: Database, args) -> dict:
