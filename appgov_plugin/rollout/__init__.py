@@ -1,4 +1,4 @@
-"""Roll-out organisation of a major information system: the work-group roster (TP-WG-1/2)
-and the nomination and change report of system administrators and seed users (TP-ADM-1,
-TP-SEED-1/2), filed with the IT department. Registries and the compliance dashboard come
-with their issue."""
+"""Roll-out organisation of major information systems (TP-WG-1..4, TP-ADM-1, TP-SEED-1..3,
+TP-SUP-1): the registry of agencies, people and systems, rosters filed as cases, unfit
+persons replaced, meetings, the compliance dashboard and three-tier support. The README's
+chapter "Roll-out organisation" says who does what."""
