@@ -152,6 +152,7 @@ def test_leave_thresholds_exactly_at_their_boundaries_tp_trn_3(host):
     lecturer_stays, lecturer_dismissed = enrol(lecturer_course, persons[3:5])
     client = host.test_client()
     login(client, "itdept")
+    client.post("/locale/en")  # the reasons below are read in English
     first = session_of(admin_course)
     response = roll_call(
         client,

@@ -91,17 +91,22 @@ def _host_by_code() -> dict:
     return agencies
 
 
-def agency_label(code: str | None) -> str:
+def agency_display_name(code: str | None) -> str:
     """The agency's name in the reader's language (the host's when it knows the code, else
-    the registry's) with its code; the code alone when nobody names it."""
+    the registry's); the code when nobody names it. For pages officials read."""
     if not code:
         return ""
     host = _host_by_code().get(code)
     if host is not None:
-        return f"{host.name()} ({code})"
+        return host.name()
     zh, en = _registry_names().get(code, (None, None))
-    name = (en or zh) if current_locale() == "en" else (zh or en)
-    return f"{name} ({code})" if name else code
+    return ((en or zh) if current_locale() == "en" else (zh or en)) or code
+
+
+def agency_label(code: str | None) -> str:
+    """:func:`agency_display_name` with the code, for the administrator's choices."""
+    name = agency_display_name(code)
+    return f"{name} ({code})" if name and name != code else name
 
 
 def known_agency_codes() -> set[str]:

@@ -52,12 +52,6 @@ CATEGORY = _l("Training")
 # -- choices and columns -----------------------------------------------------------------------
 
 
-def _optional_int(value):
-    if value in (None, "", "None"):
-        return None
-    return int(value)
-
-
 def system_choices() -> list[tuple[int | None, str]]:
     locale = current_locale()
     systems = get_state().session.scalars(sa.select(MajorSystem).order_by(MajorSystem.code))
@@ -103,7 +97,7 @@ class _ChoiceField(SelectField):
             label,
             validators,
             choices=choices,
-            coerce=_optional_int,
+            coerce=courses.record_id,
             invalid_choice_message=_l("Choose one of the entries in the list."),
             **kwargs,
         )
@@ -111,10 +105,7 @@ class _ChoiceField(SelectField):
     def pre_validate(self, form):
         if self.data is None and self._blank is not None:
             return
-        try:
-            super().pre_validate(form)
-        except ValueError as exc:
-            raise ValueError(str(exc)) from None
+        super().pre_validate(form)  # a value not offered: WTForms' ValidationError, named
 
 
 def _system_column(view, context, model, name):

@@ -67,6 +67,23 @@ def _session():
 # -- values ------------------------------------------------------------------------------------
 
 
+#: The largest id a record has (the databases' INTEGER).
+MAX_ID = 2**31 - 1
+
+
+def record_id(value) -> int | None:
+    """A chosen record's id from a form: ``None`` for no choice; ``-1`` (no record has it,
+    refused as not one of the list) for anything that is not an id the databases can hold
+    -- sixty digits are never sent to a query."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return -1
+    return number if 0 < number <= MAX_ID else -1
+
+
 def hours_problem(value, label: str) -> str | None:
     """Why ``value`` is not hours of training (``None``: it is): a number above 0 with at most
     one decimal (TP-TRN-3's boundaries are tenths of an hour)."""
@@ -80,14 +97,14 @@ def hours_problem(value, label: str) -> str | None:
         return _("%(field)s: “%(value)s” is not a number of hours.", field=label, value=value)
     if number <= 0:
         return _("%(field)s: the hours must be more than 0.", field=label)
+    if number > MAX_HOURS:  # before the tenths: a number of sixty digits cannot be rounded
+        return _("%(field)s: at most %(max)s hours.", field=label, max=MAX_HOURS)
     if number != number.quantize(Decimal("0.1")):
         return _(
             "%(field)s: hours are kept to a tenth of an hour (e.g. 2.5), not %(value)s.",
             field=label,
             value=number,
         )
-    if number > MAX_HOURS:
-        return _("%(field)s: at most %(max)s hours.", field=label, max=MAX_HOURS)
     return None
 
 

@@ -38,6 +38,7 @@ from ..imports import ImportedTable, ImportRefused, read_table
 from ..rollout.importer import as_date
 from ..rollout.models import LIMITS, RolloutPerson
 from ..state import get_state
+from .courses import MAX_HOURS
 from .models import TRAINING_LIMITS, Course, ElearningCompletion
 
 #: The columns of the platform's export (English names first, then Chinese).
@@ -113,6 +114,8 @@ def as_hours(value: Any) -> Decimal:
         raise RowProblem(_("“%(value)s” is not a number of hours.", value=value))
     if number <= 0:
         raise RowProblem(_("The hours must be more than 0 (%(value)s).", value=value))
+    if number > MAX_HOURS:  # before the tenths: a number of sixty digits cannot be rounded
+        raise RowProblem(_("At most %(max)s hours, not %(value)s.", max=MAX_HOURS, value=value))
     if number != number.quantize(Decimal("0.1")):
         raise RowProblem(
             _("Hours are kept to a tenth of an hour (e.g. 2.5), not %(value)s.", value=value)

@@ -30,6 +30,7 @@ from sqlalchemy.orm import aliased
 
 from .. import clock
 from ..i18n import _, _l
+from ..rollout.models import RolloutPerson
 from ..state import get_state
 from . import enrollment as enrolling
 from .models import Course, Enrollment, FitnessFlag, Lecturer, TrainingSession
@@ -147,15 +148,30 @@ def propose_retake(enrollment: Enrollment, actor) -> Enrollment | None:
 
 
 def waiting_query(agency_codes: set[str] | None):
-    """Failed or dismissed enrollments with no retake proposed (in any status), whose
-    person has not left, newest outcome first."""
+    """Failed or dismissed enrollments with no retake proposed (in any status) and no later
+    enrollment of the person on a course of the same type and system (they took it again:
+    that one's outcome is what counts now), whose person has not left, newest first."""
     retake = aliased(Enrollment)
+    later = aliased(Enrollment)
+    later_course = aliased(Course)
     query = (
         sa.select(Enrollment)
         .join(Course, Course.id == Enrollment.course_id)
+        .join(RolloutPerson, RolloutPerson.id == Enrollment.person_id)
         .where(
             Enrollment.status.in_(("failed", "dismissed")),
+            RolloutPerson.left_on.is_(None),
             ~sa.exists().where(retake.retake_of_id == Enrollment.id),
+            ~sa.exists()
+            .where(
+                later.person_id == Enrollment.person_id,
+                later.id > Enrollment.id,
+                later.status != "withdrawn",
+                later_course.id == later.course_id,
+                later_course.course_type == Course.course_type,
+                later_course.system_id.is_not_distinct_from(Course.system_id),
+            )
+            .correlate(Enrollment, Course),
         )
         .order_by(Enrollment.id.desc())
     )

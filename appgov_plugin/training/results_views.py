@@ -28,6 +28,7 @@ from sqlalchemy.orm import joinedload
 from ..access import AGENCY_ROLES
 from ..forms.builder import AppGovForm
 from ..i18n import _, current_locale
+from ..rollout.admin import agency_display_name
 from ..rollout.views import case_url
 from ..state import get_state
 from ..web import blueprint
@@ -114,6 +115,7 @@ def training_results(course_id: int):
             result_labels=results.RESULTS,
             course_types=COURSE_TYPES,
             locale=current_locale(),
+            agency_name=agency_display_name,
             course_link=_link("training_course", course_id=course.id),
         ),
         400 if errors else 200,
@@ -228,6 +230,7 @@ def training_retakes():
             statuses=ENROLLMENT_STATUSES,
             course_types=COURSE_TYPES,
             locale=current_locale(),
+            agency_name=agency_display_name,
         ),
         400 if error else 200,
     )
@@ -286,6 +289,7 @@ def training_fitness():
             case_url=case_url,
             course_types=COURSE_TYPES,
             locale=current_locale(),
+            agency_name=agency_display_name,
         ),
         400 if errors else 200,
     )

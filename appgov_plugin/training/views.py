@@ -44,7 +44,7 @@ from ..forms.fields import DecimalNumberField, TaiwanDateField, WholeNumberField
 from ..i18n import _, _l, current_locale, format_date, format_number
 from ..imports import ImportRefused, read_bytes
 from ..imports import limits as import_limits
-from ..rollout.admin import agency_label
+from ..rollout.admin import agency_display_name
 from ..rollout.models import MajorSystem, RolloutPerson
 from ..rollout.views import Paging, new_case_url
 from ..state import get_state
@@ -272,19 +272,10 @@ def training_courses():
 # -- creating a course -------------------------------------------------------------------------
 
 
-def _optional_int(value):
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1  # no system's id: refused as not one of the list
-
-
 class CourseForm(AppGovForm):
     code = StringField(_l("Course code"), validators=[InputRequired()])
     course_type = SelectField(_l("Course type"), validators=[InputRequired()])
-    system_id = SelectField(_l("System"), coerce=_optional_int, validate_choice=False)
+    system_id = SelectField(_l("System"), coerce=logic.record_id, validate_choice=False)
     title_zh = StringField(_l("Title (Chinese)"), validators=[InputRequired()])
     title_en = StringField(_l("Title (English)"))
     hours = DecimalNumberField(_l("Course hours"), validators=[InputRequired()])
@@ -351,7 +342,7 @@ class SessionForm(AppGovForm):
     hours = DecimalNumberField(_l("Hours"), validators=[InputRequired()])
     place = StringField(_l("Place"))
     url = StringField(_l("Online address (URL)"))
-    lecturer_id = SelectField(_l("Lecturer"), coerce=_optional_int, validate_choice=False)
+    lecturer_id = SelectField(_l("Lecturer"), coerce=logic.record_id, validate_choice=False)
 
 
 def _session_form(course: Course, formdata=None) -> SessionForm:
@@ -449,7 +440,7 @@ def _course_page(course: Course, scope, form: SessionForm | None, status: int = 
         locale=current_locale(),
         short_date=short_date,
         hours_text=hours_text,
-        agency_label=agency_label,
+        agency_label=agency_display_name,
         dismissal=_dismissal_text,
         roll_call_url=(
             (lambda s: url_for("appgov.training_roll_call", session_id=s.id))
@@ -571,7 +562,7 @@ def training_lecturers():
         keeper=keeps_courses(),
         locale=current_locale(),
         short_date=short_date,
-        agency_label=agency_label,
+        agency_label=agency_display_name,
         page_url=lambda number: url_for("appgov.training_lecturers", **kept, page=number),
         admin_url=_admin_lecturer_url(),
     )
@@ -625,7 +616,7 @@ def training_elearning_import():
         accepted=elearning.accepted_columns(),
         short_date=short_date,
         hours_text=hours_text,
-        agency_label=agency_label,
+        agency_label=agency_display_name,
         max_source=TRAINING_LIMITS["source_ref"],
     )
     return body, status
