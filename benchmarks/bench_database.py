@@ -50,3 +50,21 @@ class Database:
                 conn.execute(sa.text(f'DROP SCHEMA "{self.schema}" CASCADE'))
             self.admin.dispose()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def each_database(args, prefix: str):
+    """The databases a benchmark's ``--database-url`` (that one, kept) or ``--db`` options
+    (default: SQLite and PostgreSQL) name, made one at a time and dropped after use."""
+    if args.database_url:
+        makers = [lambda: Database("", args.database_url, prefix=prefix)]
+    else:
+        makers = [
+            lambda kind=kind: Database(kind, prefix=prefix)
+            for kind in args.db or ("sqlite", "postgresql")
+        ]
+    for make in makers:
+        database = make()
+        try:
+            yield database
+        finally:
+            database.drop()

@@ -65,7 +65,7 @@ import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
-from bench_database import Database
+from bench_database import Database, each_database
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -560,20 +560,7 @@ def main() -> None:
     args.load_before = os.getloadavg()[0]  # other work on the machine (the run shares it)
     if args.quick:
         args.rounds, args.requests = 1, 30
-    results = []
-    if args.database_url:
-        databases = [lambda: Database("", args.database_url, prefix="appgov-bench-intake-")]
-    else:
-        databases = [
-            lambda kind=kind: Database(kind, prefix="appgov-bench-intake-")
-            for kind in args.db or ("sqlite", "postgresql")
-        ]
-    for make in databases:
-        database = make()
-        try:
-            results.append(measure(database, args))
-        finally:
-            database.drop()
+    results = [measure(database, args) for database in each_database(args, "appgov-bench-intake-")]
     report(results, args)
 
 

@@ -38,13 +38,12 @@ import datetime as dt
 import os
 import platform
 import random
-import shutil
 import sys
 import time
 from pathlib import Path
 
 import sqlalchemy as sa
-from bench_database import Database
+from bench_database import Database, each_database
 from bench_measure import make_host, statements_of, timed
 
 REPO = Path(__file__).resolve().parents[1]
@@ -526,20 +525,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.agencies, args.systems, args.rounds = 60, 2, 1
-    results = []
-    if args.database_url:
-        given = Database("", args.database_url, prefix="appgov-bench-rollout-")
-        try:
-            results.append(measure(given, args))
-        finally:
-            shutil.rmtree(given.folder, ignore_errors=True)  # the database itself stays
-    else:
-        for kind in args.db or ("sqlite", "postgresql"):
-            database = Database(kind, prefix="appgov-bench-rollout-")
-            try:
-                results.append(measure(database, args))
-            finally:
-                database.drop()
+    results = [measure(database, args) for database in each_database(args, "appgov-bench-rollout-")]
     report(results, args)
 
 

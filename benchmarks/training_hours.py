@@ -46,14 +46,13 @@ import datetime as dt
 import os
 import platform
 import random
-import shutil
 import sys
 import time
 from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
-from bench_database import Database
+from bench_database import Database, each_database
 from bench_measure import make_host, statements_of, timed
 
 REPO = Path(__file__).resolve().parents[1]
@@ -706,20 +705,7 @@ def main() -> None:
     if args.quick:
         args.people, args.courses, args.sessions, args.attendance = 600, 20, 200, 6_000
         args.rounds = 1
-    results = []
-    if args.database_url:
-        given = Database("", args.database_url, prefix="appgov-bench-hours-")
-        try:
-            results.append(measure(given, args))
-        finally:
-            shutil.rmtree(given.folder, ignore_errors=True)  # the database itself stays
-    else:
-        for kind in args.db or ("sqlite", "postgresql"):
-            database = Database(kind, prefix="appgov-bench-hours-")
-            try:
-                results.append(measure(database, args))
-            finally:
-                database.drop()
+    results = [measure(database, args) for database in each_database(args, "appgov-bench-hours-")]
     report(results, args)
 
 
