@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +39,7 @@ from ..access import AGENCY_ROLES, host_agencies, is_admin, visible_agency_codes
 from ..clock import today
 from ..exports import Table, export_response
 from ..i18n import _, current_locale, format_date, ngettext
+from ..paging import Paging
 from ..state import get_state
 from ..web import blueprint
 from .case_types import ADMIN_SEED_NOMINATION, WORK_GROUP_ROSTER
@@ -566,25 +566,6 @@ def chart_data(figures: list[KindFigures]) -> str:
         },
         ensure_ascii=False,
     )
-
-
-@dataclass
-class Paging:
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def first(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.total, self.page * self.per_page)
 
 
 # -- the pages ------------------------------------------------------------------------------

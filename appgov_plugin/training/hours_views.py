@@ -24,7 +24,6 @@ person and one statement (:func:`.hours.transcript`).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -35,6 +34,7 @@ from ..access import host_agencies
 from ..clock import today
 from ..exports import Table, export_response
 from ..i18n import _, current_locale, format_date
+from ..paging import Paging
 from ..rollout.models import RolloutAgency, RolloutPerson
 from ..state import get_state
 from ..web import blueprint
@@ -174,25 +174,6 @@ def report_filters(args, options: list[tuple[str, str]]) -> Filters:
         )
         fmt = ""
     return Filters(year, agency, below == "1", page, fmt, errors)
-
-
-@dataclass
-class Paging:
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def first(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.total, self.page * self.per_page)
 
 
 def report_table(report: hours.HoursReport, names: dict[str, str]) -> Table:

@@ -44,9 +44,10 @@ from ..forms.fields import DecimalNumberField, TaiwanDateField, WholeNumberField
 from ..i18n import _, _l, current_locale, format_date, format_number
 from ..imports import ImportRefused, read_bytes
 from ..imports import limits as import_limits
+from ..paging import Paging
 from ..rollout.admin import agency_display_name
 from ..rollout.models import MajorSystem, RolloutPerson
-from ..rollout.views import Paging, new_case_url
+from ..rollout.views import new_case_url
 from ..state import get_state
 from ..web import blueprint
 from . import courses as logic
