@@ -128,7 +128,8 @@ def _system_choices() -> list[tuple[int, str]]:
 
 
 def _system_column(view, context, model, name):
-    system = get_state().session.get(MajorSystem, model.system_id)  # identity map: once each
+    """The row's system (none for a course of no system); the identity map reads each once."""
+    system = get_state().session.get(MajorSystem, model.system_id) if model.system_id else None
     return f"{system.display_name(current_locale())} ({system.code})" if system else ""
 
 

@@ -31,7 +31,13 @@ from ..admin import (
     strip,
 )
 from ..i18n import _, _l, current_locale
-from ..rollout.admin import _agency_column, _agency_options, _choice_column, _person_column
+from ..rollout.admin import (
+    _agency_column,
+    _agency_options,
+    _choice_column,
+    _person_column,
+    _system_column,
+)
 from ..rollout.models import LIMITS, MajorSystem
 from ..state import get_state
 from . import courses
@@ -106,11 +112,6 @@ class _ChoiceField(SelectField):
         if self.data is None and self._blank is not None:
             return
         super().pre_validate(form)  # a value not offered: WTForms' ValidationError, named
-
-
-def _system_column(view, context, model, name):
-    system = get_state().session.get(MajorSystem, model.system_id) if model.system_id else None
-    return f"{system.display_name(current_locale())} ({system.code})" if system else ""
 
 
 def _course_column(view, context, model, name):
