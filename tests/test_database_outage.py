@@ -15,51 +15,51 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from conftest import IN_CI, POSTGRES_URL, _postgres_available
+from conftest import IN_CI, _admin_engine, _postgres_available, _schema_url
 from intranet import make_intranet
 
 from sample_host import create_app
 from sample_host.extensions import db
 
+TERMINATE = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :n"
+
 
 @pytest.fixture
 def outage_database():
-    """(URL of a new database with the host, ``cut()``, ``restore()``); dropped after."""
+    """(URL of a new schema of the test database, reached as a login role of its own,
+    ``cut()``, ``restore()``); dropped after. The outage is the role's: ``NOLOGIN`` refuses
+    new connections and ``pg_terminate_backend`` cuts the open ones (a database of its own
+    would cost a checkpoint at each ``DROP DATABASE``, tens of seconds under load)."""
     problem = _postgres_available()
     if problem:
         if IN_CI:
             pytest.fail(problem)
         pytest.skip(problem)
     name = f"appgov_outage_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(
-        sa.engine.make_url(POSTGRES_URL).set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
+    admin = _admin_engine()
     with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        # a superuser: the demo's tables, replayed by the suite's own role, are its to use
+        conn.exec_driver_sql(f'CREATE ROLE "{name}" SUPERUSER LOGIN')
+        conn.exec_driver_sql(f'CREATE SCHEMA "{name}" AUTHORIZATION "{name}"')
 
     def cut():
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-            conn.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :name AND pid <> pg_backend_pid()"
-                ),
-                {"name": name},
-            )
+            conn.exec_driver_sql(f'ALTER ROLE "{name}" NOLOGIN')
+            conn.execute(sa.text(TERMINATE), {"n": name})
 
     def restore():
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            conn.exec_driver_sql(f'ALTER ROLE "{name}" LOGIN')
 
-    url = sa.engine.make_url(POSTGRES_URL).set(database=name)
+    url = sa.engine.make_url(_schema_url(name)).set(username=name)
     try:
         yield url.render_as_string(hide_password=False), cut, restore
     finally:
-        restore()
+        cut()
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+            conn.exec_driver_sql(f'DROP SCHEMA "{name}" CASCADE')
+            conn.exec_driver_sql(f'DROP OWNED BY "{name}"')
+            conn.exec_driver_sql(f'DROP ROLE "{name}"')
 
 
 @pytest.fixture
