@@ -46,6 +46,10 @@ OPENED_BY_RULE = {
     "appgov_forced_delisting": "forced_delisting",
     # rule TP-TRN-4: the IT department opens the fitness review from a flag
     "appgov_training_fitness": "training_fitness_review",
+    # rule TP-GRADE-2: the IT department opens the review report of a D or E
+    "appgov_grade_review": "grade_review_report",
+    # rule TN-PERF-3: the authority asks a poor performer for a review report
+    "appgov_perf_review": "perf_review_report",
 }
 #: the published version of each form: version 2 chooses the app from the registry (type
 #: "app"); the plan also asks the failing year
@@ -63,7 +67,7 @@ VERSIONS = {
     "training_leave_request": 2,
 }
 #: demo cases per profile (each capability's demo.py; Taipei applies no app-lifecycle rules)
-DEMO_CASES = {"tainan": 9, "kaohsiung": 9, "taipei": 7}  # Taipei: 3 support tickets
+DEMO_CASES = {"tainan": 9, "kaohsiung": 9, "taipei": 8}  # Taipei: 3 support tickets, a D's review
 
 
 def test_every_case_type_of_appgov_is_covered():
@@ -155,7 +159,9 @@ def test_the_demo_deployment_takes_its_profile_from_the_environment(
     assert app.config["APPGOV_PROFILE"] == "taipei"
     with app.app_context():
         types = {c.type_key for c in db.session.scalars(sa.select(Case))}
-    assert types == {t for t, filed in FILED.items() if any(p == "taipei" for _, p in filed)}
+    filed = {t for t, filed in FILED.items() if any(p == "taipei" for _, p in filed)}
+    # rule TP-GRADE-2: the demo's E agency submitted its review report
+    assert types == filed | {"appgov_grade_review"}
 
 
 def test_the_form_shows_its_own_title_and_introduction(make_host):

@@ -49,7 +49,12 @@ OFFERED = {
 FORMS = sorted(OFFERED)
 #: forms of cases appgov opens where a rule says so, never filed by an agency (no sample):
 #: form -> the profile whose rule opens it (rule KH-KPI-4: the forced delisting)
-OPENED_BY_RULE = {"forced_delisting": "kaohsiung", "training_fitness_review": "taipei"}
+OPENED_BY_RULE = {
+    "forced_delisting": "kaohsiung",
+    "training_fitness_review": "taipei",
+    "grade_review_report": "taipei",  # rule TP-GRADE-2
+    "perf_review_report": "tainan",  # rule TN-PERF-3
+}
 SHIPPED = [*FORMS, *OPENED_BY_RULE]
 #: the published version of each form: version 2 chooses the app from the registry (type
 #: "app", its name stored beside it as app_name); the plan also asks the failing year

@@ -14,6 +14,20 @@ from ..apps import case_types as apps_case_types
 from ..apps import demo as apps_demo
 from ..apps import views as apps_views
 from ..apps import workflows as apps_workflows
+from ..evaluation import access as evaluation_access
+from ..evaluation import admin_figures as evaluation_admin_figures
+from ..evaluation import admin_grades as evaluation_admin_grades
+from ..evaluation import admin_runs as evaluation_admin_runs
+from ..evaluation import cli as evaluation_cli
+from ..evaluation import dashboard_views as evaluation_dashboard_views
+from ..evaluation import demo as evaluation_demo
+from ..evaluation import demo_grades as evaluation_demo_grades
+from ..evaluation import figures_views as evaluation_figures_views
+from ..evaluation import grade_case_types as evaluation_grade_case_types
+from ..evaluation import grades_views as evaluation_grades_views
+from ..evaluation import results_views as evaluation_results_views
+from ..evaluation import review_case_types as evaluation_review_case_types
+from ..evaluation import run_cli as evaluation_run_cli
 from ..evaluation import views as evaluation_views
 from ..forms import admin as forms_admin
 from ..forms import cli as forms_cli
@@ -78,6 +92,10 @@ ROUTES = (
     apps_views,
     rulebook_views,
     evaluation_views,
+    evaluation_grades_views,
+    evaluation_figures_views,
+    evaluation_results_views,
+    evaluation_dashboard_views,
     lifecycle_exports,
     notifications_views,
     lifecycle_actions,
@@ -103,6 +121,8 @@ COMMANDS = (
     mailbox_cli,
     rollout_cli,
     training_cli,
+    evaluation_cli,
+    evaluation_run_cli,
 )
 #: Each offers ``admin_views(db)``, ``case_types()``, ``load(open_case, users)`` (demo data),
 #: ``veto`` / ``after`` (transitions).
@@ -116,6 +136,9 @@ ADMIN = (
     mailbox_admin_reviews,
     rollout_admin,
     training_admin,
+    evaluation_admin_grades,
+    evaluation_admin_figures,
+    evaluation_admin_runs,
 )
 CASE_TYPES = (
     apps_case_types,
@@ -123,15 +146,19 @@ CASE_TYPES = (
     rollout_case_types,
     rollout_support_case_types,
     training_case_types,
+    evaluation_grade_case_types,
+    evaluation_review_case_types,
 )
 # the mailbox's demo (apps linked, API keys) before the demo feedback sent with them
 DEMO = (
     apps_demo,
     lifecycle_demo,
+    evaluation_demo,  # last year's figures of the lifecycle demo's apps
     rollout_demo_registry,
     rollout_demo,  # its reports name the registry's people
     rollout_support_demo,
     training_demo,
+    evaluation_demo_grades,  # the registry's agencies and a system (rollout demo)
     mailbox_demo,
     mailbox_demo_feedback,
     mailbox_demo_reviews,
@@ -139,6 +166,7 @@ DEMO = (
 WORKFLOWS = (
     apps_workflows,
     lifecycle_workflows,
+    evaluation_review_case_types,  # TN-PERF-1/3: the review report's link and notices
     rollout_workflows,
     rollout_support,
     training_workflows,
@@ -209,6 +237,19 @@ def casehost_nav_links(app, register):
     # the training records (TP-TRN-*, TN-LEARN-1): the IT department, the administrator
     # and agencies
     register(_l("Training"), "appgov.training_courses", visible=training_access.reads_training)
+    # the roll-out grades (TP-GRADE-0..2): where the deployment applies them, the evaluation's
+    # readers (the ranking is published: the agencies read it too)
+    register(
+        _l("Roll-out grades"),
+        "appgov.evaluation_grades",
+        visible=evaluation_grades_views.reads_grades,
+    )
+    # the yearly evaluation's results (KH-KPI-1..4, TN-PERF-1): the evaluation's readers
+    register(
+        _l("Performance evaluation"),
+        "appgov.evaluation_home",
+        visible=evaluation_access.reads_evaluation,
+    )
 
 
 @hookimpl

@@ -2,7 +2,8 @@
 app ready to list and a listed app with its version history (:func:`load_listings`), an
 accepted self-check, a delisting application and a yearly KPI report as drafts, an
 improvement and marketing plan submitted on time, one overdue, and an app below the KPI in
-consecutive years for the sweep's forced delisting (:func:`load_plans`)."""
+consecutive years for the sweep's -- or last year's evaluation run's -- forced delisting,
+opened once whichever comes first (:func:`load_plans`; :mod:`..evaluation.demo`)."""
 
 from __future__ import annotations
 
@@ -144,7 +145,10 @@ def load_plans(open_case, owner) -> None:
     """Where the deployment asks for plans (KH-KPI-3): a plan submitted today (its review due
     in 14 days), a plan submitted 20 days ago whose review is overdue (its deadline started
     then), and, where KH-KPI-4 applies, an app below the KPI in the consecutive years of the
-    rule in force, recorded without its forced delisting: ``flask appgov sweep`` opens it."""
+    rule in force, recorded without its forced delisting: ``flask appgov sweep`` opens it, or
+    the evaluation of last year (its figures from :mod:`appgov_plugin.evaluation.demo` fail
+    the same way), whichever runs first -- one case either way (reason
+    ``kpi-delisting:<last year>``)."""
 
     policy = get_state().policy()
     if not plans_apply(policy):
@@ -214,6 +218,9 @@ def load_plans(open_case, owner) -> None:
             deadlines.on_transition(case, "submitted", app.id, on=started)
     years = delisting_years(policy)
     if years > 0:  # rule KH-KPI-4
+        # recorded by hand; last year's figures (evaluation/demo.py) fail the same way, so
+        # ``flask appgov evaluate <last year>`` keeps that result and opens the demo's one
+        # forced delisting -- or finds the one the sweep opened first (the same reason key)
         app = demo_app("舊城導覽（示範：連續未達績效指標）")
         for on_year in range(year - years + 1, year + 1):
             failed(app, on_year, downloads=True, rating=False)

@@ -31,13 +31,14 @@ from flask import current_app
 
 from ..apps.models import App
 from ..clock import today
+from ..db import utcnow
 from ..host.contract import Transition, Workflow
 from ..i18n import _, _l
 from ..state import get_state
 from ..web import blueprint
 from . import deadlines, registry
 from .case_types import FORCED_DELISTING, IMPROVEMENT_PLAN
-from .models import SYSTEM_ACTOR, AppCase, AppYearResult
+from .models import SYSTEM_ACTOR, AppCase, AppEvent, AppYearResult
 
 blueprint.add_templates(__file__)
 
@@ -218,6 +219,89 @@ def record_year_result(
     if run and app.status in IN_STORES:
         outcome.delisting, outcome.delisting_opened = open_forced_delisting(app, run, actor)
     return outcome
+
+
+def store_year_results(results: dict[int, tuple[bool, bool, str]], year: int, actor: str):
+    """The evaluation run's results of ``year`` ({app id: (downloads failed, rating failed,
+    reason)}; rules KH-KPI-1..3), in bulk: a new year is inserted, a recorded year whose
+    failing parts changed is UPDATED (the evaluation replaces the manual entry), an unchanged
+    one is left alone; each change is recorded in the app's history (``kpi_result``).
+    Returns ({app id: the result}, the ids changed). A constant number of statements
+    whatever the number of apps (executemany INSERT and UPDATE); no commit."""
+    session = get_state().session
+    ids = sorted(results)
+
+    # a few apps by their ids; many (a city's yearly run) by the year alone: no IN list of
+    # thousands of parameters
+    few = len(ids) <= 100
+
+    def recorded() -> dict[int, AppYearResult]:
+        query = sa.select(AppYearResult).where(AppYearResult.year == year)
+        if few:
+            query = query.where(AppYearResult.app_id.in_(ids))
+        rows = session.scalars(query.execution_options(populate_existing=True))
+        return {row.app_id: row for row in rows if row.app_id in results}
+
+    known = recorded()
+    query = sa.select(App.id, App.status, App.version)
+    apps = {
+        app_id: (status, version)
+        for app_id, status, version in session.execute(
+            query.where(App.id.in_(ids)) if few else query
+        )
+    }
+    changed, events, inserts, updates = [], [], [], []
+    now = utcnow()
+    for app_id, (downloads_failed, rating_failed, reason) in results.items():
+        downloads_failed, rating_failed = bool(downloads_failed), bool(rating_failed)
+        passed = not (downloads_failed or rating_failed)
+        values = {
+            "passed": passed,
+            "downloads_failed": downloads_failed,
+            "rating_failed": rating_failed,
+            "reason": reason or "",
+            "recorded_by": actor,
+        }
+        row = known.get(app_id)
+        if row is None:
+            inserts.append({"app_id": app_id, "year": year, "recorded_at": now, **values})
+        elif (row.passed, row.downloads_failed, row.rating_failed) == (
+            passed,
+            downloads_failed,
+            rating_failed,
+        ):
+            continue
+        else:
+            updates.append({"id": row.id, **values})
+        changed.append(app_id)
+        status, version = apps[app_id]
+        events.append(
+            {
+                "app_id": app_id,
+                "at": now,
+                "kind": "kpi_result",
+                "actor": actor,
+                "from_status": status,
+                "to_status": status,
+                "version": version,
+                "reason": reason or "",
+                "details": {
+                    "year": year,
+                    "passed": passed,
+                    "downloads_failed": downloads_failed,
+                    "rating_failed": rating_failed,
+                },
+            }
+        )
+    if inserts:
+        session.execute(sa.insert(AppYearResult), inserts)
+    if updates:
+        session.execute(sa.update(AppYearResult), updates)
+    if events:
+        session.execute(sa.insert(AppEvent), events)
+    if inserts or updates:  # the rows as stored (an updated one refreshed)
+        known = recorded()
+    return known, changed
 
 
 def open_plan(app: App, result: AppYearResult, actor: str) -> tuple[AppCase, bool]:

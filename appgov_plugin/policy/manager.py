@@ -10,6 +10,7 @@ from types import ModuleType
 import pluggy
 from flask import current_app, has_app_context
 
+from ..evaluation import hookspecs as evaluation_hookspecs
 from ..i18n import _, _l, current_locale
 from ..lifecycle import hookspecs as lifecycle_hookspecs
 from ..mailbox import hookspecs as mailbox_hookspecs
@@ -22,8 +23,15 @@ ENTRY_POINT_GROUP = "appgov"
 PROFILES: tuple[str, ...] = ("tainan", "kaohsiung", "taipei")
 DEFAULTS_MODULE = "appgov_plugin.hooks.defaults"
 #: hook specifications of the city plugin manager: the rules, the notifications, a city's
-#: own workflow steps and checks, the adapter to the city's mailbox
-HOOKSPEC_MODULES = (hookspecs, notification_hookspecs, lifecycle_hookspecs, mailbox_hookspecs)
+#: own workflow steps and checks, the adapter to the city's mailbox, the apps' figures from
+#: the city's statistics source
+HOOKSPEC_MODULES = (
+    hookspecs,
+    notification_hookspecs,
+    lifecycle_hookspecs,
+    mailbox_hookspecs,
+    evaluation_hookspecs,
+)
 
 _managers: dict[tuple, pluggy.PluginManager] = {}
 _lock = threading.Lock()
