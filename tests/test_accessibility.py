@@ -7,8 +7,13 @@ cover the start of the content. One ``flask run`` per language, one browser for 
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import subprocess
+import sys
+
 import pytest
-from conftest import serve
+from conftest import REPO, serve
 from test_browser import chromium, log_in, switch_language
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -60,6 +65,21 @@ PAGES = (
     ("Open311 keys", "/admin/appgov_open311_keys/", "admin"),
     ("mailbox outbox", "/admin/appgov_mailbox_outbox/", "admin"),
     ("personal data reveals", "/admin/appgov_personal_data_reveals/", "admin"),
+    # issue 14 on Tainan's evaluation (TN-PERF-1): the dashboard, results, a result, runs,
+    # an app's figures and targets (posted empty: refused), the import, Flask-Admin
+    ("evaluation dashboard", "/appgov/evaluation/", "reviewer"),
+    ("evaluation results", "/appgov/evaluation/results", "reviewer"),
+    ("evaluation results, bad filter", "/appgov/evaluation/results?year=abc#refused", "reviewer"),
+    ("evaluation result", "@/appgov/evaluation/results>/appgov/evaluation/results/", "reviewer"),
+    ("evaluation runs", "/appgov/evaluation/runs", "reviewer"),
+    ("figures of the agency's apps", "/appgov/evaluation/figures", "staff"),
+    ("an app's figures and targets", "/appgov/evaluation/apps/1/figures", "staff"),
+    ("an app's figures, posted empty", "/appgov/evaluation/apps/1/figures#submit", "staff"),
+    ("figures import", "/appgov/evaluation/figures/import", "staff"),
+    ("evaluation runs (Flask-Admin)", "/admin/appgov_eval_runs/", "admin"),
+    ("run the evaluation (Flask-Admin)", "/admin/appgov_eval_runs/run", "admin"),
+    ("app figures (Flask-Admin)", "/admin/appgov_eval_figures/", "admin"),
+    ("app target form (Flask-Admin)", "/admin/appgov_eval_targets/new/", "admin"),
 )
 
 #: The layout at phone width, measured in the page.
@@ -300,6 +320,22 @@ TRAINING_PAGES = (
     ("lecturers (Flask-Admin)", "/admin/appgov_training_lecturer/", "admin"),
 )
 
+#: Issue 14's roll-out grades (TP-GRADE-0..2) and the dashboard's grade and seed charts.
+GRADE_PAGES = (
+    ("evaluation dashboard with grades", "/appgov/evaluation/", "itdept"),
+    ("roll-out grades", "/appgov/evaluation/grades", "itdept"),
+    (
+        "a score with its follow-ups",
+        "@/appgov/evaluation/grades>/appgov/evaluation/grades/",
+        "itdept",
+    ),
+    ("score entry", "/appgov/evaluation/grades/new", "itdept"),
+    ("score entry, posted empty", "/appgov/evaluation/grades/new#submit", "itdept"),
+    ("score import", "/appgov/evaluation/grades/import", "itdept"),
+    ("the published ranking, an agency's view", "/appgov/evaluation/grades", "staff"),
+    ("roll-out scores (Flask-Admin)", "/admin/appgov_eval_rollout_score/", "admin"),
+)
+
 
 @pytest.fixture
 def taipei_server(tmp_path):
@@ -315,6 +351,59 @@ def test_roll_out_and_training_pages_pass_axe_and_fit_a_phone(taipei_server, bro
         [
             p
             for locale in ("zh_Hant_TW", "en")
-            for p in _problems(browser, base, locale, ROLLOUT_PAGES + TRAINING_PAGES)
+            for p in _problems(browser, base, locale, ROLLOUT_PAGES + TRAINING_PAGES + GRADE_PAGES)
+        ]
+    )
+
+
+#: Issue 14 on Kaohsiung's evaluation (KH-KPI-1..4): bands, targets, plans, delisting.
+KAOHSIUNG_PAGES = (
+    ("evaluation dashboard (Kaohsiung)", "/appgov/evaluation/", "reviewer"),
+    ("evaluation results (Kaohsiung)", "/appgov/evaluation/results", "reviewer"),
+    (
+        "evaluation result (Kaohsiung)",
+        "@/appgov/evaluation/results>/appgov/evaluation/results/",
+        "reviewer",
+    ),
+    ("an app's figures and target population", "/appgov/evaluation/apps/1/figures", "staff"),
+)
+
+
+def evaluated(server, database_url: str, profile: str | None = None):
+    """``server``'s demo with last year's evaluation run (``flask appgov evaluate``), as an
+    administrator runs it after the demo's figures are in: the results pages have rows."""
+    base, instance = next(server)
+    settings = {"INSTANCE_PATH": str(instance)}
+    if profile:
+        settings["APPGOV_PROFILE"] = profile
+    env = {**os.environ, "DATABASE_URL": database_url}
+    env.pop("SECRET_KEY", None)
+    command = [sys.executable, "-m", "flask", "--app", f"sample_host:create_app({settings!r})"]
+    command += ["appgov", "evaluate", str(dt.date.today().year - 1)]
+    subprocess.run(command, cwd=REPO, env=env, check=True, capture_output=True)
+    yield base, instance
+    next(server, None)  # the server stopped
+
+
+@pytest.fixture
+def server(database_url, tmp_path):
+    """The demo (Tainan's profile) with last year's evaluation run."""
+    yield from evaluated(serve(database_url, tmp_path), database_url)
+
+
+@pytest.fixture
+def kaohsiung_server(tmp_path):
+    url = f"sqlite:///{tmp_path / 'a11y-kh.sqlite'}"
+    yield from evaluated(serve(url, tmp_path, APPGOV_PROFILE="kaohsiung"), url, "kaohsiung")
+
+
+def test_kaohsiung_evaluation_pages_pass_axe_and_fit_a_phone(kaohsiung_server, browser):
+    """Both languages on one server; the demo's evaluation run of last year has results."""
+    base, _ = kaohsiung_server
+    _fail_on(
+        [
+            p
+            for locale in ("zh_Hant_TW", "en")
+            for p in _problems(browser, base, locale, KAOHSIUNG_PAGES)
         ]
     )

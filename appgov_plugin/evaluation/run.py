@@ -32,6 +32,7 @@ parameters in force on the evaluation date, the rules applied, progress, what ch
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -58,6 +59,8 @@ RESULT_FIELDS = (
     "band_rate", "download_target", "downloads_pass", "rating_pass", "checks", "passed",
     "reason", "rules", "needs_improvement_plan", "needs_marketing_plan", "failing_years",
 )  # fmt: skip
+#: The columns of a stored result a run compares (the computed ones and the cases' links).
+STORED_FIELDS = RESULT_FIELDS + ("plan_case_id", "delisting_case_id")
 #: How often the run row's progress is written (apps).
 PROGRESS_EVERY = 500
 #: A run still "running" after this long died with its process (it no longer blocks one).
@@ -134,14 +137,19 @@ def apps_in_stores(year: int) -> list[tuple[int, str]]:
     """(id, status) of the apps in the stores at some time during ``year``: listed (or
     suspended), or delisted on or after its 1 January; listed on or before its 31 December
     (or on an unknown day)."""
+    query = sa.select(App.id, App.status).where(_in_stores(year)).order_by(App.id)
+    return [(app_id, status) for app_id, status in get_state().session.execute(query)]
+
+
+def _in_stores(year: int):
+    """:func:`apps_in_stores`'s condition."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     in_stores = sa.or_(
         App.status.in_(plans.IN_STORES),
         sa.and_(App.status == "delisted", App.delist_on.is_not(None), App.delist_on >= start),
     )
     listed = sa.or_(App.listed_on.is_(None), App.listed_on <= end)
-    query = sa.select(App.id, App.status).where(in_stores, listed).order_by(App.id)
-    return [(app_id, status) for app_id, status in get_state().session.execute(query)]
+    return sa.and_(in_stores, listed)
 
 
 def combined_rating(ios, android) -> Decimal | None:
@@ -182,6 +190,7 @@ class _RunPolicy:
         self._policy = policy
         self._targets: dict[int, int] = {}
         self._ratings: dict[tuple, bool] = {}
+        self._bands: dict[int, Decimal] = {}
 
     def __getattr__(self, name):
         return getattr(self._policy, name)
@@ -199,6 +208,14 @@ class _RunPolicy:
             return self._ratings[key]
         except (KeyError, TypeError):
             found = self._ratings[key] = self._policy.rating_passes(ios=ios, android=android)
+            return found
+
+    def band_rate(self, population: int) -> Decimal:
+        """rule KH-KPI-1: :func:`band_rate`, once per distinct population."""
+        try:
+            return self._bands[population]
+        except KeyError:
+            found = self._bands[population] = band_rate(self._policy, population)
             return found
 
 
@@ -228,7 +245,11 @@ def kaohsiung_result(policy, fig: YearFigures, target: AppTarget) -> dict:
         "evaluation": "kaohsiung",
         **_figures(fig),
         "population": population,
-        "band_rate": band_rate(policy, population),
+        "band_rate": (
+            policy.band_rate(population)
+            if isinstance(policy, _RunPolicy)
+            else band_rate(policy, population)
+        ),
         "combined_rating": combined_rating(ios, android),
         "checks": [],
     }
@@ -321,6 +342,10 @@ def tainan_result(policy, fig: YearFigures, target: AppTarget) -> dict | None:
     }
 
 
+def _count_in_stores(year: int) -> int:
+    return get_state().session.scalar(sa.select(sa.func.count(App.id)).where(_in_stores(year)))
+
+
 def _parameters(policy) -> dict:
     found = {}
     for name in PARAMETERS:
@@ -364,6 +389,10 @@ def start_run(year, *, actor: str, started_from: str, evaluated_on=None) -> Eval
         actor=actor,
         started_from=started_from,
         status="running",
+        # the apps to evaluate, known from the start (a progress page shows 0 of them; the
+        # run corrects it when the apps changed in between)
+        total=_count_in_stores(year) if keys else 0,
+        done=0,
         parameters={
             "parameters": _parameters(policy),
             "evaluations": keys,
@@ -400,7 +429,7 @@ def carry_out(run_id: int, progress: Callable[[int, int], None] | None = None) -
     session = get_state().session
     run = session.get(EvaluationRun, run_id)
     try:
-        summary = _evaluate(run_id, run.year, run.actor, run.evaluated_on, progress)
+        summary = _evaluate(run_id, run.year, run.actor, run.evaluated_on, progress, run.total)
     except Exception as error:
         session.rollback()
         run = session.get(EvaluationRun, run_id)
@@ -432,7 +461,7 @@ def _history(session, model, year: int, into: dict) -> None:
         into.setdefault(app_id, {})[on_year] = passed
 
 
-def _evaluate(run_id, year, actor, evaluated_on, progress) -> dict:
+def _evaluate(run_id, year, actor, evaluated_on, progress, recorded_total=None) -> dict:
     """Evaluate every app in memory (progress committed as it goes), then store the
     results and open the cases in one transaction."""
     session = get_state().session
@@ -440,7 +469,8 @@ def _evaluate(run_id, year, actor, evaluated_on, progress) -> dict:
     keys = evaluations(policy)
     apps = apps_in_stores(year) if keys else []  # the Taipei profile evaluates no apps
     total = len(apps)
-    _set_progress(run_id, 0, total)
+    if total != recorded_total:  # start_run recorded the count; the apps changed since
+        _set_progress(run_id, 0, total)
     # every statement reads the year's rows of every app (no IN list of thousands of ids):
     # the apps in the stores are picked here
     figures = year_figures(year) if apps else {}
@@ -452,12 +482,14 @@ def _evaluate(run_id, year, actor, evaluated_on, progress) -> dict:
             )
         )
     }
-    fields = RESULT_FIELDS + ("plan_case_id", "delisting_case_id")
+    # the stored results as plain tuples in STORED_FIELDS order: {app: (id, values)}
     known = {
-        row.app_id: row
+        row[1]: (row[0], tuple(row[2:]))
         for row in session.execute(
             sa.select(
-                AppEvaluation.id, AppEvaluation.app_id, *(getattr(AppEvaluation, f) for f in fields)
+                AppEvaluation.id,
+                AppEvaluation.app_id,
+                *(getattr(AppEvaluation, f) for f in STORED_FIELDS),
             ).where(AppEvaluation.year == year)
         )
     }
@@ -565,38 +597,29 @@ def _open_cases(policy, statuses: dict[int, str], rows, year, actor) -> dict[int
 
 
 def _write(run_id, year, rows, known, cases) -> list[int]:
-    """Upsert the results in bulk (one INSERT and one UPDATE statement); the ids whose
-    result changed. The run id and time move only on a changed row."""
+    """Upsert the results in bulk (one INSERT and one UPDATE statement, each only when a row
+    needs it); the ids whose result changed. A row is compared with the stored one as a
+    tuple of :data:`STORED_FIELDS` (Decimal == Decimal, exact); the run id and time move
+    only on a changed row."""
     session = get_state().session
     inserts, updates, changed = [], [], []
-    fields = RESULT_FIELDS + ("plan_case_id", "delisting_case_id")
     now = utcnow()
+    values_of = operator.itemgetter(*RESULT_FIELDS)
+    nothing: dict = {}
     for app_id, row in rows.items():
-        found = cases.get(app_id, {})
-        row = {
-            **row,
-            "plan_case_id": found.get("plan"),
-            "delisting_case_id": found.get("delisting"),
-        }
+        found = cases.get(app_id, nothing)
+        values = (*values_of(row), found.get("plan"), found.get("delisting"))
         old = known.get(app_id)
-        if old is None:
-            inserts.append(
-                {**row, "app_id": app_id, "year": year, "run_id": run_id, "evaluated_at": now}
-            )
-            changed.append(app_id)
+        if old is not None and old[1] == values:
             continue
-        if all(_same(getattr(old, name), row[name]) for name in fields):
-            continue
-        updates.append({**row, "id": old.id, "run_id": run_id, "evaluated_at": now})
         changed.append(app_id)
+        row = dict(zip(STORED_FIELDS, values, strict=True), run_id=run_id, evaluated_at=now)
+        if old is None:
+            inserts.append({**row, "app_id": app_id, "year": year})
+        else:
+            updates.append({**row, "id": old[0]})
     if inserts:  # NULLs written as such: one executemany, not one per pattern of NULLs
         session.execute(sa.insert(AppEvaluation).execution_options(render_nulls=True), inserts)
     if updates:
         session.execute(sa.update(AppEvaluation), updates)
     return changed
-
-
-def _same(old, new) -> bool:
-    if isinstance(old, Decimal) or isinstance(new, Decimal):
-        return old is not None and new is not None and Decimal(old) == Decimal(new)
-    return old == new
