@@ -125,6 +125,8 @@ def pytest_sessionstart(session):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    if _POOL:
+        _drop_pool()
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         _vacuum_catalogs()
 
@@ -143,12 +145,17 @@ def database_url(request, tmp_path):
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin_engine = _admin_engine()
     with admin_engine.connect() as conn:
+        _watch_ddl(conn.connection.driver_connection)
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     try:
         yield _schema_url(schema)
     finally:
-        with admin_engine.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        forget_ddl = sa.text(f"DELETE FROM {DDL_LOG} WHERE schema_name = :s")
+        key = _COPIED.pop(schema, None)
+        if key is None or not _back_to_pool(schema, key):
+            with admin_engine.connect() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+                conn.execute(forget_ddl, {"s": schema})
 
 
 _ADMIN_ENGINE: list[sa.Engine] = []
@@ -168,6 +175,100 @@ def _schema_url(schema: str) -> str:
     options = f"-csearch_path={schema} -csynchronous_commit=off"
     url = sa.engine.make_url(POSTGRES_URL).update_query_dict({"options": options})
     return url.render_as_string(hide_password=False)
+
+
+#: PostgreSQL schemas of this worker holding a demo exactly as its template left it, by
+#: template key: the next test of that template gets one renamed to its own schema name (a
+#: catalog update) instead of replaying the template's dump (some 300 DDL statements), and
+#: gives it back with its data reset. Each PostgreSQL test used to create and drop a schema
+#: of fifty tables; with autovacuum off (CI's server) the dead catalog rows slowed every
+#: later one.
+_POOL: dict[str, list[str]] = {}
+#: The test schemas a template was copied into, this worker: {schema: template key}.
+_COPIED: dict[str, str] = {}
+#: Schemas a DDL statement touched since their copy was made (an event trigger writes it):
+#: a test that migrates, adds or drops a table gives back a schema that is dropped instead.
+DDL_LOG = "public.appgov_test_ddl_log"
+_DDL_WATCH = f"""
+SELECT pg_advisory_lock(74221);
+CREATE TABLE IF NOT EXISTS {DDL_LOG} (schema_name text);
+CREATE INDEX IF NOT EXISTS appgov_test_ddl_log_schema ON {DDL_LOG} (schema_name);
+CREATE OR REPLACE FUNCTION public.appgov_test_ddl_end() RETURNS event_trigger
+LANGUAGE plpgsql AS $$ BEGIN
+  INSERT INTO {DDL_LOG} SELECT DISTINCT schema_name FROM pg_event_trigger_ddl_commands()
+  WHERE schema_name LIKE 't\\_%';
+END $$;
+CREATE OR REPLACE FUNCTION public.appgov_test_ddl_drop() RETURNS event_trigger
+LANGUAGE plpgsql AS $$ BEGIN
+  INSERT INTO {DDL_LOG} SELECT DISTINCT schema_name FROM pg_event_trigger_dropped_objects()
+  WHERE schema_name LIKE 't\\_%';
+END $$;
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'appgov_test_ddl_end') THEN
+    CREATE EVENT TRIGGER appgov_test_ddl_end ON ddl_command_end
+      EXECUTE FUNCTION public.appgov_test_ddl_end();
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtname = 'appgov_test_ddl_drop') THEN
+    CREATE EVENT TRIGGER appgov_test_ddl_drop ON sql_drop
+      EXECUTE FUNCTION public.appgov_test_ddl_drop();
+  END IF;
+END $$;
+SELECT pg_advisory_unlock(74221);
+"""
+_WATCHING: list[bool] = []
+
+
+def _watch_ddl(driver) -> None:
+    """The DDL log's event triggers, once per worker (idempotent, under a lock)."""
+    if not _WATCHING:
+        driver.execute(_DDL_WATCH)
+        _WATCHING.append(True)
+
+
+def _back_to_pool(schema: str, key: str) -> bool:
+    """Reset the demo data of ``schema`` (a copy of template ``key``) and keep it in the pool
+    under a name of its own; ``False`` when a DDL statement touched it or the reset failed
+    (the caller drops it). The reset: every table emptied (``TRUNCATE ... RESTART
+    IDENTITY``, triggers off as in a restore: ``session_replication_role = replica``), then
+    the template's rows and sequence values, in one round trip."""
+    data = _SEEDED[key][0].with_name("demo_data.sql") if _SEEDED.get(key) else None
+    if data is None or not data.exists():
+        return False
+    with _admin_engine().connect() as conn:
+        dirty = conn.scalar(
+            sa.text(f"SELECT EXISTS (SELECT 1 FROM {DDL_LOG} WHERE schema_name = :s)"),
+            {"s": schema},
+        )
+        if dirty:
+            return False
+        tables = conn.scalars(
+            sa.text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": schema}
+        ).all()
+        pooled = f"t_pool_{uuid.uuid4().hex[:12]}"
+        driver = conn.connection.driver_connection
+        try:
+            driver.execute(
+                "SET lock_timeout = '10s'; SET session_replication_role = replica; "
+                f"TRUNCATE {', '.join(f'{schema}.{t}' for t in tables)} RESTART IDENTITY;"
+                + data.read_text().replace("{schema}.", f"{schema}.")
+                + f'; RESET ALL; ALTER SCHEMA "{schema}" RENAME TO "{pooled}"'
+            )
+        except Exception:  # a lock not given up, a row the reset cannot restore
+            driver.execute("RESET ALL")
+            return False
+    _POOL.setdefault(key, []).append(pooled)
+    return True
+
+
+def _drop_pool() -> None:
+    if not _POOL:
+        return
+    with _admin_engine().connect() as conn:
+        for names in _POOL.values():
+            for name in names:
+                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        conn.execute(sa.text(f"DELETE FROM {DDL_LOG} WHERE schema_name LIKE 't\\_pool\\_%'"))
+    _POOL.clear()
 
 
 REPO = Path(__file__).resolve().parents[1]
@@ -262,12 +363,15 @@ def _is_empty(database_url: str) -> bool:
         )
 
 
-def _dump_schema(schema: str) -> str:
-    """The schema's tables, data, sequences and triggers as SQL, its name as ``{schema}``."""
+def _dump_schema(schema: str, *, data_only: bool = False) -> str:
+    """The schema's tables, data, sequences and triggers as SQL (``data_only``: its rows and
+    sequence values), its name as ``{schema}``."""
     url = sa.engine.make_url(POSTGRES_URL)
     command = ["pg_dump", "-h", url.host or "127.0.0.1", "-p", str(url.port or 5432)]
     command += ["-U", url.username or "postgres", "-n", schema, "--no-owner", "--no-privileges"]
     command += ["--inserts", "--rows-per-insert=500", url.database]
+    if data_only:
+        command.append("--data-only")
     dump = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     # no psql meta-commands (\restrict) or comments; the schema exists already
     kept = [
@@ -313,6 +417,7 @@ def _seed(test_config, where: Path, backend: str) -> tuple[Path, Path] | None:
         return where / "demo.sqlite", where / "instance"
     try:
         (where / "demo.sql").write_text(_dump_schema(schema))
+        (where / "demo_data.sql").write_text(_dump_schema(schema, data_only=True))
         return where / "demo.sql", where / "instance"
     finally:
         with _admin_engine().connect() as conn:
@@ -381,11 +486,21 @@ def _seeded_copy(database_url, tmp_path, test_config, root: Path) -> None:
     if backend == "sqlite":
         shutil.copyfile(source, sa.engine.make_url(database_url).database)
     else:
+        target = _schema_of(database_url)
         with _admin_engine().connect() as conn:  # the dump's statements in one round trip
             driver = conn.connection.driver_connection
-            dump = source.read_text()
-            driver.execute(dump.replace("{schema}.", f"{_schema_of(database_url)}."))
-            driver.execute("RESET ALL")  # the dump's session settings end here
+            pooled = _POOL.get(key)
+            if pooled:  # a copy made before, its data as the template's: renamed
+                driver.execute(
+                    f'DROP SCHEMA "{target}"; ALTER SCHEMA "{pooled.pop()}" RENAME TO "{target}"'
+                )
+            else:
+                dump = source.read_text()
+                driver.execute(dump.replace("{schema}.", f"{target}."))
+                driver.execute("RESET ALL")  # the dump's session settings end here
+            # the copy's own DDL is not the test's
+            conn.execute(sa.text(f"DELETE FROM {DDL_LOG} WHERE schema_name = :s"), {"s": target})
+        _COPIED[target] = key
     if source_instance.exists() and not instance.exists():
         shutil.copytree(source_instance, instance)
 
