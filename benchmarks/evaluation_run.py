@@ -14,7 +14,8 @@ round:
 
 - ``first`` -- the first :func:`appgov_plugin.evaluation.run.evaluate_year` of last year,
   timed once: every result inserted, the plans of the failing apps opened (each case costs
-  its own statements through the host);
+  its own statements through the host: that part, timed around the case-opening calls, is
+  reported on its own, with the rest of the run);
 - ``full`` -- ``evaluate_year`` again with last year's results removed before each round
   (outside the timer): every result and lifecycle year result inserted again, no case to
   open (they exist);
@@ -144,6 +145,55 @@ def fill(host, apps: int, years: int, year: int, seed: int = 14) -> dict:
     return {"apps": len(app_rows), "figures": len(figure_rows), "targets": len(target_rows)}
 
 
+class CaseTimer:
+    """The time and statements the first run spends opening cases (each plan and forced
+    delisting through the host: :func:`~appgov_plugin.lifecycle.registry.locked_app`, then
+    ``open_plan`` / ``open_forced_delisting``), measured around those calls as the run makes
+    them, to report the rest of the first run on its own."""
+
+    def __init__(self, engine):
+        self.engine, self.time, self.statements, self.calls, self._depth = engine, 0.0, 0, 0, 0
+        self._saved = []
+
+    def _count(self, *_args):
+        if self._depth:
+            self.statements += 1
+
+    def _wrap(self, module, name):
+        original = getattr(module, name)
+
+        def timed(*args, **kwargs):
+            self._depth += 1
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self._depth -= 1
+                if not self._depth:
+                    self.time += time.perf_counter() - start
+                self.calls += name != "locked_app"
+
+        self._saved.append((module, name, original))
+        setattr(module, name, timed)
+
+    def __enter__(self):
+        from appgov_plugin.lifecycle import plans, registry
+
+        for module, name in (
+            (registry, "locked_app"),
+            (plans, "open_plan"),
+            (plans, "open_forced_delisting"),
+        ):
+            self._wrap(module, name)
+        sa.event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *_exc):
+        sa.event.remove(self.engine, "before_cursor_execute", self._count)
+        for module, name, original in reversed(self._saved):
+            setattr(module, name, original)
+
+
 def measure(database, args) -> dict:
     from appgov_plugin.clock import today
     from appgov_plugin.evaluation import run as evaluation_run
@@ -162,9 +212,11 @@ def measure(database, args) -> dict:
         def evaluate():
             return evaluation_run.evaluate_year(year, actor="bench", started_from="cli")
 
-        start = time.perf_counter()
-        first, first_statements = statements_of(engine, evaluate)
-        first_time = time.perf_counter() - start
+        cases = CaseTimer(engine)
+        with cases:
+            start = time.perf_counter()
+            first, first_statements = statements_of(engine, evaluate)
+            first_time = time.perf_counter() - start
         summary = first.summary
         stored = dict(
             db.session.execute(
@@ -216,6 +268,7 @@ def measure(database, args) -> dict:
         },
         "first": first_time,
         "first_statements": first_statements,
+        "cases": {"opened": cases.calls, "time": cases.time, "statements": cases.statements},
         "medians": medians,
         "statements": statements,
         "progress_every": evaluation_run.PROGRESS_EVERY,
@@ -231,9 +284,15 @@ def report(results, args) -> None:
     for r in results:
         m, s = r["medians"], r["statements"]
         print(f"\n{r['kind']}: {r['counts']}; first run: {r['summary']}")
+        c = r["cases"]
         print(
             f"  first run (opens the plans): {r['first'] * 1000:8.1f} ms, "
             f"{r['first_statements']} statements"
+        )
+        print(
+            f"    of which opening {c['opened']} cases: {c['time'] * 1000:8.1f} ms, "
+            f"{c['statements']} statements; the rest: {(r['first'] - c['time']) * 1000:.1f} ms, "
+            f"{r['first_statements'] - c['statements']} statements"
         )
         print(
             f"  full run (every result written): {m['full'] * 1000:8.1f} ms, {s['full']} statements"
@@ -242,11 +301,13 @@ def report(results, args) -> None:
             f"  re-run (nothing changed):     {m['rerun'] * 1000:8.1f} ms, {s['rerun']} statements"
         )
         print(f"  hand-written SQL totals:      {m['sql'] * 1000:8.1f} ms, {s['sql']} statement")
+        rest = r["first"] - c["time"]
         print(
-            f"  ratio full / SQL {m['full'] / m['sql']:.1f}x, re-run / SQL "
-            f"{m['rerun'] / m['sql']:.1f}x (target <= 3x); under 2 s: "
-            f"{'met' if m['full'] < 2 else 'missed'} (progress committed every "
-            f"{r['progress_every']} apps)"
+            f"  ratio to SQL (target <= 3x): first {r['first'] / m['sql']:.1f}x (without "
+            f"opening the cases {rest / m['sql']:.1f}x), full {m['full'] / m['sql']:.1f}x, "
+            f"re-run {m['rerun'] / m['sql']:.1f}x; under 2 s: "
+            f"{'met' if max(r['first'], m['full'], m['rerun']) < 2 else 'missed'} (progress "
+            f"committed every {r['progress_every']} apps)"
         )
 
 

@@ -23,9 +23,12 @@ The computation and the result writes take a constant number of statements whate
 number of apps (:mod:`.totals`; each statement reads the year's rows of every app, no IN
 list of thousands of ids; executemany INSERT/UPDATE), plus one progress UPDATE per
 :data:`PROGRESS_EVERY` apps; opening a case for a newly failing app costs that case's own
-statements. The policy's KH-KPI-1/2 hooks are called once per distinct population or pair
-of ratings (:class:`_RunPolicy`). A re-run with unchanged figures writes no result and
-opens nothing; the run itself is always recorded (``EvaluationRun``: who, when, the
+statements. What the run reads in bulk comes as plain rows through the session's Core
+connection (no ORM objects for thousands of apps), and a new result is compared with the
+stored one as a tuple (:data:`STORED_FIELDS`): an unchanged row is not written. The
+policy's KH-KPI-1/2 hooks are called once per distinct population or pair of ratings
+(:class:`_RunPolicy`). A re-run with unchanged figures writes no result and opens nothing;
+the run itself is always recorded (``EvaluationRun``: who, when, the
 parameters in force on the evaluation date, the rules applied, progress, what changed).
 """
 
@@ -61,6 +64,10 @@ RESULT_FIELDS = (
 )  # fmt: skip
 #: The columns of a stored result a run compares (the computed ones and the cases' links).
 STORED_FIELDS = RESULT_FIELDS + ("plan_case_id", "delisting_case_id")
+#: The rules a Kaohsiung result names.
+KAOHSIUNG_RULES = ", ".join(EVALUATIONS["kaohsiung"].rules)
+#: KH-KPI-2's combined rating is kept to four places.
+FOUR_PLACES = Decimal("0.0001")
 #: How often the run row's progress is written (apps).
 PROGRESS_EVERY = 500
 #: A run still "running" after this long died with its process (it no longer blocks one).
@@ -138,7 +145,9 @@ def apps_in_stores(year: int) -> list[tuple[int, str]]:
     suspended), or delisted on or after its 1 January; listed on or before its 31 December
     (or on an unknown day)."""
     query = sa.select(App.id, App.status).where(_in_stores(year)).order_by(App.id)
-    return [(app_id, status) for app_id, status in get_state().session.execute(query)]
+    session = get_state().session
+    session.flush()
+    return [(app_id, status) for app_id, status in session.connection().execute(query).all()]
 
 
 def _in_stores(year: int):
@@ -155,14 +164,21 @@ def _in_stores(year: int):
 def combined_rating(ios, android) -> Decimal | None:
     """KH-KPI-2's combined average, exact to four places: weighted by the rating counts when
     every known side has one, else the plain mean (the same rule as the policy's hook)."""
-    sides = [side for side in (ios, android) if side is not None]
-    if not sides:
-        return None
-    if all(count is not None for _, count in sides) and sum(c for _, c in sides) > 0:
-        value = sum(avg * count for avg, count in sides) / sum(c for _, c in sides)
+    if ios is None or android is None:
+        side = android if ios is None else ios
+        if side is None:
+            return None
+        average, count = side
+        value = average * count / count if count else average  # one side: its own average
+        return Decimal(value).quantize(FOUR_PLACES)
+    (ios_average, ios_count), (android_average, android_count) = ios, android
+    if ios_count is not None and android_count is not None and ios_count + android_count > 0:
+        value = (ios_average * ios_count + android_average * android_count) / (
+            ios_count + android_count
+        )
     else:
-        value = sum(avg for avg, _ in sides) / len(sides)
-    return Decimal(value).quantize(Decimal("0.0001"))
+        value = (ios_average + android_average) / 2
+    return Decimal(value).quantize(FOUR_PLACES)
 
 
 def band_rate(policy, population: int) -> Decimal:
@@ -191,6 +207,8 @@ class _RunPolicy:
         self._targets: dict[int, int] = {}
         self._ratings: dict[tuple, bool] = {}
         self._bands: dict[int, Decimal] = {}
+        # what each app's evaluation asks, bound once (no __getattr__ per call)
+        self.as_of, self.param, self.applies = policy.as_of, policy.param, policy.applies
 
     def __getattr__(self, name):
         return getattr(self._policy, name)
@@ -238,47 +256,63 @@ def _figures(fig: YearFigures) -> dict:
 
 def kaohsiung_result(policy, fig: YearFigures, target: AppTarget) -> dict:
     """rules KH-KPI-1..3 for one app (:func:`.kpi.evaluate`)."""
-    ios = None if fig.rating_ios is None else (fig.rating_ios, fig.ratings_ios)
-    android = None if fig.rating_android is None else (fig.rating_android, fig.ratings_android)
-    population = target.target_population
-    row = {
-        "evaluation": "kaohsiung",
-        **_figures(fig),
-        "population": population,
-        "band_rate": (
-            policy.band_rate(population)
-            if isinstance(policy, _RunPolicy)
-            else band_rate(policy, population)
-        ),
-        "combined_rating": combined_rating(ios, android),
-        "checks": [],
-    }
-    if ios is None and android is None:  # rule KH-KPI-2: no rating is not above the bar
-        result = evaluate(policy, population, fig.downloads, ios=(Decimal(0), None))
-    else:
-        result = evaluate(policy, population, fig.downloads, ios=ios, android=android)
-    reasons = []
-    if not result.downloads_pass:
-        reasons.append(
-            f"downloads {fig.downloads:,} below the target {result.download_target:,} "
-            f"({row['band_rate']}% of {population:,}) (KH-KPI-1)"
-        )
-    if not result.rating_pass:
-        shown = "none" if row["combined_rating"] is None else row["combined_rating"]
-        reasons.append(f"combined rating {shown} not above {result.rating_bar} (KH-KPI-2)")
-    if reasons and result.plan_rule_applies:
-        reasons.append("a plan is needed (KH-KPI-3)")
-    row.update(
-        download_target=result.download_target,
-        downloads_pass=result.downloads_pass,
-        rating_pass=result.rating_pass,
-        passed=result.passes,
-        reason="; ".join(reasons) or "download target and rating met (KH-KPI-1, KH-KPI-2)",
-        rules=", ".join(EVALUATIONS["kaohsiung"].rules),
-        needs_improvement_plan=result.needs_improvement_plan,
-        needs_marketing_plan=result.needs_marketing_plan,
+    rating_ios, rating_android = fig.rating_ios, fig.rating_android
+    ios = None if rating_ios is None else (rating_ios, fig.ratings_ios)
+    android = None if rating_android is None else (rating_android, fig.ratings_android)
+    population, downloads = target.target_population, fig.downloads
+    rate = (
+        policy.band_rate(population)
+        if isinstance(policy, _RunPolicy)
+        else band_rate(policy, population)
     )
-    return row
+    combined = combined_rating(ios, android)
+    if ios is None and android is None:  # rule KH-KPI-2: no rating is not above the bar
+        result = evaluate(policy, population, downloads, ios=(Decimal(0), None))
+    else:
+        result = evaluate(policy, population, downloads, ios=ios, android=android)
+    downloads_pass, rating_pass = result.downloads_pass, result.rating_pass
+    if downloads_pass and rating_pass:
+        reason = "download target and rating met (KH-KPI-1, KH-KPI-2)"
+    else:
+        reasons = []
+        if not downloads_pass:
+            reasons.append(
+                f"downloads {downloads:,} below the target {result.download_target:,} "
+                f"({rate}% of {population:,}) (KH-KPI-1)"
+            )
+        if not rating_pass:
+            shown = "none" if combined is None else combined
+            reasons.append(f"combined rating {shown} not above {result.rating_bar} (KH-KPI-2)")
+        if result.plan_rule_applies:
+            reasons.append("a plan is needed (KH-KPI-3)")
+        reason = "; ".join(reasons)
+    return {
+        "evaluation": "kaohsiung",
+        "downloads_ios": fig.downloads_ios,
+        "downloads_android": fig.downloads_android,
+        "downloads": downloads,
+        "uninstalls": fig.uninstalls,
+        "rating_ios": rating_ios,
+        "ratings_ios": fig.ratings_ios,
+        "rating_android": rating_android,
+        "ratings_android": fig.ratings_android,
+        "feedback_count": fig.feedback_count,
+        "median_response_hours": fig.median_response_hours,
+        "reviews": fig.reviews,
+        "reviews_handled": fig.reviews_handled,
+        "population": population,
+        "band_rate": rate,
+        "combined_rating": combined,
+        "checks": [],
+        "download_target": result.download_target,
+        "downloads_pass": downloads_pass,
+        "rating_pass": rating_pass,
+        "passed": downloads_pass and rating_pass,
+        "reason": reason,
+        "rules": KAOHSIUNG_RULES,
+        "needs_improvement_plan": result.needs_improvement_plan,
+        "needs_marketing_plan": result.needs_marketing_plan,
+    }
 
 
 def tainan_result(policy, fig: YearFigures, target: AppTarget) -> dict | None:
@@ -457,7 +491,7 @@ def _history(session, model, year: int, into: dict) -> None:
     """Every app's passed/failed years before ``year`` (``model``: the run's results or the
     lifecycle's year results), into ``{app: {year: passed}}``."""
     query = sa.select(model.app_id, model.year, model.passed).where(model.year < year)
-    for app_id, on_year, passed in session.execute(query):
+    for app_id, on_year, passed in session.connection().execute(query).all():
         into.setdefault(app_id, {})[on_year] = passed
 
 
@@ -474,24 +508,26 @@ def _evaluate(run_id, year, actor, evaluated_on, progress, recorded_total=None) 
     # every statement reads the year's rows of every app (no IN list of thousands of ids):
     # the apps in the stores are picked here
     figures = year_figures(year) if apps else {}
+    # plain rows through the Core connection (nothing is pending: the run row is committed)
+    connection = session.connection()
     targets = {
         row.app_id: row
-        for row in session.execute(
+        for row in connection.execute(
             sa.select(AppTarget.app_id, *(getattr(AppTarget, c) for c in TARGET_COLUMNS)).where(
                 AppTarget.year == year
             )
-        )
+        ).all()  # one fetchall, not a fetch per row
     }
     # the stored results as plain tuples in STORED_FIELDS order: {app: (id, values)}
     known = {
         row[1]: (row[0], tuple(row[2:]))
-        for row in session.execute(
+        for row in connection.execute(
             sa.select(
                 AppEvaluation.id,
                 AppEvaluation.app_id,
                 *(getattr(AppEvaluation, f) for f in STORED_FIELDS),
             ).where(AppEvaluation.year == year)
-        )
+        ).all()
     }
     previous: dict[int, dict[int, bool]] = {}
     _history(session, AppEvaluation, year, previous)
@@ -565,13 +601,14 @@ def _open_cases(policy, statuses: dict[int, str], rows, year, actor) -> dict[int
             pending.add(app_id)  # rule KH-KPI-4: one forced delisting at a time
     wants_plan = plans.plans_apply(policy)
     years = plans.delisting_years(policy)
+    plan_key, delisting_key = f"kpi:{year}", f"kpi-delisting:{year}"
     cases: dict[int, dict] = {}
     for app_id, row in rows.items():
         found = {}
-        plan = links.get((app_id, IMPROVEMENT_PLAN, f"kpi:{year}"))
+        plan = links.get((app_id, IMPROVEMENT_PLAN, plan_key))
         if plan is not None:
             found["plan"] = plan
-        delisting = links.get((app_id, FORCED_DELISTING, f"kpi-delisting:{year}"))
+        delisting = links.get((app_id, FORCED_DELISTING, delisting_key))
         if delisting is not None:
             found["delisting"] = delisting
         needs_plan = wants_plan and not row["passed"] and plan is None  # rule KH-KPI-3
@@ -590,7 +627,7 @@ def _open_cases(policy, statuses: dict[int, str], rows, year, actor) -> dict[int
             if needs_delisting and app.status in plans.IN_STORES:
                 run_years = list(range(year - years + 1, year + 1))
                 link, new = plans.open_forced_delisting(app, run_years, actor)
-                if link is not None and link.reason_key == f"kpi-delisting:{year}":
+                if link is not None and link.reason_key == delisting_key:
                     found.update(delisting=link.case_id, delisting_new=new)
         cases[app_id] = found
     return cases
@@ -618,8 +655,8 @@ def _write(run_id, year, rows, known, cases) -> list[int]:
             inserts.append({**row, "app_id": app_id, "year": year})
         else:
             updates.append({**row, "id": old[0]})
-    if inserts:  # NULLs written as such: one executemany, not one per pattern of NULLs
-        session.execute(sa.insert(AppEvaluation).execution_options(render_nulls=True), inserts)
+    if inserts:  # Core executemany of the table (every row has every key: NULLs as such)
+        session.connection().execute(AppEvaluation.__table__.insert(), inserts)
     if updates:
         session.execute(sa.update(AppEvaluation), updates)
     return changed

@@ -7,8 +7,8 @@ query):
 * ``appgov_eval_app_figure``, in ONE pass (:func:`_monthly`) -- downloads summed to the
   year's end (KH-KPI-1: the yearly report asks the cumulative downloads at the year's end,
   ``forms/kpi_yearly_report.toml``), the year's own downloads and uninstalls, the months
-  with figures, and the latest month of the year with a rating per store (its rating and
-  count joined back by the unique index);
+  with figures, and the latest month of the year with a rating per store (with its rating
+  and count, packed in the same aggregate);
 * the mailbox's ``appgov_store_rating``: the store's overall rating on the latest day on or
   before 31 December, for a store whose months give none;
 * the mailbox's feedback (``appgov_feedback``): items that arrived in the year, and the
@@ -67,6 +67,39 @@ def _only(query, column, app_ids):
     return query if app_ids is None else query.where(column.in_(app_ids))
 
 
+#: :func:`_monthly`'s packing of a month's rating: month, rating in hundredths, count + 1.
+MONTH_SHIFT, STARS_SHIFT = 10**13, 10**10
+
+
+def _latest_rated(rating, count, month):
+    """The month, its rating (hundredths of a star) and its count (+ 1; 0: no count) packed
+    in one whole number, month first: ``MAX`` of it over an app's rows is the latest month
+    with a rating together with that month's figures (rule KH-KPI-2), with no second look
+    at the table. Exact: a rating is ``Numeric(3, 2)`` from 0 to 5 (0..500 hundredths, the
+    rounding only undoes SQLite's binary REAL) and a count an ``Integer`` (< 2**31 <
+    STARS_SHIFT; added to as a BIGINT), so the parts never overlap; the largest value
+    (12 * 10**13 + ...) fits a BIGINT."""
+
+    def number(value: int):  # in the SQL text, not a parameter: a constant to the planner
+        return sa.literal_column(str(value), sa.BigInteger)
+
+    hundredths = sa.cast(sa.func.round(rating * number(100)), sa.BigInteger)
+    return (
+        sa.cast(month, sa.BigInteger) * number(MONTH_SHIFT)
+        + hundredths * number(STARS_SHIFT)
+        + sa.func.coalesce(sa.cast(count, sa.BigInteger) + number(1), number(0))
+    )
+
+
+def _unpack(value) -> tuple[Decimal, int | None] | None:
+    """:func:`_latest_rated`'s (rating, count), or ``None`` (no month with a rating)."""
+    if value is None:
+        return None
+    value = int(value)
+    hundredths, count = divmod(value % MONTH_SHIFT, STARS_SHIFT)
+    return Decimal(hundredths).scaleb(-2), (count - 1 if count else None)
+
+
 def _monthly(session, year, app_ids) -> dict[int, tuple]:
     """ONE statement over ``appgov_eval_app_figure`` for every app (rules KH-KPI-1/2,
     TN-PERF-1): {app: (downloads iOS, Android to the year's end, the year's downloads, its
@@ -74,64 +107,52 @@ def _monthly(session, year, app_ids) -> dict[int, tuple]:
 
     One pass over the rows to the year's end (``year <= Y``: the (app, year, month) unique
     index) sums the downloads, and -- the year's rows only, by aggregate ``FILTER`` -- the
-    year's own figures and the latest month with a rating per store (``MAX(month)``); that
-    month's rating and count are joined back by the same unique index (no window over every
-    row)."""
+    year's own figures and the latest month with a rating per store (:func:`_latest_rated`;
+    no window over every row, no join back)."""
     f = AppFigure
     in_year = f.year == year
-    sums = _only(
+    query = _only(
         sa.select(
-            f.app_id.label("app_id"),
-            sa.func.sum(f.downloads_ios).label("ios"),
-            sa.func.sum(f.downloads_android).label("android"),
-            sa.func.sum(f.downloads_ios).filter(in_year).label("year_ios"),
-            sa.func.sum(f.downloads_android).filter(in_year).label("year_android"),
-            sa.func.sum(f.uninstalls).filter(in_year).label("uninstalls"),
-            sa.func.count().filter(in_year).label("months"),
-            sa.func.max(f.month).filter(in_year, f.rating_ios.is_not(None)).label("month_ios"),
-            sa.func.max(f.month)
-            .filter(in_year, f.rating_android.is_not(None))
-            .label("month_android"),
+            f.app_id,
+            sa.func.sum(f.downloads_ios),
+            sa.func.sum(f.downloads_android),
+            sa.func.sum(f.downloads_ios).filter(in_year),
+            sa.func.sum(f.downloads_android).filter(in_year),
+            sa.func.sum(f.uninstalls).filter(in_year),
+            sa.func.count().filter(in_year),
+            sa.func.max(_latest_rated(f.rating_ios, f.ratings_ios, f.month)).filter(
+                in_year, f.rating_ios.is_not(None)
+            ),
+            sa.func.max(_latest_rated(f.rating_android, f.ratings_android, f.month)).filter(
+                in_year, f.rating_android.is_not(None)
+            ),
         )
         .where(f.year <= year)
         .group_by(f.app_id),
         f.app_id,
         app_ids,
-    ).subquery("sums")
-    ios, android = sa.orm.aliased(f, name="latest_ios"), sa.orm.aliased(f, name="latest_android")
-
-    def latest(side, month):
-        return sa.and_(side.app_id == sums.c.app_id, side.year == year, side.month == month)
-
-    query = (
-        sa.select(
-            sums.c.app_id,
-            sums.c.ios,
-            sums.c.android,
-            sums.c.year_ios,
-            sums.c.year_android,
-            sums.c.uninstalls,
-            sums.c.months,
-            ios.rating_ios,
-            ios.ratings_ios,
-            android.rating_android,
-            android.ratings_android,
-        )
-        .outerjoin(ios, latest(ios, sums.c.month_ios))
-        .outerjoin(android, latest(android, sums.c.month_android))
     )
     found = {}
-    for row in session.execute(query):
-        app_id, d_ios, d_android, y_ios, y_android, uninstalls, months = row[:7]
-        r_ios, n_ios, r_android, n_android = row[7:]
+    # plain values through the Core connection (no ORM row processing)
+    for (
+        app_id,
+        d_ios,
+        d_android,
+        y_ios,
+        y_android,
+        uninstalls,
+        months,
+        r_ios,
+        r_android,
+    ) in session.connection().execute(query).all():  # one fetchall, not a fetch per row
         found[app_id] = (
             d_ios or 0,
             d_android or 0,
             (y_ios or 0) + (y_android or 0),
             uninstalls,
             months,
-            None if r_ios is None else (Decimal(r_ios), n_ios),
-            None if r_android is None else (Decimal(r_android), n_android),
+            _unpack(r_ios),
+            _unpack(r_android),
         )
     return found
 
@@ -218,6 +239,7 @@ def year_figures(year: int, app_ids: Iterable[int] | None = None) -> dict[int, Y
     """Every app's figures of ``year`` (``app_ids``: those apps only, each present even
     without figures); four statements whatever the number of apps."""
     session = get_state().session
+    session.flush()  # the figures read through the Core connection include pending ones
     ids = None if app_ids is None else sorted(set(app_ids))
     monthly = _monthly(session, year, ids)
     imported = _store_ratings(session, year, ids)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -221,13 +222,28 @@ def record_year_result(
     return outcome
 
 
+class YearResult(NamedTuple):
+    """A year result as :func:`store_year_results` returns it (plain values, not an ORM
+    object: a city's run stores 2,000 of them); :func:`open_plan` reads ``year`` and the
+    failing parts."""
+
+    app_id: int
+    year: int
+    passed: bool
+    downloads_failed: bool
+    rating_failed: bool
+    reason: str
+
+
 def store_year_results(results: dict[int, tuple[bool, bool, str]], year: int, actor: str):
     """The evaluation run's results of ``year`` ({app id: (downloads failed, rating failed,
     reason)}; rules KH-KPI-1..3), in bulk: a new year is inserted, a recorded year whose
     failing parts changed is UPDATED (the evaluation replaces the manual entry), an unchanged
     one is left alone; each change is recorded in the app's history (``kpi_result``).
-    Returns ({app id: the result}, the ids changed). A constant number of statements
-    whatever the number of apps (executemany INSERT and UPDATE); no commit."""
+    Returns ({app id: the result as stored, a :class:`YearResult`}, the ids changed). A
+    constant number of statements whatever the number of apps: one SELECT of plain columns,
+    and only when something changed the apps' status and version and an executemany INSERT
+    and UPDATE; no commit."""
     session = get_state().session
     ids = sorted(results)
 
@@ -235,26 +251,27 @@ def store_year_results(results: dict[int, tuple[bool, bool, str]], year: int, ac
     # thousands of parameters
     few = len(ids) <= 100
 
-    def recorded() -> dict[int, AppYearResult]:
-        query = sa.select(AppYearResult).where(AppYearResult.year == year)
-        if few:
-            query = query.where(AppYearResult.app_id.in_(ids))
-        rows = session.scalars(query.execution_options(populate_existing=True))
-        return {row.app_id: row for row in rows if row.app_id in results}
+    def only(query, column):
+        return query.where(column.in_(ids)) if few else query
 
-    known = recorded()
-    query = sa.select(App.id, App.status, App.version)
-    apps = {
-        app_id: (status, version)
-        for app_id, status, version in session.execute(
-            query.where(App.id.in_(ids)) if few else query
-        )
+    y = AppYearResult
+    query = sa.select(y.app_id, y.id, y.passed, y.downloads_failed, y.rating_failed, y.reason)
+    session.flush()  # plain rows through the Core connection: what is pending included
+    connection = session.connection()
+    known = {
+        row[0]: row[1:]
+        for row in connection.execute(only(query.where(y.year == year), y.app_id)).all()
+        if row[0] in results
     }
-    changed, events, inserts, updates = [], [], [], []
-    now = utcnow()
+    stored: dict[int, YearResult] = {}
+    changed, inserts, updates = [], [], []
     for app_id, (downloads_failed, rating_failed, reason) in results.items():
         downloads_failed, rating_failed = bool(downloads_failed), bool(rating_failed)
         passed = not (downloads_failed or rating_failed)
+        row = known.get(app_id)
+        if row is not None and row[1:4] == (passed, downloads_failed, rating_failed):
+            stored[app_id] = YearResult(app_id, year, *row[1:4], row[4])
+            continue
         values = {
             "passed": passed,
             "downloads_failed": downloads_failed,
@@ -262,19 +279,26 @@ def store_year_results(results: dict[int, tuple[bool, bool, str]], year: int, ac
             "reason": reason or "",
             "recorded_by": actor,
         }
-        row = known.get(app_id)
         if row is None:
-            inserts.append({"app_id": app_id, "year": year, "recorded_at": now, **values})
-        elif (row.passed, row.downloads_failed, row.rating_failed) == (
-            passed,
-            downloads_failed,
-            rating_failed,
-        ):
-            continue
+            inserts.append({"app_id": app_id, "year": year, **values})
         else:
-            updates.append({"id": row.id, **values})
+            updates.append({"id": row[0], **values})
         changed.append(app_id)
-        status, version = apps[app_id]
+        stored[app_id] = YearResult(
+            app_id, year, passed, downloads_failed, rating_failed, values["reason"]
+        )
+    if not changed:
+        return stored, changed
+    now = utcnow()
+    apps = dict(
+        (app_id, (status, version))
+        for app_id, status, version in connection.execute(
+            only(sa.select(App.id, App.status, App.version), App.id)
+        ).all()
+    )
+    events = []
+    for app_id in changed:
+        result, (status, version) = stored[app_id], apps[app_id]
         events.append(
             {
                 "app_id": app_id,
@@ -284,24 +308,24 @@ def store_year_results(results: dict[int, tuple[bool, bool, str]], year: int, ac
                 "from_status": status,
                 "to_status": status,
                 "version": version,
-                "reason": reason or "",
+                "reason": result.reason,
                 "details": {
                     "year": year,
-                    "passed": passed,
-                    "downloads_failed": downloads_failed,
-                    "rating_failed": rating_failed,
+                    "passed": result.passed,
+                    "downloads_failed": result.downloads_failed,
+                    "rating_failed": result.rating_failed,
                 },
             }
         )
+    for insert in inserts:
+        insert["recorded_at"] = now
+    # Core executemany of the tables (no ORM bookkeeping for rows the session never holds)
     if inserts:
-        session.execute(sa.insert(AppYearResult), inserts)
+        connection.execute(AppYearResult.__table__.insert(), inserts)
     if updates:
         session.execute(sa.update(AppYearResult), updates)
-    if events:
-        session.execute(sa.insert(AppEvent), events)
-    if inserts or updates:  # the rows as stored (an updated one refreshed)
-        known = recorded()
-    return known, changed
+    connection.execute(AppEvent.__table__.insert(), events)
+    return stored, changed
 
 
 def open_plan(app: App, result: AppYearResult, actor: str) -> tuple[AppCase, bool]:
