@@ -14,6 +14,11 @@ the roll-out registry (``rollout/importer.py``) and the e-learning completions
   file has it.
 * :class:`Report` -- what an import found and did, or in a dry run would do; a capability
   adds its own counts by subclassing it.
+* :func:`store` -- the import's last step, all or nothing: nothing written in a dry run or
+  when a row is rejected; a conflict with someone else's writing rolled back and reported.
+* :func:`import_data` -- a file's bytes read and given to the capability's ``import_table``;
+  a file that cannot be read is a report with one error. :func:`accepted_columns` -- the
+  columns for the import page's list.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .i18n import _
-from .imports import ImportedTable
+from .imports import ImportedTable, ImportRefused, read_table
+from .state import get_state
 
 
 class RowProblem(ValueError):
@@ -216,3 +222,66 @@ class RowReader:
         """Report ``message`` at this row, in the column of ``key`` (or a label)."""
         self.bad = True
         self.report.error(self.row.number, self.label(key), message)
+
+
+def store(
+    report: Report,
+    write: Callable[[], Any],
+    *,
+    commit: bool,
+    conflict: type[Exception],
+    refusal: Callable[[Exception], str],
+) -> Report:
+    """Store what ``report`` accepted: in a dry run or when a row is rejected, nothing (the
+    session rolled back); else ``write()`` (it returns whether anything was written: the
+    report's ``stored``), flushed and, with ``commit``, committed. A ``conflict`` (someone
+    wrote meanwhile) is rolled back and reported as the error ``refusal(error)`` for the
+    file; anything else is rolled back and raised."""
+    session = get_state().session
+    if report.dry_run or not report.ok:
+        session.rollback()
+        return report
+    try:
+        written = write()
+        session.flush()
+        if commit:
+            session.commit()
+    except conflict as error:
+        session.rollback()
+        report.error(None, None, refusal(error))
+        return report
+    except Exception:
+        session.rollback()
+        raise
+    report.stored = bool(written)
+    return report
+
+
+def import_data(
+    data: bytes,
+    filename: str,
+    report: Callable[[str, bool, str], Report],
+    kind: str,
+    import_table: Callable[..., Report],
+    *,
+    dry_run: bool,
+    max_rows: int | None = None,
+    max_bytes: int | None = None,
+    **options: Any,
+) -> Report:
+    """Read ``data`` (``filename``: .csv, .xlsx or .ods) and import it with
+    ``import_table(table, dry_run=..., filename=..., **options)``; a file that cannot be read
+    is a ``report(kind, dry_run, filename)`` (the capability's :class:`Report`) with one
+    error for the file."""
+    try:
+        table = read_table(data, filename, max_rows=max_rows, max_bytes=max_bytes)
+    except ImportRefused as refused:
+        refusal = report(kind, dry_run, filename)
+        refusal.error(None, None, str(refused))
+        return refusal
+    return import_table(table, dry_run=dry_run, filename=filename, **options)
+
+
+def accepted_columns(columns: Sequence[Column]) -> list[tuple[str, bool]]:
+    """(the header names accepted, required) of each column, for the import page."""
+    return [(" / ".join(col.names), col.required) for col in columns]

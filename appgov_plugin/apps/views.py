@@ -59,6 +59,21 @@ EVENT_LABELS = {
     "forced_delisting_opened": _l("Forced delisting opened"),
     "corrected": _l("Corrected by an administrator"),
 }
+#: The evaluation's figures and targets, recorded as ``kpi_result`` steps whose details say
+#: which (``record``: appgov_plugin/evaluation/figures.py).
+RECORD_LABELS = {
+    "figures": _l("Evaluation figures changed"),
+    "target": _l("Evaluation targets changed"),
+}
+
+
+def event_label(event) -> str:
+    """What a history step is called, in the reader's language."""
+    record = (event.details or {}).get("record") if event.kind == "kpi_result" else None
+    if record in RECORD_LABELS:
+        return str(RECORD_LABELS[record])
+    return str(EVENT_LABELS.get(event.kind, event.kind))
+
 
 #: Which lifecycle case an app's agency may open next, by the app's status.
 NEXT_CASES = {
@@ -361,7 +376,7 @@ def app_detail(app_id):
         icon=as_reference(app.icon),
         events=list(reversed(events)),
         versions=version_rows(events),
-        event_labels=EVENT_LABELS,
+        event_label=event_label,
         cases=case_rows(app.id),
         next_cases=next_cases(app),
         case_url=(lambda case_id: url_for("main.case_detail", case_id=case_id))

@@ -9,14 +9,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from ..cli import appgov_group
-from ..import_cli import echo_file, echo_problems, echo_refused, lang_option, read_file
+from ..import_cli import import_options, lang_option, run_import
 
 
 @appgov_group.group("evaluation")
@@ -25,9 +23,7 @@ def evaluation_group():
 
 
 @evaluation_group.command("import-scores")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Check the file and report; store nothing.")
-@lang_option
+@import_options
 @with_appcontext
 def import_scores_command(file, dry_run, locale):
     """Import roll-out scores from FILE (.csv in UTF-8 or Big5, .xlsx, .ods): agency code,
@@ -41,32 +37,19 @@ def import_scores_command(file, dry_run, locale):
     if not get_state().policy().applies(RULE_BANDS):
         click.echo(f"this deployment does not apply {RULE_BANDS}: no scores are kept", err=True)
         raise SystemExit(1)
-    data, bounds = read_file(file)
-    with force_locale(locale):
-        report = import_file(data, file.name, dry_run=dry_run, actor="cli", **bounds)
-        echo_file(report)
-        verb = "would store" if report.dry_run else "stored"
-        for row in report.accepted:
-            v = row.values
-            click.echo(
-                f"  {verb}: row {row.row}: {v.agency_code} system {v.system_id} {v.year} "
-                f"{v.stage} {v.score} {v.grade} ({v.group_key})"
-            )
-        echo_problems(report)
-        if report.ok:
-            click.echo(
-                f"{verb}: {report.new} new, {report.updated} changed, {report.unchanged} unchanged"
-            )
-        else:
-            echo_refused(report)
-    if not report.ok:
-        raise SystemExit(1)
+
+    def row(accepted) -> str:
+        v = accepted.values
+        return (
+            f"{v.agency_code} system {v.system_id} {v.year} "
+            f"{v.stage} {v.score} {v.grade} ({v.group_key})"
+        )
+
+    run_import(file, import_file, dry_run=dry_run, locale=locale, row=row, actor="cli")
 
 
 @evaluation_group.command("import-figures")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Check the file and report; store nothing.")
-@lang_option
+@import_options
 @with_appcontext
 def import_figures_command(file, dry_run, locale):
     """Import apps' monthly figures from FILE (.csv in UTF-8 or Big5, .xlsx, .ods): app
@@ -75,25 +58,11 @@ def import_figures_command(file, dry_run, locale):
     rejected row and nothing is stored. Exit status 1 when anything is rejected."""
     from .figures_import import import_file
 
-    data, bounds = read_file(file)
-    with force_locale(locale):
-        report = import_file(data, file.name, dry_run=dry_run, actor="cli", **bounds)
-        echo_file(report)
-        verb = "would store" if report.dry_run else "stored"
-        for row in report.accepted:
-            values = ", ".join(f"{k} {v}" for k, v in row.values.items())
-            click.echo(
-                f"  {verb}: row {row.row}: {row.app.code} {row.year}-{row.month:02d} {values}"
-            )
-        echo_problems(report)
-        if report.ok:
-            click.echo(
-                f"{verb}: {report.new} new, {report.updated} changed, {report.unchanged} unchanged"
-            )
-        else:
-            echo_refused(report)
-    if not report.ok:
-        raise SystemExit(1)
+    def row(accepted) -> str:
+        values = ", ".join(f"{k} {v}" for k, v in accepted.values.items())
+        return f"{accepted.app.code} {accepted.year}-{accepted.month:02d} {values}"
+
+    run_import(file, import_file, dry_run=dry_run, locale=locale, row=row, actor="cli")
 
 
 @evaluation_group.command("collect")

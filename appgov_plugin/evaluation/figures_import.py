@@ -21,9 +21,9 @@ import sqlalchemy as sa
 
 from ..apps.models import App
 from ..i18n import _
-from ..import_columns import Column, RowReader, column, match_columns
+from ..import_columns import Column, RowReader, column, import_data, match_columns, store
 from ..import_columns import Report as BaseReport
-from ..imports import ImportedTable, ImportRefused, read_table
+from ..imports import ImportedTable
 from ..state import get_state
 from . import figures
 from .models import AppFigure
@@ -120,7 +120,6 @@ def import_table(
     if not table.rows:
         report.error(None, None, _("The file has a header but no rows."))
         return report
-    session = get_state().session
     given = [c.key for c in COLUMNS if c.key in mapped.positions and c.key in figures.FIGURE_FIELDS]
     rows = []
     for row in table:
@@ -173,52 +172,25 @@ def import_table(
             report.updated += 1
         else:
             report.unchanged += 1
-    if dry_run or not report.ok:
-        session.rollback()
-        return report
-    try:
+
+    def write() -> bool:
         for accepted in report.accepted:
             figures.save_figures(
                 accepted.app, accepted.year, accepted.month, accepted.values, "import", actor
             )
-        session.flush()
-        if commit:
-            session.commit()
-    except figures.FiguresError as error:  # someone changed a month meanwhile
-        session.rollback()
-        report.error(None, None, "; ".join(error.problems.values()))
-        return report
-    except Exception:
-        session.rollback()
-        raise
-    report.stored = bool(report.new or report.updated)
-    return report
+        return bool(report.new or report.updated)
 
-
-def import_file(
-    data: bytes,
-    filename: str,
-    *,
-    dry_run: bool,
-    allowed: set[str] | None = None,
-    actor: str = "",
-    max_rows: int | None = None,
-    max_bytes: int | None = None,
-    commit: bool = True,
-) -> Report:
-    """Read ``data`` (``filename``: .csv, .xlsx or .ods) and import it (:func:`import_table`);
-    a file that cannot be read is a report with one error."""
-    try:
-        table = read_table(data, filename, max_rows=max_rows, max_bytes=max_bytes)
-    except ImportRefused as refused:
-        report = Report("figures", dry_run, filename)
-        report.error(None, None, str(refused))
-        return report
-    return import_table(
-        table, dry_run=dry_run, filename=filename, allowed=allowed, actor=actor, commit=commit
+    return store(
+        report,
+        write,
+        commit=commit,
+        conflict=figures.FiguresError,  # someone changed a month meanwhile
+        refusal=lambda error: "; ".join(error.problems.values()),
     )
 
 
-def accepted_columns() -> list[tuple[str, bool]]:
-    """(the header names accepted, required) of each column, for the page."""
-    return [(" / ".join(c.names), c.required) for c in COLUMNS]
+def import_file(data: bytes, filename: str, *, dry_run: bool, **options: Any) -> Report:
+    """Read ``data`` (``filename``: .csv, .xlsx or .ods; ``max_rows``, ``max_bytes``: the
+    reader's limits) and import it (:func:`import_table`: ``allowed``, ``actor``, ``commit``); a
+    file that cannot be read is a report with one error."""
+    return import_data(data, filename, Report, "figures", import_table, dry_run=dry_run, **options)

@@ -26,7 +26,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField, SubmitField
 from wtforms.validators import Optional
 
@@ -36,8 +35,8 @@ from ..clock import today
 from ..exports import FORMATS, Table, export_response
 from ..forms.builder import AppGovForm
 from ..i18n import _, _l, current_locale, format_number
-from ..imports import ImportRefused, read_bytes
-from ..imports import limits as import_limits
+from ..import_columns import accepted_columns
+from ..import_pages import ImportFileForm, import_upload, limits_text
 from ..paging import Paging
 from ..state import get_state
 from ..training.hours_views import year_label
@@ -444,10 +443,8 @@ def _save_grid(app: App, year: int, months, grid) -> int:
 # -- the import ------------------------------------------------------------------------------
 
 
-class FiguresImportForm(AppGovForm):
-    file = FileField(_l("File (.csv, .xlsx or .ods)"), validators=[FileRequired()])
-    check = SubmitField(_l("Check the file only (nothing is stored)"))
-    run = SubmitField(_l("Import"))
+class FiguresImportForm(ImportFileForm):
+    """A file of apps' monthly figures (KH-KPI-5, TN-PERF-1)."""
 
 
 @blueprint.route("/evaluation/figures/import", methods=["GET", "POST"])
@@ -459,30 +456,19 @@ def evaluation_figures_import():
     form = FiguresImportForm()
     report, status = None, 200
     if request.method == "POST":
-        if form.validate():
-            upload = form.file.data
-            try:
-                data = read_bytes(upload.stream, import_limits()[0])
-            except ImportRefused as refused:
-                form.file.errors = [str(refused)]
-            else:
-                report = figures_import.import_file(
-                    data,
-                    upload.filename or "",
-                    dry_run=not form.run.data,
-                    allowed=access.scope(),
-                    actor=_actor(),
-                )
-        if report is None or not report.ok:
-            status = 400
-    max_bytes, max_rows = import_limits()
+        report, status = import_upload(
+            form,
+            lambda data, filename, dry_run: figures_import.import_file(
+                data, filename, dry_run=dry_run, allowed=access.scope(), actor=_actor()
+            ),
+        )
     locale = current_locale()
     body = render_template(
         "appgov/evaluation/figures_import.html",
         form=form,
         report=report,
-        limits=(f"{max_bytes / 2**20:g}", f"{max_rows:,}"),
-        accepted=figures_import.accepted_columns(),
+        limits=limits_text(),
+        accepted=accepted_columns(figures_import.COLUMNS),
         app_name=lambda app: app.display_name(locale),
         month_label=month_label,
         number=number,

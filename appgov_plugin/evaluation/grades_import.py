@@ -23,9 +23,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ..db import utcnow
 from ..i18n import _
-from ..import_columns import Column, RowReader, column, match_columns
+from ..import_columns import Column, RowReader, column, import_data, match_columns, store
 from ..import_columns import Report as BaseReport
-from ..imports import ImportedTable, ImportRefused, read_table
+from ..imports import ImportedTable
 from ..rollout.importer import as_yes_no
 from ..state import get_state
 from .grades import FIELDS, Known, ScoreError, ScoreValues, check_score, evaluation_date
@@ -133,46 +133,39 @@ def import_table(
         report.accepted.append(Accepted(row.number, values))
     recorded = _recorded_rows(report, session)
     changed = _count(report, recorded)
-    if dry_run or not report.ok:
-        session.rollback()
-        return report
-    now = utcnow()
-    inserts = [
-        {
-            "agency_code": a.values.agency_code,
-            "system_id": a.values.system_id,
-            "year": a.values.year,
-            **{name: getattr(a.values, name) for name in FIELDS},
-            "source": "import",
-            "recorded_by": actor,
-            "recorded_at": now,
-        }
-        for a in report.accepted
-        if a.values.existing_id is None
-    ]
-    try:
+
+    def write() -> bool:
+        now = utcnow()
+        inserts = [
+            {
+                "agency_code": a.values.agency_code,
+                "system_id": a.values.system_id,
+                "year": a.values.year,
+                **{name: getattr(a.values, name) for name in FIELDS},
+                "source": "import",
+                "recorded_by": actor,
+                "recorded_at": now,
+            }
+            for a in report.accepted
+            if a.values.existing_id is None
+        ]
         if inserts:
             session.execute(sa.insert(RolloutScore.__table__), inserts)
         for row, values in changed:
             for name in FIELDS:
                 setattr(row, name, getattr(values, name))
             row.source, row.recorded_by = "import", actor
-        session.flush()
-        if commit:
-            session.commit()
-    except IntegrityError:
-        session.rollback()
-        report.error(
-            None,
-            None,
-            _("Someone recorded scores during the import: nothing was stored, import again."),
-        )
-        return report
-    except Exception:
-        session.rollback()
-        raise
-    report.stored = bool(inserts or changed)
-    return report
+        return bool(inserts or changed)
+
+    return store(
+        report,
+        write,
+        commit=commit,
+        conflict=IntegrityError,
+        refusal=lambda _error: _(
+            "Someone recorded scores during the import: nothing was stored, import again."
+        ),
+    )
 
 
 def _recorded_rows(report: Report, session) -> dict[int, RolloutScore]:
@@ -199,30 +192,8 @@ def _count(report: Report, recorded: dict[int, RolloutScore]) -> list:
     return changed
 
 
-def import_file(
-    data: bytes,
-    filename: str,
-    *,
-    dry_run: bool,
-    allowed: set[str] | None = None,
-    actor: str = "",
-    max_rows: int | None = None,
-    max_bytes: int | None = None,
-    commit: bool = True,
-) -> Report:
-    """Read ``data`` (``filename``: .csv, .xlsx or .ods) and import it (:func:`import_table`);
-    a file that cannot be read is a report with one error."""
-    try:
-        table = read_table(data, filename, max_rows=max_rows, max_bytes=max_bytes)
-    except ImportRefused as refused:
-        report = Report("grades", dry_run, filename)
-        report.error(None, None, str(refused))
-        return report
-    return import_table(
-        table, dry_run=dry_run, filename=filename, allowed=allowed, actor=actor, commit=commit
-    )
-
-
-def accepted_columns() -> list[tuple[str, bool]]:
-    """(the header names accepted, required) of each column, for the page."""
-    return [(" / ".join(c.names), c.required) for c in COLUMNS]
+def import_file(data: bytes, filename: str, *, dry_run: bool, **options: Any) -> Report:
+    """Read ``data`` (``filename``: .csv, .xlsx or .ods; ``max_rows``, ``max_bytes``: the
+    reader's limits) and import it (:func:`import_table`: ``allowed``, ``actor``, ``commit``); a
+    file that cannot be read is a report with one error."""
+    return import_data(data, filename, Report, "grades", import_table, dry_run=dry_run, **options)

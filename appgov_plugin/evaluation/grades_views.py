@@ -28,8 +28,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from ..access import AGENCY_ROLES, host_agencies, is_admin
@@ -38,8 +37,8 @@ from ..exports import Table, export_response
 from ..forms.builder import AppGovForm
 from ..forms.fields import DecimalNumberField, WholeNumberField
 from ..i18n import _, _l, current_locale, format_date
-from ..imports import ImportRefused, read_bytes
-from ..imports import limits as import_limits
+from ..import_columns import accepted_columns
+from ..import_pages import ImportFileForm, import_upload, limits_text
 from ..rollout.admin import agency_display_name
 from ..rollout.models import MajorSystem, RolloutAgency, SystemScope
 from ..rollout.views import case_url
@@ -445,10 +444,8 @@ def evaluation_grade_entry():
 # -- the import
 
 
-class ScoreImportForm(AppGovForm):
-    file = FileField(_l("File (.csv, .xlsx or .ods)"), validators=[FileRequired()])
-    check = SubmitField(_l("Check the file only (nothing is stored)"))
-    run = SubmitField(_l("Import"))
+class ScoreImportForm(ImportFileForm):
+    """A file of roll-out scores (TP-GRADE-0, TP-GRADE-1)."""
 
 
 @blueprint.route("/evaluation/grades/import", methods=["GET", "POST"])
@@ -460,31 +457,24 @@ def evaluation_grades_import():
     form = ScoreImportForm()
     report, status = None, 200
     if request.method == "POST":
-        if form.validate():
-            upload = form.file.data
-            try:
-                data = read_bytes(upload.stream, import_limits()[0])
-            except ImportRefused as refused:
-                form.file.errors = [str(refused)]
-            else:
-                report = grades_import.import_file(
-                    data,
-                    upload.filename or "",
-                    dry_run=not form.run.data,
-                    allowed=access.scope(),
-                    actor=getattr(current_user, "username", "") or "",
-                )
-        if report is None or not report.ok:
-            status = 400
-    max_bytes, max_rows = import_limits()
+        report, status = import_upload(
+            form,
+            lambda data, filename, dry_run: grades_import.import_file(
+                data,
+                filename,
+                dry_run=dry_run,
+                allowed=access.scope(),
+                actor=getattr(current_user, "username", "") or "",
+            ),
+        )
     locale = current_locale()
     systems = {s.id: s for s in get_state().session.scalars(sa.select(MajorSystem))}
     body = render_template(
         "appgov/evaluation/grades_import.html",
         form=form,
         report=report,
-        limits=(f"{max_bytes / 2**20:g}", f"{max_rows:,}"),
-        accepted=grades_import.accepted_columns(),
+        limits=limits_text(),
+        accepted=accepted_columns(grades_import.COLUMNS),
         agency_name=agency_display_name,
         system_label=lambda sid: (
             grades.system_label(systems[sid], locale) if sid in systems else ""

@@ -17,7 +17,7 @@ from flask import current_app
 from flask_login import login_required
 
 from ..apps.models import APP_STATUSES, App
-from ..apps.views import EVENT_LABELS, visible_app
+from ..apps.views import event_label, visible_app
 from ..exports import Table, export_response
 from ..host.contract import STANDARD_ROLES
 from ..i18n import _, current_locale
@@ -80,7 +80,7 @@ def history_table(app: App) -> Table:
         rows.append(
             [
                 event.at,  # Taipei time (appgov_plugin.exports)
-                str(EVENT_LABELS.get(event.kind, event.kind)),
+                event_label(event),
                 who,
                 event.actor,
                 event.case_id,

@@ -42,8 +42,7 @@ from ..admin import (
 )
 from ..forms.builder import AppGovForm
 from ..i18n import _, _l, current_locale, format_number, ngettext, template_gettext
-from ..imports import ImportRefused, read_bytes
-from ..imports import limits as import_limits
+from ..import_pages import import_upload, limits_text
 from ..state import get_state
 from .importer import COLUMNS, KINDS, accepted_columns, import_file
 from .importer import EMAIL as EMAIL_SHAPE
@@ -650,19 +649,12 @@ class RolloutImportView(AdminOnly, BaseView):
         form = RolloutImportForm()
         report, status = None, 200
         if request.method == "POST":
-            if form.validate():
-                upload = form.file.data
-                try:
-                    data = read_bytes(upload.stream, import_limits()[0])
-                except ImportRefused as refused:
-                    form.file.errors = [str(refused)]
-                else:
-                    report = import_file(
-                        form.kind.data, data, upload.filename or "", dry_run=not form.run.data
-                    )
-            if report is None or not report.ok:
-                status = 400
-        max_bytes, max_rows = import_limits()
+            report, status = import_upload(
+                form,
+                lambda data, filename, dry_run: import_file(
+                    form.kind.data, data, filename, dry_run=dry_run
+                ),
+            )
         body = self.render(
             "appgov/rollout/admin/import.html",
             _=template_gettext,
@@ -672,7 +664,7 @@ class RolloutImportView(AdminOnly, BaseView):
             action=self.get_url(".index"),
             report=report,
             kinds=KINDS,
-            limits=(f"{max_bytes / 2**20:g}", f"{max_rows:,}"),
+            limits=limits_text(),
             accepted=[(KINDS[kind], accepted_columns(kind)) for kind in COLUMNS],
         )
         return body, status

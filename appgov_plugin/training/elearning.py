@@ -32,9 +32,17 @@ from sqlalchemy.exc import IntegrityError
 from .. import clock
 from ..db import utcnow
 from ..i18n import _
-from ..import_columns import Column, RowProblem, RowReader, column, match_columns
+from ..import_columns import (
+    Column,
+    RowProblem,
+    RowReader,
+    column,
+    import_data,
+    match_columns,
+    store,
+)
 from ..import_columns import Report as BaseReport
-from ..imports import ImportedTable, ImportRefused, read_table
+from ..imports import ImportedTable
 from ..rollout.importer import as_date
 from ..rollout.models import LIMITS, RolloutPerson
 from ..state import get_state
@@ -271,54 +279,26 @@ def import_table(
                 "imported_by": actor,
             }
         )
-    if dry_run or not report.ok:
-        session.rollback()
-        return report
-    try:
+
+    def write() -> bool:
         session.execute(sa.insert(ElearningCompletion.__table__), inserts)
-        if commit:
-            session.commit()
-        else:
-            session.flush()
-    except IntegrityError:
-        session.rollback()
-        report.error(
-            None,
-            None,
-            _("Someone recorded completions during the import: nothing was stored, import again."),
-        )
-        return report
-    except Exception:
-        session.rollback()
-        raise
-    report.stored = bool(inserts)
-    return report
+        return bool(inserts)
 
-
-def import_file(
-    data: bytes,
-    filename: str,
-    *,
-    dry_run: bool,
-    scope: set[str] | None = None,
-    actor: str | None = None,
-    max_rows: int | None = None,
-    max_bytes: int | None = None,
-    commit: bool = True,
-) -> Report:
-    """Read ``data`` (the file named ``filename``: .csv, .xlsx or .ods) and import it
-    (:func:`import_table`); a file that cannot be read is a report with one error."""
-    try:
-        table = read_table(data, filename, max_rows=max_rows, max_bytes=max_bytes)
-    except ImportRefused as refused:
-        report = Report("elearning", dry_run, filename)
-        report.error(None, None, str(refused))
-        return report
-    return import_table(
-        table, dry_run=dry_run, filename=filename, scope=scope, actor=actor, commit=commit
+    return store(
+        report,
+        write,
+        commit=commit,
+        conflict=IntegrityError,
+        refusal=lambda _error: _(
+            "Someone recorded completions during the import: nothing was stored, import again."
+        ),
     )
 
 
-def accepted_columns() -> list[tuple[str, bool]]:
-    """(the header names accepted, required) of each column, for the page."""
-    return [(" / ".join(column.names), column.required) for column in COLUMNS]
+def import_file(data: bytes, filename: str, *, dry_run: bool, **options: Any) -> Report:
+    """Read ``data`` (``filename``: .csv, .xlsx or .ods; ``max_rows``, ``max_bytes``: the
+    reader's limits) and import it (:func:`import_table`: ``scope``, ``actor``, ``commit``); a
+    file that cannot be read is a report with one error."""
+    return import_data(
+        data, filename, Report, "elearning", import_table, dry_run=dry_run, **options
+    )

@@ -34,16 +34,15 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField, SubmitField, TimeField
+from wtforms import SelectField, StringField, TimeField
 from wtforms.validators import InputRequired, Optional
 
 from ..access import AGENCY_ROLES
 from ..forms.builder import AppGovForm
 from ..forms.fields import DecimalNumberField, TaiwanDateField, WholeNumberField
 from ..i18n import _, _l, current_locale, format_date, format_number
-from ..imports import ImportRefused, read_bytes
-from ..imports import limits as import_limits
+from ..import_columns import accepted_columns
+from ..import_pages import ImportFileForm, import_upload, limits_text
 from ..paging import Paging
 from ..rollout.admin import agency_display_name
 from ..rollout.models import MajorSystem, RolloutPerson
@@ -579,10 +578,8 @@ def _admin_lecturer_url() -> str | None:
 # -- the e-learning import ---------------------------------------------------------------------
 
 
-class ElearningImportForm(AppGovForm):
-    file = FileField(_l("File (.csv, .xlsx or .ods)"), validators=[FileRequired()])
-    check = SubmitField(_l("Check the file only (nothing is stored)"))
-    run = SubmitField(_l("Import"))
+class ElearningImportForm(ImportFileForm):
+    """A file of the e-learning platform's completions (TP-TRN-6)."""
 
 
 @blueprint.route("/training/elearning-import", methods=["GET", "POST"])
@@ -592,29 +589,22 @@ def training_elearning_import():
     form = ElearningImportForm()
     report, status = None, 200
     if request.method == "POST":
-        if form.validate():
-            upload = form.file.data
-            try:
-                data = read_bytes(upload.stream, import_limits()[0])
-            except ImportRefused as refused:
-                form.file.errors = [str(refused)]
-            else:
-                report = elearning.import_file(
-                    data,
-                    upload.filename or "",
-                    dry_run=not form.run.data,
-                    scope=agency_scope(),
-                    actor=getattr(current_user, "username", None),
-                )
-        if report is None or not report.ok:
-            status = 400
-    max_bytes, max_rows = import_limits()
+        report, status = import_upload(
+            form,
+            lambda data, filename, dry_run: elearning.import_file(
+                data,
+                filename,
+                dry_run=dry_run,
+                scope=agency_scope(),
+                actor=getattr(current_user, "username", None),
+            ),
+        )
     body = render_template(
         "appgov/training/elearning_import.html",
         form=form,
         report=report,
-        limits=(f"{max_bytes / 2**20:g}", f"{max_rows:,}"),
-        accepted=elearning.accepted_columns(),
+        limits=limits_text(),
+        accepted=accepted_columns(elearning.COLUMNS),
         short_date=short_date,
         hours_text=hours_text,
         agency_label=agency_display_name,
