@@ -127,17 +127,27 @@ def load_secret_key(app) -> str:
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
     path = os.path.join(app.instance_path, "secret_key")
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    if os.path.exists(path):
         return _read_secret_key(path)
+    # written whole under a name of its own, then linked into place: a process starting at
+    # the same moment (gunicorn's workers) finds no file or the whole key, never an empty one
+    key = secrets.token_hex(32)
+    draft = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+    try:
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key + "\n")
+        try:
+            os.link(draft, path)
+        except FileExistsError:  # another process was first: its key is the key
+            return _read_secret_key(path)
     except OSError as exc:
         raise HostConfigError(
             f"sample_host: cannot write the secret key file {path}: {exc.strerror or exc}"
         ) from exc
-    key = secrets.token_hex(32)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key + "\n")
+    finally:
+        if os.path.exists(draft):
+            os.unlink(draft)
     return key
 
 
