@@ -50,7 +50,7 @@ from ..forms.builder import AppGovForm
 from ..host.contract import ContractError
 from ..i18n import _, _l, current_locale, format_date, format_datetime, format_number
 from ..lifecycle import plans, registry
-from ..paging import Paging
+from ..paging import Paging, read_page
 from ..policy import PARAMETERS
 from ..policy.display import value_text
 from ..rollout.views import case_url
@@ -378,13 +378,9 @@ def read_filters(args, scope: set[str] | None) -> Filters:
         evaluation = ""
     if not evaluation:
         evaluation = (kinds or runs_here or list(EVALUATIONS))[0]
-    page = 1
-    given_page = (args.get("page") or "").strip()
-    if given_page:
-        if given_page.isascii() and given_page.isdigit() and 0 < len(given_page) < 7:
-            page = max(1, int(given_page))
-        else:
-            errors.append(_("Page: “%(value)s” is not a page number.", value=given_page[:10]))
+    page, problem = read_page(args.get("page"))
+    if problem:
+        errors.append(problem)
     if year not in years:
         years = sorted({*years, year}, reverse=True)
     return Filters(year, agency, outcome, evaluation, page, errors, years, agencies, kinds)
@@ -758,14 +754,8 @@ def evaluation_runs():
     access.require_reader()
     if not access.is_authority():
         abort(403, description=_("The list of evaluation runs is for the app authority."))
-    errors = []
-    page = 1
-    given = (request.args.get("page") or "").strip()
-    if given:
-        if given.isascii() and given.isdigit() and 0 < len(given) < 7:
-            page = max(1, int(given))
-        else:
-            errors.append(_("Page: “%(value)s” is not a page number.", value=given[:10]))
+    page, problem = read_page(request.args.get("page"))
+    errors = [problem] if problem else []
     session = get_state().session
     total = session.scalar(sa.select(sa.func.count(EvaluationRun.id))) or 0
     runs = list(

@@ -34,7 +34,7 @@ from ..access import host_agencies
 from ..clock import today
 from ..exports import Table, export_response
 from ..i18n import _, current_locale, format_date
-from ..paging import Paging
+from ..paging import Paging, read_page
 from ..rollout.models import RolloutAgency, RolloutPerson
 from ..state import get_state
 from ..web import blueprint
@@ -156,13 +156,9 @@ def report_filters(args, options: list[tuple[str, str]]) -> Filters:
     below = (args.get("below") or "").strip()
     if below and below != "1":
         errors.append(_("Below the target only: “%(value)s” is not 1.", value=below[:10]))
-    page = 1
-    given_page = (args.get("page") or "").strip()
-    if given_page:
-        if given_page.isascii() and given_page.isdigit() and 0 < len(given_page) < 7:
-            page = max(1, int(given_page))
-        else:
-            errors.append(_("Page: “%(value)s” is not a page number.", value=given_page[:10]))
+    page, problem = read_page(args.get("page"))
+    if problem:
+        errors.append(problem)
     fmt = (args.get("format") or "").strip()
     if fmt and fmt not in EXPORT_FORMATS:
         errors.append(
