@@ -24,6 +24,9 @@ DEFAULTS: dict[str, object] = {
     # largest file (MB) and the most data rows; a larger file is refused as a whole.
     "APPGOV_IMPORT_MAX_MB": 10,
     "APPGOV_IMPORT_MAX_ROWS": 20_000,
+    # The CJK font embedded in PDF documents (appgov_plugin.pdf): a .ttf/.otf/.ttc file, a
+    # collection's face as "path#index"; None: Noto Sans CJK where installed, or fc-list's.
+    "APPGOV_PDF_FONT": None,
     # Notifications by e-mail (appgov_plugin.notifications): none without a server. Sent
     # after the step's transaction commits; failures are retried (flask appgov mail send).
     "APPGOV_MAIL_SERVER": None,

@@ -93,11 +93,12 @@ def form_case_type(
     summary_field: str = "app_name",
     offered: Callable[[], bool] | None = None,
     unrecorded_key: str | None = None,
+    documents: Callable[[Any], Any] | None = None,
 ) -> CaseType:
     """A case type filed with the versioned form ``form_key`` (a key, or a callable choosing
     one, e.g. per profile), offered where :func:`form_offered` says so unless ``offered``
     decides. ``unrecorded_key``: the form of cases stored before the host recorded form keys
-    (default: the live key)."""
+    (default: the live key). ``documents``: ``CaseType.documents`` (a decided case's PDF)."""
 
     def live_key() -> str | None:
         return form_key() if callable(form_key) else form_key
@@ -127,4 +128,5 @@ def form_case_type(
         description=description,
         summary=_summary(summary_field),
         offered=offered or default_offered,
+        documents=documents,
     )

@@ -67,6 +67,8 @@ ENVIRONMENT_SETTINGS = {
     "APPGOV_MAILBOX_API_KEY": str,
     # the city profile of the demo deployment: tainan (default), kaohsiung or taipei
     "APPGOV_PROFILE": str,
+    # the CJK font of appgov's PDF documents (default: Noto Sans CJK, fonts-noto-cjk)
+    "APPGOV_PDF_FONT": str,
 }
 
 #: Seconds PostgreSQL connection attempts may take before start-up gives up.

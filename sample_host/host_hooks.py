@@ -6,12 +6,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from appgov_plugin.host import hookimpl
-from appgov_plugin.host.contract import ContractError
+from appgov_plugin.host.contract import CaseStep, ContractError
 
 from .auth import ADMIN_ROLES, AGENCY_SCOPED_ROLES
 from .cases import create_case, may_read, reads_answers
 from .extensions import db
-from .models import Agency, Case, User
+from .models import Agency, Case, CaseHistory, User
 from .plugins import current_host
 
 #: The largest id of ``host_case.id`` (an INTEGER on both backends).
@@ -58,6 +58,35 @@ def casehost_case_for_reader(app, case_id, user):
     if case is None or not may_read(user, case) or not reads_answers(user, case):
         return None
     return case
+
+
+@hookimpl
+def casehost_case_history(app, case):
+    """The case's history rows, oldest first, as :class:`CaseStep` (one statement)."""
+    number = _case_number(getattr(case, "id", None))
+    if number is None:
+        return []
+    rows = db.session.execute(
+        sa.select(CaseHistory, User, Agency.code)
+        .join(User, User.id == CaseHistory.actor_id)
+        .outerjoin(Agency, Agency.id == User.agency_id)
+        .where(CaseHistory.case_id == number)
+        .order_by(CaseHistory.id)
+    )
+    return [
+        CaseStep(
+            transition=row.transition,
+            from_state=row.from_state,
+            to_state=row.to_state,
+            at=row.at,
+            actor_username=user.username,
+            actor_name=user.display_name,
+            actor_role=user.role,
+            actor_agency_code=code,
+            comment=row.comment or "",
+        )
+        for row, user, code in rows
+    ]
 
 
 @hookimpl

@@ -215,6 +215,8 @@ def _render_case(case: Case, *, comment: str = "", refusal: TransitionRefused | 
         may_edit=may_edit(current_user, case),
         may_withdraw=may_withdraw(current_user, case),
         is_draft=is_draft(case),
+        # the plug-ins' documents of the case (a decision letter as PDF), for answer readers
+        documents=case_type.case_documents(case) if case_type and answers_shown else [],
         comment=comment,
         refusal=refusal,
     )

@@ -10,9 +10,13 @@ exponents), ROC and ISO dates in and out of range, nested brackets (``"[" * 1000
 markup, the field's own value, one of its options, or nothing at all.
 
 Bounded for CI: a few examples per target (``EXAMPLES``), no shrinking, derandomised (the
-same examples on every run), no example database. Forms that end the session (log-out) are
-left out; forms that destroy (Flask-Admin delete and bulk actions, workflow transitions) run
-last and never get the row's own id, so the fuzz keeps its demo data.
+same examples on every run), no example database. On PostgreSQL only the sweep runs: what
+that run adds is the database's own refusals (NUL in text, numbers out of range, values too
+long for their column), and the sweep sends each of those into every field; the generated
+examples try the pages' parsing, which does not depend on the database (the SQLite run).
+Forms that end the session (log-out) are left out; forms that destroy (Flask-Admin delete
+and bulk actions, workflow transitions) run last and never get the row's own id, so the
+fuzz keeps its demo data.
 Every answer of 500 or more is collected with the values that caused it; the test fails
 listing them all.
 """
@@ -34,7 +38,7 @@ from werkzeug.datastructures import MultiDict
 
 from sample_host.extensions import db
 
-#: Generated examples per form or query pattern (each one request), after the sweep.
+#: Generated examples per form or query pattern (each one request), after the sweep (SQLite).
 EXAMPLES = 3
 #: The sweep: each of these in every field at once, for every target (one request each).
 SWEEP = (
@@ -233,12 +237,13 @@ class ServerError(AssertionError):
     pass
 
 
-def _fuzz(client, target: Target, failures: list[str]) -> int:
-    """Run the examples for ``target``; returns how many requests were sent."""
+def _fuzz(client, target: Target, failures: list[str], examples: int = EXAMPLES) -> int:
+    """Run the sweep and ``examples`` generated examples for ``target``; returns how many
+    requests were sent."""
     sent = []
 
     @settings(
-        max_examples=EXAMPLES,
+        max_examples=examples,
         deadline=None,
         derandomize=True,
         database=None,
@@ -269,6 +274,8 @@ def _fuzz(client, target: Target, failures: list[str]) -> int:
                 f"{nasty[:60]!r} in every field"
             )
             return len(sent)
+    if not examples:
+        return len(sent)
     try:
         run()
     except ServerError as exc:
@@ -289,7 +296,8 @@ def _login(app, role: str, locale: str):
 def test_no_generated_input_reaches_a_5xx(database_url, tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    locale = "zh_Hant_TW" if database_url.startswith("postgresql") else "en"
+    on_postgresql = database_url.startswith("postgresql")
+    locale = "zh_Hant_TW" if on_postgresql else "en"
     with contextlib.redirect_stdout(io.StringIO()):  # the demo logins
         app = make_demo_app(database_url, str(tmp_path / "instance"))
     try:
@@ -315,7 +323,8 @@ def test_no_generated_input_reaches_a_5xx(database_url, tmp_path, monkeypatch, c
         for target in targets:
             if target.role not in clients:
                 clients[target.role] = _login(app, target.role, locale)
-            requests += _fuzz(clients[target.role], target, failures)
+            examples = 0 if on_postgresql else EXAMPLES  # the sweep only (module docstring)
+            requests += _fuzz(clients[target.role], target, failures, examples)
         with capsys.disabled():
             print(f"\nfuzzed {len(targets)} forms and query patterns, {requests} requests:")
             for target in targets:

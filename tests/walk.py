@@ -735,7 +735,7 @@ class WalkResult:
 class Walker:
     """Walk one app as one role in one language (``walk``); keeps the checker's data."""
 
-    def __init__(self, app, *, per_pattern: int = 3, per_path: int = 4, max_pages: int = 600):
+    def __init__(self, app, *, per_pattern: int = 3, per_path: int = 4, max_pages: int = 700):
         self.app = app
         self.per_pattern = per_pattern
         self.per_path = per_path

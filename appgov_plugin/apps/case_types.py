@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..case_documents import documents_for
 from ..forms import store
 from ..host.contract import CaseType, Transition, Workflow
 from ..i18n import _l
@@ -23,6 +24,9 @@ _PROPOSAL_STATES = {
     "rejected_by_mayor": _l("Rejected by the mayor"),
     "withdrawn": _l("Withdrawn"),
 }
+
+#: The states in which a proposal has its decision letter (apps/decision_letter.py).
+DECIDED = ("approved", "rejected", "rejected_by_mayor")
 
 #: TN-EVAL-3 ground (4), "other necessity approved by the agency head": its value in the
 #: self-assessment, and in the retired single proposal form
@@ -285,5 +289,7 @@ def case_types() -> list[CaseType]:
             ),
             proposal_workflow(),
             unrecorded_key=RETIRED_PROPOSAL_FORM,
+            # the decision letter as PDF, once approved or rejected (issue 16)
+            documents=documents_for(PROPOSAL, DECIDED, _l("Decision letter")),
         )
     ]

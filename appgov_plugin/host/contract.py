@@ -9,7 +9,7 @@ and :class:`UserLike`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -211,6 +211,36 @@ class CaseDeadline:
 
 
 @dataclass(frozen=True)
+class CaseStep:
+    """One step of a case's history, as the host answers ``casehost_case_history``: the
+    ``transition`` name (a workflow transition's, or one of :data:`HOST_STEPS`),
+    ``from_state`` (``None`` for the opening) and ``to_state``, when (``at``, an aware
+    datetime), who (``actor_username``, ``actor_name`` as the host shows it, ``actor_role``
+    of :data:`STANDARD_ROLES`, ``actor_agency_code``) and the ``comment`` typed with it."""
+
+    transition: str
+    from_state: str | None
+    to_state: str
+    at: dt.datetime
+    actor_username: str
+    actor_name: str
+    actor_role: str
+    actor_agency_code: str | None = None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class CaseDocument:
+    """A document a plug-in issues for a case (a decision letter as PDF), as a case type's
+    ``documents(case)`` answers it: the host links ``url`` on the case page, for the users
+    who read the case's answers, with the words ``label`` and the format ``kind``."""
+
+    label: Any
+    url: str
+    kind: str = "PDF"
+
+
+@dataclass(frozen=True)
 class FormRef:
     """Which form a case is filed with: the form's ``key`` and its ``version``.
 
@@ -339,6 +369,9 @@ class CaseType:
     form_key: str | Callable[[], str | None] | None = None
     form_at: Callable[[str | None, int | None], Callable[..., Any]] | None = None
     offered: Callable[[], bool] | None = None
+    #: ``documents(case)`` -> the :class:`CaseDocument` list the plug-in issues for the case
+    #: now (a decided case's letter); ``None``: none. Asked by :meth:`case_documents`.
+    documents: Callable[[Any], Sequence[CaseDocument]] | None = None
 
     def __post_init__(self):
         if self.form is None and self.form_at is None:
@@ -442,6 +475,11 @@ class CaseType:
 
     def summarize(self, data: Mapping[str, Any]) -> str:
         return self.summary(data) if self.summary else ""
+
+    def case_documents(self, case) -> list[CaseDocument]:
+        """The documents issued for ``case`` now (``documents``, asked inside the request
+        that shows the case page); empty without ``documents``."""
+        return list(self.documents(case)) if self.documents else []
 
 
 class CaseTypeRegistry:

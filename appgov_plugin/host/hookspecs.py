@@ -14,12 +14,13 @@ Call order at start-up (what :func:`appgov_plugin.host.manager.install_plugins` 
 its database; the two transition hooks run on every case transition.
 ``casehost_case_deadlines`` runs whenever the host lists or shows cases (the inbox, a case
 page): plug-ins answer the due dates of the cases they know.
-``casehost_agencies``, ``casehost_case_for_reader``, ``casehost_users`` and
-``casehost_open_case`` go the other way: the host implements them and plug-ins ask them
-(through the plugin manager the host publishes as ``app.extensions["casehost"].pm``)
-whenever they need the host's agencies, a case the current user may read, the people who
-act for an agency, or a new case the plug-in opens itself (a plan the authority asks for, a
-case a rule demands).
+``casehost_agencies``, ``casehost_case_for_reader``, ``casehost_case_history``,
+``casehost_users`` and ``casehost_open_case`` go the other way: the host implements them and
+plug-ins ask them (through the plugin manager the host publishes as
+``app.extensions["casehost"].pm``) whenever they need the host's agencies, a case the current
+user may read, the steps a case took (who decided it, when), the people who act for an
+agency, or a new case the plug-in opens itself (a plan the authority asks for, a case a rule
+demands).
 
 Every hook here is documented with an example in ``docs/host_hooks.md``.
 """
@@ -205,6 +206,21 @@ def casehost_case_for_reader(app, case_id, user):
         ``user`` may read its answers, else ``None``: a missing case and a case closed to
         the user answer alike, so a guessed id tells nothing. The first non-``None`` answer
         wins.
+    """
+
+
+@hookspec(firstresult=True)
+def casehost_case_history(app, case):
+    """The steps ``case`` took, oldest first: what a plug-in needs to issue a document about
+    a decision (who decided, when, with what comment: appgov's decision letters).
+
+    Implemented by the host; plug-ins ask it on ``app.extensions["casehost"].pm`` for a case
+    ``casehost_case_for_reader`` gave them (the host need not check the reader again).
+
+    :param case: the case (:class:`~appgov_plugin.host.contract.CaseLike`).
+    :returns: a list of :class:`~appgov_plugin.host.contract.CaseStep` (the host's own steps
+        -- opened, edited, withdrawn, corrected -- included), ``[]`` for a case without
+        steps; ``None`` when the host keeps no history. The first non-``None`` answer wins.
     """
 
 

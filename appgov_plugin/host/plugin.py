@@ -8,9 +8,10 @@ transitions (``workflows.py``).
 
 from __future__ import annotations
 
-from .. import access, cli, migrations, safe_input, uploads, web
+from .. import access, case_documents, cli, migrations, safe_input, uploads, web
 from ..apps import admin as apps_admin
 from ..apps import case_types as apps_case_types
+from ..apps import decision_letter as apps_decision_letter
 from ..apps import demo as apps_demo
 from ..apps import views as apps_views
 from ..apps import workflows as apps_workflows
@@ -40,11 +41,13 @@ from ..lifecycle import cli as lifecycle_cli
 from ..lifecycle import deadlines as lifecycle_deadlines
 from ..lifecycle import demo as lifecycle_demo
 from ..lifecycle import exports as lifecycle_exports
+from ..lifecycle import kpi_reply as lifecycle_kpi_reply
 from ..lifecycle import steps as lifecycle_steps
 from ..lifecycle import workflows as lifecycle_workflows
 from ..lifecycle import year_results as lifecycle_year_results
 from ..mailbox import admin as mailbox_admin
 from ..mailbox import admin_outbox as mailbox_admin_outbox
+from ..mailbox import admin_personal_data as mailbox_admin_personal_data
 from ..mailbox import admin_reveals as mailbox_admin_reveals
 from ..mailbox import admin_reviews as mailbox_admin_reviews
 from ..mailbox import cli as mailbox_cli
@@ -53,6 +56,7 @@ from ..mailbox import demo_feedback as mailbox_demo_feedback
 from ..mailbox import demo_reviews as mailbox_demo_reviews
 from ..mailbox import open311 as mailbox_open311
 from ..mailbox import review_pages as mailbox_review_pages
+from ..mailbox import rights as mailbox_rights
 from ..mailbox import views as mailbox_views
 from ..notifications import cli as notifications_cli
 from ..notifications import views as notifications_views
@@ -110,6 +114,10 @@ ROUTES = (
     training_results_views,
     training_hours_views,
     training_rollcall_views,
+    # the documents of decided cases as PDF (issue 16), and what each case type issues
+    case_documents,
+    apps_decision_letter,
+    lifecycle_kpi_reply,
 )
 # the forms' live checks (a computed download target, KH-KPI-1) answer on the same blueprint
 forms_views.register_views(web.blueprint)
@@ -133,6 +141,7 @@ ADMIN = (
     mailbox_admin,
     mailbox_admin_outbox,
     mailbox_admin_reveals,
+    mailbox_admin_personal_data,
     mailbox_admin_reviews,
     rollout_admin,
     training_admin,
@@ -222,6 +231,10 @@ def casehost_nav_links(app, register):
         badge=mailbox_views.open_feedback_count,
         visible=mailbox_views.reads_feedback,
         badge_label=lazy_plural("%(num)d open item", "%(num)d open items"),
+    )
+    # a citizen's personal-data requests (find, export, erase): the mailbox's officers
+    register(
+        mailbox_rights.TITLE, "appgov.personal_data_requests", visible=mailbox_rights.handles_rights
     )
     # the roll-out compliance dashboard: the IT department and the administrator only
     register(
@@ -314,6 +327,12 @@ def casehost_agencies(app):
 @hookimpl(trylast=True)
 def casehost_case_for_reader(app, case_id, user):
     # the host answers (its reading rule); a host that does not lets nobody read a case here
+    return None
+
+
+@hookimpl(trylast=True)
+def casehost_case_history(app, case):
+    # the host answers (its history); a host that does not: no decision to issue a letter of
     return None
 
 

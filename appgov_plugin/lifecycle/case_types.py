@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..case_documents import documents_for
 from ..host.contract import CaseType, Workflow
 from ..i18n import _l
 from ..submissions import filing_workflow, form_case_type
@@ -14,6 +15,9 @@ DELISTING = "appgov_delisting_application"
 IMPROVEMENT_PLAN = "appgov_improvement_plan"
 SELF_CHECK = "appgov_self_check"
 KPI_REPORT = "appgov_kpi_report"
+#: rule KH-KPI-6: the states of a KPI report the authority's written reply exists in
+#: (lifecycle/kpi_reply.py, issue 16)
+KPI_REPORT_DECIDED = ("accepted", "returned")
 #: rule KH-KPI-4: opened by the authority (lifecycle/plans.py), never filed by an agency
 FORCED_DELISTING = "appgov_forced_delisting"
 
@@ -68,6 +72,7 @@ def case_types() -> list[CaseType]:
             _l("Yearly KPI report"),
             _l("The app's target and results of the year, sent to the authority (KH-KPI-6)."),
             workflow,
+            documents=documents_for(KPI_REPORT, KPI_REPORT_DECIDED, _l("Review reply")),
         ),
         forced_delisting_case_type(),
     ]

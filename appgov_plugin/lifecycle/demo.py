@@ -1,6 +1,7 @@
 """Demonstration cases of an app's later life, on the forms the deployment offers: an approved
 app ready to list and a listed app with its version history (:func:`load_listings`), an
-accepted self-check, a delisting application and a yearly KPI report as drafts, an
+accepted self-check, a delisting application and a yearly KPI report as drafts, a yearly
+KPI report accepted by the authority (its written reply as PDF, :func:`load_kpi_reply`), an
 improvement and marketing plan submitted on time, one overdue, and an app below the KPI in
 consecutive years for the sweep's -- or last year's evaluation run's -- forced delisting,
 opened once whichever comes first (:func:`load_plans`; :mod:`..evaluation.demo`)."""
@@ -14,7 +15,14 @@ from ..clock import today
 from ..demo import agency_staff, file_offered, filed_answers, registered_app
 from ..state import get_state
 from . import deadlines, registry
-from .case_types import DELISTING, IMPROVEMENT_PLAN, LISTING, SELF_CHECK, case_types
+from .case_types import (
+    DELISTING,
+    IMPROVEMENT_PLAN,
+    KPI_REPORT,
+    LISTING,
+    SELF_CHECK,
+    case_types,
+)
 from .models import AppCase, AppYearResult
 from .plans import delisting_years, plans_apply
 
@@ -31,6 +39,17 @@ def load(open_case, users) -> None:
     load_listings(open_case, owner)
     load_delistings(open_case, owner)
     load_plans(open_case, owner)
+    load_kpi_reply(open_case, owner)
+
+
+def load_kpi_reply(open_case, owner) -> None:
+    """Where the yearly KPI report is filed (KH-KPI-6), one the authority accepted: its
+    written reply downloads as PDF from the case page (issue 16)."""
+    offered = next((t for t in case_types() if t.key == KPI_REPORT), None)
+    if offered is None or not offered.is_offered():
+        return
+    answers = filed_answers(offered.current_form_key())
+    open_case(KPI_REPORT, owner.agency_code, owner.username, answers, ("submit", "accept"))
 
 
 def _approved_app(open_case, owner, name: str):

@@ -1,10 +1,12 @@
 """``flask appgov mailbox forward`` and ``flask appgov mailbox sync`` (TN-MAIL-1, MAIL-2):
 the citizens' feedback delivered to the city's mailbox, and the mailbox's number, status and
 reply brought back. Both for cron; ``forward --loop`` is a worker (SIGTERM or Ctrl-C: it
-finishes the batch in hand and exits)."""
+finishes the batch in hand and exits). ``flask appgov mailbox purge`` (cron, daily): the
+retention purge of citizens' contact data (個人資料保護法 §11, :mod:`.personal_data`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import threading
 
@@ -15,6 +17,7 @@ from flask.cli import with_appcontext
 from ..cli import appgov_group
 from .adapters import MailboxError, NotConfiguredError
 from .forwarder import Forwarder, Totals
+from .personal_data import purge
 from .sync import sync
 
 
@@ -90,3 +93,35 @@ def sync_command():
         click.echo(f"mailbox sync stopped: {error}", err=True)
         raise SystemExit(1) from None
     click.echo(str(totals))
+
+
+def _day(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+@mailbox_group.command("purge")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    callback=_day,
+    help="The day the retention is counted back from (YYYY-MM-DD; default: today in Taipei).",
+)
+@click.option("--dry-run", is_flag=True, help="Count what would be removed; write nothing.")
+@with_appcontext
+def purge_command(as_of, dry_run):
+    """Remove the citizens' contact data of the feedback closed more than
+    mailbox_retention_years years ago (個人資料保護法 §11): names, e-mail, phone, device,
+    address and media link blanked, contact details in the texts masked; the anonymised record
+    and the statistics stay. An open item, or one not forwarded yet, is never purged. Each run
+    is recorded (Flask-Admin: personal data requests and purges); a second run changes
+    nothing."""
+    result = purge(as_of, dry_run=dry_run)
+    click.echo(str(result))
+    if result.run_id is not None:
+        click.echo(f"purge run #{result.run_id} recorded")

@@ -12,6 +12,10 @@
   ``failed`` after the last attempt;
 * :class:`PersonalDataReveal` -- who revealed which masked field of which feedback, when
   and why (個人資料保護法: revealing a citizen's name, e-mail or phone is a logged action);
+* :class:`PersonalDataNotice` -- the deployment's notice at collection (個人資料保護法 §8)
+  in one language, as an administrator edited it (no row: the default text);
+* :class:`PersonalDataAction` -- a citizen's rights request handled (search, export, erase:
+  個人資料保護法 §3, §10, §11) or a retention purge run: who, when, what, why;
 * :class:`StoreReview` / :class:`StoreRating` -- reviews and ratings imported from the
   stores' CSV exports (TN-PERF-1, KH-KPI-2 see them beside the mailbox feedback).
 """
@@ -129,6 +133,9 @@ class Feedback(Base):
     forwarded_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: when ``flask appgov mailbox sync`` last read it from the mailbox
     synced_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: when the citizen's contact data was removed (retention purge or the citizen's
+    #: erasure request, :mod:`.personal_data`); the anonymised record stays
+    contact_removed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class FeedbackOutbox(Base):
@@ -161,6 +168,48 @@ class PersonalDataReveal(Base):
     username: Mapped[str] = mapped_column(sa.String(80))
     reason: Mapped[str] = mapped_column(sa.Text)
     revealed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+#: What a :class:`PersonalDataAction` records.
+PERSONAL_DATA_ACTIONS = {
+    "search": _l("Search for a citizen's feedback"),
+    "export": _l("Export for the citizen"),
+    "erase": _l("Contact data erased at the citizen's request"),
+    "purge": _l("Retention purge"),
+}
+
+
+class PersonalDataNotice(Base):
+    """The notice at collection in one language, as an administrator wrote it."""
+
+    __tablename__ = "appgov_personal_data_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    locale: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    text: Mapped[str] = mapped_column(sa.Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_by: Mapped[str] = mapped_column(sa.String(80))
+
+
+class PersonalDataAction(Base):
+    """One search, export or erasure for a citizen, or one purge run. ``subject`` names the
+    citizen's e-mail or phone masked (the log holds no contact data itself)."""
+
+    __tablename__ = "appgov_personal_data_action"
+    __table_args__ = (sa.CheckConstraint(_in("action", PERSONAL_DATA_ACTIONS), name="action"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(sa.String(16))
+    username: Mapped[str] = mapped_column(sa.String(80))
+    acted_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, index=True
+    )
+    subject: Mapped[str] = mapped_column(sa.String(300), default="")
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    #: how many feedback items it found, exported or changed
+    count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    #: the feedback items' ids, and for a purge the retention and the day counted from
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
 
 class StoreReview(Base):

@@ -5,7 +5,11 @@ JSON only, described in ``openapi.yaml`` (served as ``{prefix}/openapi.json``) a
 ``docs/open311.md``:
 
 * ``GET services.json`` -- one service per listed app linked to the mayor mailbox, in the
-  request's language (``locale``, else ``Accept-Language``, else zh_Hant_TW); public;
+  request's language (``locale``, else ``Accept-Language``, else zh_Hant_TW); public; each
+  service's ``description`` ends with the notice at collection (個人資料保護法 §8,
+  :mod:`.notice`), which ``personal_data_notice`` also holds alone;
+* ``GET services/<code>.json`` -- the service's definition: no input attribute, only the
+  notice as an informational attribute (GeoReport v2: ``variable: false``);
 * ``POST requests.json`` -- a feedback item, with the app's ``api_key``: stored with its outbox
   row before the answer (MAIL-2), ``201 [{"token", "service_notice"}]``; the forwarder
   delivers it to the city's mailbox later;
@@ -41,7 +45,7 @@ from ..access import host_agencies
 from ..apps.models import App
 from ..i18n import DEFAULT_LOCALE, _, local_datetime, parse_locale
 from ..state import get_state
-from . import keys, limit_storage
+from . import keys, limit_storage, notice
 from .intake import (
     IntakeError,
     OpenError,
@@ -183,31 +187,93 @@ def agency_names(locale: str) -> dict[str, str]:
 # -- GET services.json ---------------------------------------------------------------------
 
 
-@blueprint.get("/services.json")
-@open311_view
-def services():
-    locale = request_locale()
-    apps = get_state().session.scalars(
+def offered_apps():
+    return get_state().session.scalars(
         sa.select(App)
         .where(App.status == "listed", App.linked_to_mayor_mailbox.is_(True))
         .order_by(App.id)
     )
-    names = agency_names(locale)
+
+
+class Notices:
+    """The notice at collection of each service, in one language (the stored text and the
+    retention read once per request)."""
+
+    def __init__(self, locale: str):
+        self.template = notice.notice_template(locale)
+        self.years = notice.retention_years()
+        self.names = agency_names(locale)
+
+    def agency(self, app: App) -> str:
+        return self.names.get(app.agency_code, app.agency_code)
+
+    def of(self, app: App) -> str:
+        return notice.fill(self.template, self.agency(app), self.years)
+
+
+@blueprint.get("/services.json")
+@open311_view
+def services():
+    locale = request_locale()
+    notices = Notices(locale)
     found = []
-    for app in apps:
-        group = names.get(app.agency_code, app.agency_code)
+    for app in offered_apps():
+        text = notices.of(app)
         found.append(
             {
                 "service_code": app.code,
                 "service_name": app.display_name(locale),
-                "description": app.description or "",
+                # the notice at collection in the field every Open311 client shows
+                # (個人資料保護法 §8); personal_data_notice holds it alone
+                "description": f"{app.description}\n\n{text}" if app.description else text,
                 "metadata": False,
                 "type": "realtime",
                 "keywords": _("mayor mailbox, app feedback") + ", " + app.display_name(locale),
-                "group": group,
+                "group": notices.agency(app),
+                "personal_data_notice": text,
             }
         )
     return answer(found)
+
+
+@blueprint.get("/services/<path:service_code>.json")
+@open311_view
+def service_definition(service_code: str):
+    """GeoReport v2's service definition: the service asks nothing more than the standard
+    fields; its one attribute is informational (``variable: false``): the notice."""
+    app = None
+    if len(service_code) <= MAX_ID_CHARS:
+        app = get_state().session.scalar(sa.select(App).where(App.code == service_code))
+    if not offered(app):
+        raise IntakeError(
+            404,
+            [
+                OpenError(
+                    404,
+                    _(
+                        "%(field)s: no such service (services.json lists them).",
+                        field="service_code",
+                    ),
+                )
+            ],
+        )
+    text = Notices(request_locale()).of(app)
+    return answer(
+        {
+            "service_code": app.code,
+            "attributes": [
+                {
+                    "variable": False,
+                    "code": "personal_data_notice",
+                    "datatype": "text",
+                    "required": False,
+                    "datatype_description": "",
+                    "order": 1,
+                    "description": text,
+                }
+            ],
+        }
+    )
 
 
 # -- POST requests.json --------------------------------------------------------------------

@@ -55,6 +55,11 @@ LATIN_HIDDEN = LATIN_MARK * 3
 READER_ROLES = frozenset({"agency_staff", "agency_head", "reviewer", "mayor"})
 #: Roles that may reveal one field of one feedback item they read, with a reason.
 REVEAL_ROLES = frozenset({"agency_staff", "agency_head", "reviewer"})
+#: Roles that handle a citizen's personal-data requests (find, export unmasked, erase:
+#: 個人資料保護法 §3, §10, §11) for their city's apps: the mayor mailbox's officers, who
+#: answer the citizens (:mod:`.rights`). The administrator reads the log of these requests
+#: (Flask-Admin), not the data.
+RIGHTS_ROLES = frozenset({"mailbox_officer"})
 #: How long a revealed value stays shown to the reader who revealed it.
 REVEAL_MINUTES = 10
 #: A reveal's reason: at least this many characters, at most the second.
@@ -144,6 +149,29 @@ def _digits(phone: str) -> str:
     if phone.lstrip().startswith("+886") or (digits.startswith("886") and len(digits) >= 11):
         digits = "0" + digits[3:]
     return digits
+
+
+#: A phone number's extension (ext 12, 轉 12, 分機 12, #12): not part of the number.
+_EXTENSION = re.compile(r"(ext\.?|轉|分機|#).*$", re.IGNORECASE)
+
+
+def normalised_phone(phone: str | None) -> str:
+    """The digits of a phone number without its extension, a +886 prefix written as the
+    leading 0 (+886 912-345-678, 0912 345 678 and 886912345678 are all ``0912345678``)."""
+    return _digits(_EXTENSION.sub("", (phone or "").strip()))
+
+
+def normalised_email(address: str | None) -> str:
+    """An e-mail address as compared: blanks removed, lower case."""
+    return "".join((address or "").split()).lower()
+
+
+def contacts_in_text(text: str | None) -> tuple[set[str], set[str]]:
+    """(e-mail addresses, phone numbers) written in ``text``, normalised."""
+    text = text or ""
+    emails = {normalised_email(m) for m in _EMAIL_IN_TEXT.findall(text)}
+    phones = {normalised_phone(m.group(0)) for m in _PHONE_IN_TEXT.finditer(text)}
+    return emails, phones
 
 
 def mask_phone(phone: str | None) -> str:

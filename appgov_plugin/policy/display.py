@@ -77,6 +77,7 @@ _COUNTS: dict[str, tuple[Any, Any]] = {
         _l("%(num)s consecutive meeting"),
         _l("%(num)s consecutive meetings"),
     ),
+    "mailbox_retention_years": (_l("%(num)s year"), _l("%(num)s years")),
 }
 
 _DEADLINES: dict[str, tuple[Any, Any]] = {

@@ -12,6 +12,7 @@ is wrong, in the user's language. A parameter's *kind* says how it reads and how
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -395,6 +396,12 @@ class Parameter:
     minimum: Any = None
     maximum: Any = None
 
+    @property
+    def rule_lang(self) -> str | None:
+        """``zh-Hant-TW`` when the rule cited is a Chinese text (a law's article, such as
+        個人資料保護法 §11), for its ``lang`` on an English page (WCAG 3.1.2)."""
+        return "zh-Hant-TW" if re.search("[\u3400-\u9fff]", self.rule) else None
+
 
 def _count(name, rule, unit, label, default, minimum=1):
     return Parameter(
@@ -554,6 +561,15 @@ PARAMETERS: dict[str, Parameter] = {
             _l("consecutive meetings"),
             _l("Missed council meetings that cost the seat"),
             3,
+        ),
+        # no rule of rules.md: the law's own (個人資料保護法 §11: personal data is erased
+        # once the purpose of its collection has ended); read by flask appgov mailbox purge
+        _count(
+            "mailbox_retention_years",
+            "個人資料保護法 §11",
+            _l("years"),
+            _l("Years a citizen's contact data is kept after the feedback is closed"),
+            5,
         ),
     ]
     + [

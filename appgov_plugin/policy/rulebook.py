@@ -204,6 +204,12 @@ PROCESSES: dict[str, Process] = {
             ("KH-KPI-1", "KH-KPI-2", "KH-KPI-3", "TN-PERF-1", "TN-PERF-2", "TN-PERF-3", "TN-DEL-1"),
             ("download_target_bands", "rating_bar"),
         ),
+        Process(
+            "mailbox_personal_data",
+            _l("Citizens' personal data in the mailbox link: notice, retention purge"),
+            (),
+            ("mailbox_retention_years",),
+        ),
         Process("working_calendar", _l("Working calendar"), ("TIME-1",)),
         Process("dates", _l("Dates on every page and form"), ("TIME-5",)),
         Process(

@@ -10,7 +10,9 @@
 * ``/appgov/training/people/<person id>`` -- one person's transcript: per year (ROC years
   and dates in zh) the sessions of their courses with date, hours, attendance, the hours
   counted and the course's result; e-learning completions; other learning; the year's
-  totals against its target. Printable (a print style sheet: no navigation, A4).
+  totals against its target. Printable (a print style sheet: no navigation, A4);
+  ``/appgov/training/people/<person id>/transcript.pdf``: the same as PDF
+  (:mod:`.transcript_pdf`, issue 16), to the same readers.
 
 Who reads what (:mod:`.access`): the report -- the administrator every agency, the IT
 department its city's, an agency's staff and head their own agency; other roles 403. The
@@ -35,10 +37,11 @@ from ..clock import today
 from ..exports import Table, export_response
 from ..i18n import _, current_locale, format_date
 from ..paging import Paging, read_page
+from ..pdf import FontMissing, font_missing_abort, pdf_response
 from ..rollout.models import RolloutAgency, RolloutPerson
 from ..state import get_state
 from ..web import blueprint
-from . import access, hours
+from . import access, hours, transcript_pdf
 from .models import ATTENDANCE_STATUSES, COURSE_TYPES, ENROLLMENT_STATUSES
 
 blueprint.add_templates(__file__)
@@ -255,13 +258,36 @@ def _linked(endpoint: str, **values) -> str | None:
     return url_for(endpoint, **values) if endpoint in current_app.view_functions else None
 
 
-@blueprint.get("/training/people/<int:person_id>")
-@login_required
-def training_transcript(person_id: int):
+def readable_person(person_id: int) -> RolloutPerson:
+    """The person whose transcript the reader may read, else 404 (as for a missing id)."""
     session = get_state().session
     person = session.get(RolloutPerson, person_id) if 0 < person_id < 2**31 else None
     if person is None or not access.may_read_person(person):
         abort(404)  # outside the reader's scope: as for a missing id
+    return person
+
+
+@blueprint.get("/training/people/<int:person_id>/transcript.pdf")
+@login_required
+def training_transcript_pdf(person_id: int):
+    """The transcript as PDF (issue 16): the page's content, the page's access rule."""
+    person = readable_person(person_id)
+    policy = get_state().policy()
+    record = hours.transcript(person, policy=policy)
+    names = agency_names({person.agency_code})
+    try:
+        data = transcript_pdf.build(
+            record, names.get(person.agency_code, person.agency_code), policy.applies("TN-LEARN-1")
+        )
+    except FontMissing as error:
+        font_missing_abort(error)
+    return pdf_response(data, f"transcript-{person.employee_id}.pdf")
+
+
+@blueprint.get("/training/people/<int:person_id>")
+@login_required
+def training_transcript(person_id: int):
+    person = readable_person(person_id)
     policy = get_state().policy()
     record = hours.transcript(person, policy=policy)
     locale = current_locale()
@@ -284,4 +310,5 @@ def training_transcript(person_id: int):
         course_types=COURSE_TYPES,
         course_url=lambda course_id: _linked("appgov.training_course", course_id=course_id),
         report_url=_linked("appgov.training_hours") if access.agency_scope() != set() else None,
+        pdf_url=url_for("appgov.training_transcript_pdf", person_id=person.id),
     )
