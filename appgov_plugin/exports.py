@@ -85,8 +85,9 @@ def is_number(value: Any) -> bool:
 def neutralise(text: str) -> str:
     """``text`` as a spreadsheet shows it and never evaluates: a leading apostrophe when it
     begins with ``= + - @``, a tab or a carriage return, also after leading blanks
-    (``" =x"``)."""
-    if text.startswith(FORMULA_STARTS) or text.lstrip().startswith(FORMULA_STARTS):
+    (``" =x"``) or after apostrophes of its own (``'=x`` becomes ``''=x``, shown as ``'=x``:
+    an import takes exactly one off again, :func:`.imports.read_table`)."""
+    if text.lstrip("'").lstrip().startswith(FORMULA_STARTS):
         return "'" + text
     return text
 

@@ -13,7 +13,10 @@ What it reads:
   (Google Play Console's exports) or without one (told by the zero bytes of ASCII text);
   Big5 (code page 950: what Excel in Taiwan writes as "CSV"), tried when the bytes are
   not UTF-8. Comma separated, or tab separated when the header line has tabs and no
-  commas. Every cell is text (``str``).
+  commas. Every cell is text (``str``). The apostrophe :func:`.exports.neutralise` puts
+  before a cell that would start a formula (``'=閃退``) is taken off again, so a table
+  exported as CSV and imported comes back as it was (an XLSX or ODS cell holds the text
+  itself).
 * **XLSX** -- openpyxl in read-only mode, values only (a formula cell gives the value it
   was last saved with, never the formula); the first sheet.
 * **ODS** -- odfpy; the first sheet; repeated rows and columns (``number-rows-repeated``)
@@ -46,6 +49,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 
+from .exports import neutralise
 from .i18n import _
 from .uploads import detect_kinds, format_size
 
@@ -283,6 +287,13 @@ def _delimiter(text: str) -> str:
     return "\t" if "\t" in first and "," not in first else ","
 
 
+def _unneutralised(value: str) -> str:
+    """A CSV cell without the apostrophe an export put before a formula's start."""
+    if value.startswith("'") and neutralise(value[1:]) == value:
+        return value[1:]
+    return value
+
+
 def _read_csv(data: bytes, max_rows: int) -> ImportedTable:
     text, encoding = decode_csv(data)
     if "\x00" in text:
@@ -292,7 +303,7 @@ def _read_csv(data: bytes, max_rows: int) -> ImportedTable:
     def rows():
         try:
             for values in reader:
-                yield reader.line_num, list(values)
+                yield reader.line_num, [_unneutralised(value) for value in values]
         except csv.Error as exc:
             raise ImportRefused(
                 "broken",

@@ -30,6 +30,8 @@ import secrets
 from flask import current_app, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from appgov_plugin import language_parts
+
 #: Headers every response carries (a view may set its own value first).
 STATIC_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -81,7 +83,9 @@ def add_security_headers(response):
     # The user Flask-Login loaded for this request, if any: never load one here (the
     # database may be away, see errors.py).
     user = g.get("_login_user")
-    logged_in = user is not None and user.is_authenticated and request.endpoint != "static"
+    static = (request.endpoint or "").rpartition(".")[2] == "static"  # the site's, appgov's,
+    # Flask-Admin's static files: the same for everyone, cached as Flask sends them
+    logged_in = user is not None and user.is_authenticated and not static
     # a page that already forbids storing keeps its own words ("private, no-store")
     if logged_in and "no-store" not in (response.headers.get("Cache-Control") or ""):
         response.headers["Cache-Control"] = "no-store"
@@ -89,8 +93,12 @@ def add_security_headers(response):
 
 
 def init_security(app, admin=None) -> None:
-    """Install the headers on ``app``, the nonce for templates and Flask-Admin, the proxies."""
+    """Install the headers on ``app``, the language of parts, the nonce for templates and
+    Flask-Admin, the proxies."""
     app.after_request(add_security_headers)
+    # WCAG 2.1 SC 3.1.2 on every page of the site, Flask-Admin's too: Chinese data on an
+    # English page marked lang="zh-Hant-TW" (after_request functions run last-added first)
+    app.after_request(language_parts.mark_response)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     if admin is not None:
         admin.csp_nonce_generator = csp_nonce

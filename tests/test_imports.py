@@ -92,6 +92,17 @@ def test_xlsx_and_ods_of_the_exports_read_back_with_exact_numbers():
     assert ods.rows[0].values[2] == dt.date(2026, 11, 1)
 
 
+def test_an_exported_csv_imports_as_it_was_the_formula_mark_taken_off():
+    """The CSV export's apostrophe before ``= + - @`` (formula injection) is undone on
+    import: the same text as from the XLSX and the ODS; an apostrophe of the data stays."""
+    rows = [['=HYPERLINK("x")', "+886 6 123"], ["'plain", " -1"], ["@home", "'=kept once"]]
+    table = Table(["名稱", "電話"], rows)
+    exported = to_csv(table)
+    assert b"'=HYPERLINK" in exported  # neutralised in the file
+    for data, name in ((exported, "x.csv"), (to_xlsx(table), "x.xlsx"), (to_ods(table), "x.ods")):
+        assert [row.values for row in read_table(data, name)] == rows, name
+
+
 def test_an_xlsx_built_with_openpyxl_reads_its_first_sheet_with_gaps():
     workbook = openpyxl.Workbook()
     sheet = workbook.active

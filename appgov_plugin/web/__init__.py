@@ -15,6 +15,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import ServiceUnavailable
 
+from .. import language_parts
 from ..access import agency_name
 from ..host.unavailable import database_unavailable, one_line
 from ..i18n import (
@@ -49,6 +50,8 @@ class CapabilityBlueprint(Blueprint):
 
 
 blueprint = CapabilityBlueprint("appgov", __name__, static_folder="static")
+# WCAG 2.1 SC 3.1.2: Chinese data on appgov's English pages marked as such
+blueprint.after_request(language_parts.mark_response)
 
 
 @blueprint.context_processor

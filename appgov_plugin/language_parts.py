@@ -1,0 +1,97 @@
+"""Language of parts (WCAG 2.1 SC 3.1.2): Chinese text on an English page is marked
+``lang="zh-Hant-TW"``, so a screen reader reads 臺南市政府觀光旅遊局 in Chinese and the
+sentence around it in English.
+
+What an English page shows in Chinese is data -- the names of agencies, apps and people,
+the holidays of the working calendar, what users typed -- and it reaches the page through
+hundreds of template expressions, Flask-Admin's list cells and form values. Rather than
+asking every expression to remember it, :func:`mark_language_parts` marks the finished page:
+every run of Han characters (with the punctuation and digits between them) in the page's
+text becomes ``<span lang="zh-Hant-TW">…</span>``; an ``<option>`` holding one gets the
+attribute itself (an option holds text only). Nothing else changes: tags, attributes,
+scripts, styles, comments, ``<title>`` and ``<textarea>`` content are copied as they are.
+A Chinese page (``<html lang="zh-Hant-TW">``) is returned untouched.
+
+:func:`mark_response` is the ``after_request`` function: appgov's blueprint installs it for
+its own pages, and a host may install it for the whole site (the sample host does).
+"""
+
+from __future__ import annotations
+
+import re
+
+#: A run of Chinese: Han characters (and the CJK punctuation, full-width forms and
+#: bopomofo a Chinese text holds), with the spaces, digits and ASCII punctuation inside it.
+HAN = "\u3000-\u303f\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+CHINESE_RUN = re.compile(
+    rf"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff](?:[{HAN}0-9 .,:;()\-/]*[{HAN}])?"
+)
+#: A tag, a comment or a doctype (quoted attribute values may hold ``>``).
+TAG = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>", re.S)
+#: Elements whose content is copied as it is: raw text, or text no element may enter.
+RAW = ("script", "style", "textarea", "title")
+TAG_NAME = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)")
+ENGLISH_PAGE = re.compile(r"<html\b[^>]*\blang=\"en", re.I)
+SPAN = '<span lang="zh-Hant-TW">'
+
+
+def _wrap(text: str) -> str:
+    return CHINESE_RUN.sub(lambda m: f"{SPAN}{m.group(0)}</span>", text)
+
+
+def mark_language_parts(page: str) -> str:
+    """``page`` with every Chinese run of its text marked (an English page only)."""
+    if not ENGLISH_PAGE.search(page[:2000]) or not CHINESE_RUN.search(page):
+        return page
+    out: list[str] = []
+    position = 0
+    raw: str | None = None  # inside this raw-text element
+    option_at: int | None = None  # the index in out of the open <option>'s start tag
+    for match in TAG.finditer(page):
+        text = page[position : match.start()]
+        tag = match.group(0)
+        position = match.end()
+        if text:
+            if raw is None and option_at is None:
+                out.append(_wrap(text))
+            else:
+                if option_at is not None and CHINESE_RUN.search(text):
+                    start = out[option_at]
+                    if " lang=" not in start:
+                        out[option_at] = start[:-1].rstrip("/") + ' lang="zh-Hant-TW">'
+                out.append(text)
+        name_match = TAG_NAME.match(tag)
+        name = name_match.group(1).lower() if name_match else ""
+        closing = tag.startswith("</")
+        if raw is not None:
+            if closing and name == raw:
+                raw = None
+        elif name in RAW and not closing:
+            raw = name
+        elif name == "option":
+            option_at = None if closing else len(out)
+        elif name in ("select", "optgroup", "datalist") and option_at is not None:
+            option_at = None
+        out.append(tag)
+    rest = page[position:]
+    out.append(_wrap(rest) if raw is None and option_at is None else rest)
+    marked = "".join(out)
+    return page if marked == page else marked
+
+
+def mark_response(response):
+    """``after_request``: an English HTML page's Chinese parts marked (once, when both the
+    blueprint and the host install it)."""
+    if (
+        not getattr(response, "appgov_language_parts", False)
+        and response.mimetype == "text/html"
+        and not response.direct_passthrough
+        and not response.is_streamed
+        and response.status_code != 304
+    ):
+        page = response.get_data(as_text=True)
+        marked = mark_language_parts(page)
+        if marked is not page:
+            response.set_data(marked)
+        response.appgov_language_parts = True
+    return response
