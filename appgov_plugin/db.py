@@ -42,6 +42,7 @@ MODEL_MODULES = (
     "appgov_plugin.rollout.models",
     "appgov_plugin.rollout.models_meetings",
     "appgov_plugin.rollout.support_models",
+    "appgov_plugin.rollout.models_exports",
     "appgov_plugin.training.models",
     "appgov_plugin.evaluation.models",
 )

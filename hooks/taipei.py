@@ -33,9 +33,10 @@ RULES = {
 }
 _APPLIES = declared_rules(RULES)
 
-#: Parameter values that differ from the shared defaults (none: the defaults are the
-#: rulebook's values).
-PARAMETERS: dict = {}
+#: Parameter values that differ from the shared defaults: a reveal of a citizen's personal
+#: data waits for a supervisor's approval, as Taipei's 1999 citizen hotline handles it
+#: (個人資料保護法 §18; appgov_plugin/mailbox/reveal_approval.py).
+PARAMETERS: dict = {"mailbox_reveal_needs_approval": True}
 
 
 @hookimpl

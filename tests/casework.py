@@ -160,9 +160,14 @@ def history(case_id: int) -> list[CaseHistory]:
     )
 
 
+#: Tags inside a line of text: dropped without a blank (``<span lang>`` marks a language part).
+INLINE_TAGS = re.compile(r"</?(?:span|a|b|i|em|strong|small|code|abbr|time|mark|bdi)\b[^>]*>", re.I)
+
+
 def visible_text(page: str) -> str:
     """What a reader sees: no tags, attributes, scripts or styles; entities decoded."""
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    page = INLINE_TAGS.sub("", page)
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 

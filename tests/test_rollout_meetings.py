@@ -516,8 +516,8 @@ def test_agency_records_its_work_group_with_minutes(host, username):
         attendance=f"{ids['own']} in_person\n{ids['own2']} online",
         minutes=(io.BytesIO(PDF), "紀錄.pdf"),
     ).headers["Location"]
-    text = client.get(location).get_data(as_text=True)
-    assert 'data-state="on_time"' in text and "紀錄.pdf" in text
+    page = client.get(location).get_data(as_text=True)
+    assert 'data-state="on_time"' in page and "紀錄.pdf" in visible_text(page)
 
 
 def test_a_deployment_without_the_rules_says_so(make_host, monkeypatch):

@@ -55,12 +55,14 @@ from ..mailbox import demo as mailbox_demo
 from ..mailbox import demo_feedback as mailbox_demo_feedback
 from ..mailbox import demo_reviews as mailbox_demo_reviews
 from ..mailbox import open311 as mailbox_open311
+from ..mailbox import reveal_requests as mailbox_reveal_requests
 from ..mailbox import review_pages as mailbox_review_pages
 from ..mailbox import rights as mailbox_rights
 from ..mailbox import views as mailbox_views
 from ..notifications import cli as notifications_cli
 from ..notifications import views as notifications_views
 from ..rollout import admin as rollout_admin
+from ..rollout import admin_exports as rollout_admin_exports
 from ..rollout import case_types as rollout_case_types
 from ..rollout import cli as rollout_cli
 from ..rollout import demo as rollout_demo
@@ -105,6 +107,7 @@ ROUTES = (
     lifecycle_actions,
     lifecycle_year_results,
     mailbox_views,
+    mailbox_reveal_requests,
     mailbox_review_pages,
     rollout_views,
     rollout_roster_views,
@@ -144,6 +147,7 @@ ADMIN = (
     mailbox_admin_personal_data,
     mailbox_admin_reviews,
     rollout_admin,
+    rollout_admin_exports,
     training_admin,
     evaluation_admin_grades,
     evaluation_admin_figures,

@@ -12,6 +12,10 @@
   ``failed`` after the last attempt;
 * :class:`PersonalDataReveal` -- who revealed which masked field of which feedback, when
   and why (個人資料保護法: revealing a citizen's name, e-mail or phone is a logged action);
+* :class:`PersonalDataRevealRequest` -- a reveal waiting for, or decided by, a supervisor
+  (rule parameter ``mailbox_reveal_needs_approval``, :mod:`.reveal_approval`): who asked
+  for which field of which item and why, who approved or refused it and when; an approval
+  writes the :class:`PersonalDataReveal` it links to;
 * :class:`PersonalDataNotice` -- the deployment's notice at collection (個人資料保護法 §8)
   in one language, as an administrator edited it (no row: the default text);
 * :class:`PersonalDataAction` -- a citizen's rights request handled (search, export, erase:
@@ -168,6 +172,43 @@ class PersonalDataReveal(Base):
     username: Mapped[str] = mapped_column(sa.String(80))
     reason: Mapped[str] = mapped_column(sa.Text)
     revealed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+#: Where a reveal request stands (:mod:`.reveal_approval`).
+REVEAL_REQUEST_STATES = {
+    "pending": _l("Waiting for a supervisor"),
+    "approved": _l("Approved"),
+    "refused": _l("Refused"),
+}
+
+
+class PersonalDataRevealRequest(Base):
+    """A reveal asked for where a supervisor approves reveals: the requester's role and
+    agency as they were when asking (they say who may decide), the decision and its
+    reveal."""
+
+    __tablename__ = "appgov_personal_data_reveal_request"
+    __table_args__ = (
+        sa.CheckConstraint(_in("state", REVEAL_REQUEST_STATES), name="state"),
+        # the deciders' list: the pending requests
+        sa.Index("ix_appgov_personal_data_reveal_request_state", "state", "requested_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(sa.ForeignKey("appgov_feedback.id"), index=True)
+    field: Mapped[str] = mapped_column(sa.String(32))
+    username: Mapped[str] = mapped_column(sa.String(80))
+    requester_role: Mapped[str] = mapped_column(sa.String(32))
+    requester_agency: Mapped[str | None] = mapped_column(sa.String(64))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    requested_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    state: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    decided_by: Mapped[str | None] = mapped_column(sa.String(80))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: why it was refused (optional; shown to the requester)
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)
+    #: the reveal an approval wrote (its time starts the requester's REVEAL_MINUTES)
+    reveal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("appgov_personal_data_reveal.id"))
 
 
 #: What a :class:`PersonalDataAction` records.

@@ -35,7 +35,7 @@ from ..i18n import _
 from ..state import get_state
 from . import privacy
 from .intake import EMAIL
-from .models import Feedback, PersonalDataAction, PersonalDataReveal
+from .models import Feedback, PersonalDataAction, PersonalDataReveal, PersonalDataRevealRequest
 
 #: The contact fields blanked.
 CONTACT_FIELDS = (
@@ -105,25 +105,36 @@ def remove_contact_data(session, feedback_ids) -> list[int]:
             continue
         session.execute(update, [_anonymised(row, now) for row in rows])
         done = [row.id for row in rows]
-        reveals = session.execute(
-            sa.select(PersonalDataReveal.id, PersonalDataReveal.reason).where(
-                PersonalDataReveal.feedback_id.in_(done)
-            )
-        ).all()
-        masked = [
-            {"r_id": r.id, "v_reason": privacy.mask_text(r.reason)}
-            for r in reveals
-            if privacy.mask_text(r.reason) != r.reason
-        ]
-        if masked:
-            session.execute(
-                sa.update(PersonalDataReveal.__table__)
-                .where(PersonalDataReveal.__table__.c.id == sa.bindparam("r_id"))
-                .values(reason=sa.bindparam("v_reason")),
-                masked,
-            )
+        # the logs' free text may quote the contact data: masked alike
+        for column in (
+            PersonalDataReveal.reason,
+            PersonalDataRevealRequest.reason,
+            PersonalDataRevealRequest.decision_note,
+        ):
+            _mask_logged_text(session, column, done)
         changed += done
     return changed
+
+
+def _mask_logged_text(session, column, feedback_ids: list[int]) -> None:
+    """Mask the e-mail addresses and phone numbers in a log's text column (reveals, reveal
+    requests) of the feedback items ``feedback_ids``."""
+    table = column.class_.__table__
+    rows = session.execute(
+        sa.select(table.c.id, table.c[column.key]).where(table.c.feedback_id.in_(feedback_ids))
+    ).all()
+    masked = [
+        {"r_id": row[0], "v_text": privacy.mask_text(row[1])}
+        for row in rows
+        if row[1] and privacy.mask_text(row[1]) != row[1]
+    ]
+    if masked:
+        session.execute(
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("r_id"))
+            .values({column.key: sa.bindparam("v_text")}),
+            masked,
+        )
 
 
 def log_action(session, action: str, username: str, *, subject="", reason="", ids=(), **details):

@@ -31,7 +31,9 @@ Who reads what (decided here, checked on the server by :mod:`.views`):
   handling). The mayor's office and the administrator read masked data only. Each reveal is
   a :class:`~.models.PersonalDataReveal` row (who, which field of which item, when, why);
   the value is shown to that reader only, for :data:`REVEAL_MINUTES` minutes after the
-  reveal, and never kept in a page anyone else gets.
+  reveal, and never kept in a page anyone else gets. Where the rule parameter
+  ``mailbox_reveal_needs_approval`` is on, a reveal waits for a supervisor's approval
+  first (:mod:`.reveal_approval`).
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ TN-MAIL-1, TN-PERF-1), with their personal data masked (:mod:`.privacy`).
   form per field, the forwarding state in words, the mailbox's number, status and reply;
 * ``POST /appgov/feedback/<id>/reveal/<field>`` -- reveal one field with a reason (CSRF, a
   :class:`~.models.PersonalDataReveal` row); the value is then shown to that reader only;
+  where a supervisor approves reveals (:mod:`.reveal_approval`) it records the request
+  instead and shows nothing until the approval;
 * the app page's "Mayor mailbox" section (``appgov/mailbox/_app_section.html``, through the
   template helper ``mailbox_section(app)``) and the navigation's badge
   (:func:`open_feedback_count`).
@@ -42,7 +44,7 @@ from ..i18n import _, _l, current_locale, format_datetime
 from ..safe_input import has_control_character
 from ..state import get_state
 from ..web import blueprint
-from . import privacy
+from . import privacy, reveal_approval
 from .models import FEEDBACK_STATUSES, OUTBOX_STATES, Feedback, FeedbackOutbox, PersonalDataReveal
 
 blueprint.add_templates(__file__)
@@ -290,6 +292,8 @@ def feedback_list():
         filtered=bool(kept),
         kept=kept,
         page_url=lambda number: url_for("appgov.feedback_list", **kept, page=number),
+        # a supervisor's link to the reveal requests waiting for them (reveal_approval)
+        decisions_waiting=reveal_approval.pending_count(),
     )
     return body, 400 if errors else 200
 
@@ -447,6 +451,8 @@ class PersonalField:
     value: str | None  # the revealed value, for this reader only
     form: RevealForm | None
     message: str | None = None
+    #: this reader's latest request where a supervisor approves reveals (pending, refused)
+    asked: Any = None
 
 
 def personal_fields(
@@ -457,6 +463,9 @@ def personal_fields(
     comes last."""
     revealing = may_reveal()
     shown = revealed_fields(feedback)
+    # requests count only while approval is on: off, a field is revealed at once
+    approving = revealing and reveal_approval.needs_approval()
+    asked = reveal_approval.latest_requests(feedback) if approving else {}
     out = []
     for key, label in privacy.REVEALABLE.items():
         value = privacy.value_of(feedback, key)
@@ -466,7 +475,11 @@ def personal_fields(
         hidden = masked != value
         form = None
         message = None
-        if revealing and hidden and key not in shown:
+        request_row = asked.get(key) if hidden and key not in shown else None
+        if request_row is not None and request_row.state == "approved":
+            request_row = None  # its reveal's minutes are over: ask again
+        waiting = request_row is not None and request_row.state == "pending"
+        if revealing and hidden and key not in shown and not waiting:
             if refused and refused[0] == key:
                 form, message = refused[1], refused[2]
             else:
@@ -479,6 +492,7 @@ def personal_fields(
                 value if (key in shown or not hidden) else None,
                 form,
                 message,
+                request_row,
             )
         )
     return out
@@ -538,6 +552,9 @@ def _render_item(feedback_id: int, refused=None):
         received=format_datetime(feedback.requested_at, locale),
         synced=format_datetime(feedback.synced_at, locale),
         may_reveal=may_reveal(),
+        needs_approval=reveal_approval.needs_approval() if may_reveal() else False,
+        asked_at=lambda asked: format_datetime(asked.requested_at, locale),
+        decided_at=lambda asked: format_datetime(asked.decided_at, locale),
     )
 
 
@@ -580,6 +597,18 @@ def feedback_reveal(feedback_id: int, field: str):
             )
         return _refuse(feedback_id, field, form, None, 400)
     session = get_state().session
+    if reveal_approval.needs_approval():
+        # 個人資料保護法 §18: a supervisor approves the reveal first; nothing is shown yet
+        asked = reveal_approval.ask(feedback, field, form.reason.data)
+        session.commit()
+        current_app.logger.info(
+            "personal data reveal requested: feedback %s field %s by %s (request %s)",
+            feedback.id,
+            field,
+            _username(),
+            asked.id,
+        )
+        return redirect(url_for("appgov.feedback_detail", feedback_id=feedback.id) + f"#{field}")
     session.add(
         PersonalDataReveal(
             feedback_id=feedback.id,

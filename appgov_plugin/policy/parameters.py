@@ -571,6 +571,18 @@ PARAMETERS: dict[str, Parameter] = {
             _l("Years a citizen's contact data is kept after the feedback is closed"),
             5,
         ),
+        # no rule of rules.md: the law's own (個人資料保護法 §18: an authority keeping personal
+        # data takes measures against its unlawful disclosure); Taipei's 1999 practice, where
+        # a supervisor approves each reveal (appgov_plugin/mailbox/reveal_approval.py)
+        Parameter(
+            "mailbox_reveal_needs_approval",
+            "個人資料保護法 §18",
+            _l("yes/no"),
+            _l("Revealing a citizen's personal data needs a supervisor's approval"),
+            False,
+            lambda v: _bool(v, _label("mailbox_reveal_needs_approval")),
+            YES_NO,
+        ),
     ]
     + [
         Parameter(

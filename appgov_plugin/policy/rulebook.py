@@ -210,6 +210,12 @@ PROCESSES: dict[str, Process] = {
             (),
             ("mailbox_retention_years",),
         ),
+        Process(
+            "mailbox_reveal_approval",
+            _l("Revealing a citizen's personal data: a supervisor's approval"),
+            (),
+            ("mailbox_reveal_needs_approval",),
+        ),
         Process("working_calendar", _l("Working calendar"), ("TIME-1",)),
         Process("dates", _l("Dates on every page and form"), ("TIME-5",)),
         Process(

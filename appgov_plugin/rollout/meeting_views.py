@@ -99,6 +99,16 @@ def may_record(body: str, agency_code: str | None, scope: set[str] | None) -> bo
     return scope is None or agency_code in scope
 
 
+def readable_attendance(rows: list, scope: set[str] | None) -> tuple[list, int]:
+    """(the rows about people the reader may read, how many others) -- issue 16: a person's
+    records are read by their agency and the IT department of their city only, so a city
+    body's meeting shows an agency its own representatives (rows with ``person``)."""
+    if scope is None:
+        return list(rows), 0
+    kept = [row for row in rows if row.person.agency_code in scope]
+    return kept, len(rows) - len(kept)
+
+
 def visible_meeting(meeting_id: int) -> tuple[Meeting, set[str] | None]:
     scope = reader_scope()
     meeting = get_state().session.get(Meeting, meeting_id)
@@ -506,12 +516,15 @@ def _meeting_page(meeting: Meeting, scope, form, day):
         .where(CouncilSeat.lost_meeting_id == meeting.id)
         .options(sa.orm.joinedload(CouncilSeat.person))
     ).all()
+    attendance, others = readable_attendance(attendance, scope)
+    lost, _lost_others = readable_attendance(lost, scope)
     names = names_of({meeting.agency_code} | {a.person.agency_code for a in attendance})
     return render_template(
         "appgov/rollout/meeting.html",
         meeting=meeting,
         system=meeting.system,
         attendance=attendance,
+        others=others,
         lost=lost,
         names=names,
         form=form,

@@ -34,7 +34,7 @@ from ..exports import Table, export_response
 from ..i18n import _, current_locale, format_datetime
 from ..state import get_state
 from ..web import blueprint
-from . import support
+from . import staff_records, support
 from .models import ROLES, MajorSystem
 from .support_case_types import STATES
 from .support_models import SupportTicket
@@ -228,6 +228,12 @@ def people_table(people, systems, names) -> Table:
     return Table(headers, rows, title=_("Escalation rate per person"))
 
 
+def export_filters(filters: Filters) -> dict:
+    """The filters as the staff-record export log records them."""
+    system = filters.system.code if filters.system else None
+    return {"system": system, "from": filters.first, "to": filters.last}
+
+
 def _export(fmt: str, which: str):
     scope = rate_scope()
     filters = read_filters(request.args)
@@ -237,6 +243,8 @@ def _export(fmt: str, which: str):
     systems = {s.id: s for s in support._systems()}
     names = agency_names()
     if which == "people":
+        # issue 16: an export of staff records is logged (who, when, filters, rows)
+        staff_records.log_export("support_people", fmt, export_filters(filters), len(people))
         return export_response(people_table(people, systems, names), fmt, "support-people")
     return export_response(rates_table(rates, systems, names), fmt, "support-escalation")
 

@@ -38,6 +38,7 @@ from ..exports import Table, export_response
 from ..i18n import _, current_locale, format_date
 from ..paging import Paging, read_page
 from ..pdf import FontMissing, font_missing_abort, pdf_response
+from ..rollout import staff_records
 from ..rollout.models import RolloutAgency, RolloutPerson
 from ..state import get_state
 from ..web import blueprint
@@ -207,6 +208,11 @@ def report_table(report: hours.HoursReport, names: dict[str, str]) -> Table:
     return Table(headers, rows, title=_("Learning hours %(year)s", year=report.year))
 
 
+def kept_filters(filters: Filters) -> dict:
+    """The report's filters as the export log records them."""
+    return {"year": filters.year, "agency": filters.agency, "below": filters.below}
+
+
 @blueprint.get("/training/hours")
 @login_required
 def training_hours():
@@ -223,6 +229,10 @@ def training_hours():
         report = hours.hours_report(filters.year, codes, below_only=filters.below, policy=policy)
     names = dict(options)
     if report is not None and filters.format:
+        # issue 16: an export of staff records is logged (who, when, filters, rows)
+        staff_records.log_export(
+            "learning_hours", filters.format, kept_filters(filters), len(report.rows)
+        )
         return export_response(
             report_table(report, names), filters.format, f"learning-hours-{filters.year}"
         )
@@ -281,6 +291,8 @@ def training_transcript_pdf(person_id: int):
         )
     except FontMissing as error:
         font_missing_abort(error)
+    # issue 16: an export of staff records is logged
+    staff_records.log_export("transcript", "pdf", {"person": person.id}, 1)
     return pdf_response(data, f"transcript-{person.employee_id}.pdf")
 
 

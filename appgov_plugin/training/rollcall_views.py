@@ -74,9 +74,24 @@ def require_roll_call(session_id: int) -> TrainingSession:
     return session
 
 
+def readable_roll(session: TrainingSession):
+    """The session's roll (:func:`.attendance.roll`) as the reader may see it (issue 16: a
+    person's records are read by their agency and the IT department of their city): the
+    whole roll for the administrator and the session's own lecturer (their task), the
+    trainees of its city's agencies for the IT department of a course shared with another
+    city."""
+    roll = attendance.roll(session)
+    scope = access.agency_scope()
+    lecturer = session.lecturer
+    username = getattr(current_user, "username", None)
+    if scope is None or (lecturer is not None and lecturer.person.username == username):
+        return roll
+    return [(enrollment, row) for enrollment, row in roll if enrollment.agency_code in scope]
+
+
 def _rows(session: TrainingSession, posted=None):
     """The page's rows: (enrollment, attendance, summary, mark, hours) per trainee."""
-    roll = attendance.roll(session)
+    roll = readable_roll(session)
     found = attendance.summaries([enrollment for enrollment, _row in roll])
     rows = []
     for enrollment, row in roll:
@@ -115,7 +130,7 @@ def training_roll_call(session_id: int):
     if request.method == "POST":
         editable = [
             enrollment
-            for enrollment, _row in attendance.roll(session)
+            for enrollment, _row in readable_roll(session)
             if enrollment.status in attendance.OPEN_STATUSES
         ]
         posted = {}
