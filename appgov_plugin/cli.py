@@ -5,6 +5,7 @@ with :func:`audit_history`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import click
@@ -14,6 +15,16 @@ from . import migrations
 from .audit import BrokenLink, heads_digest
 from .forms import store as form_store
 from .state import get_state
+
+
+def iso_date(ctx, param, value) -> dt.date | None:
+    """A click callback: an option's ISO date (YYYY-MM-DD), or ``None`` when not given."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
 @click.group("appgov")

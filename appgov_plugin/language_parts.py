@@ -7,9 +7,10 @@ the holidays of the working calendar, what users typed -- and it reaches the pag
 hundreds of template expressions, Flask-Admin's list cells and form values. Rather than
 asking every expression to remember it, :func:`mark_language_parts` marks the finished page:
 every run of Han characters (with the punctuation and digits between them) in the page's
-text becomes ``<span lang="zh-Hant-TW">…</span>``; an ``<option>`` holding one gets the
-attribute itself (an option holds text only). Nothing else changes: tags, attributes,
-scripts, styles, comments, ``<title>`` and ``<textarea>`` content are copied as they are.
+text becomes ``<span lang="zh-Hant-TW">…</span>``; an ``<option>`` or a ``<textarea>``
+holding one gets the attribute itself (they hold text only). Nothing else changes: tags,
+attributes, scripts, styles, comments, ``<title>`` and ``<textarea>`` content are copied as
+they are.
 A Chinese page (``<html lang="zh-Hant-TW">``) is returned untouched.
 
 :func:`mark_response` is the ``after_request`` function: appgov's blueprint installs it for
@@ -39,6 +40,13 @@ def _wrap(text: str) -> str:
     return CHINESE_RUN.sub(lambda m: f"{SPAN}{m.group(0)}</span>", text)
 
 
+def _marked_start(tag: str) -> str:
+    """A start tag with ``lang="zh-Hant-TW"`` (unless it names a language already)."""
+    if " lang=" in tag:
+        return tag
+    return tag[:-1].rstrip().removesuffix("/") + ' lang="zh-Hant-TW">'
+
+
 def mark_language_parts(page: str) -> str:
     """``page`` with every Chinese run of its text marked (an English page only)."""
     if not ENGLISH_PAGE.search(page[:2000]) or not CHINESE_RUN.search(page):
@@ -46,35 +54,36 @@ def mark_language_parts(page: str) -> str:
     out: list[str] = []
     position = 0
     raw: str | None = None  # inside this raw-text element
-    option_at: int | None = None  # the index in out of the open <option>'s start tag
+    # the index in ``out`` of the open element that takes the attribute itself when its
+    # text is Chinese: an <option> or a <textarea> (they hold text only)
+    holder: int | None = None
     for match in TAG.finditer(page):
         text = page[position : match.start()]
         tag = match.group(0)
         position = match.end()
         if text:
-            if raw is None and option_at is None:
-                out.append(_wrap(text))
-            else:
-                if option_at is not None and CHINESE_RUN.search(text):
-                    start = out[option_at]
-                    if " lang=" not in start:
-                        out[option_at] = start[:-1].rstrip("/") + ' lang="zh-Hant-TW">'
+            if holder is not None:
+                if CHINESE_RUN.search(text):
+                    out[holder] = _marked_start(out[holder])
                 out.append(text)
+            else:
+                out.append(text if raw is not None else _wrap(text))
         name_match = TAG_NAME.match(tag)
         name = name_match.group(1).lower() if name_match else ""
         closing = tag.startswith("</")
         if raw is not None:
             if closing and name == raw:
-                raw = None
+                raw = holder = None
         elif name in RAW and not closing:
             raw = name
+            holder = len(out) if name == "textarea" else None
         elif name == "option":
-            option_at = None if closing else len(out)
-        elif name in ("select", "optgroup", "datalist") and option_at is not None:
-            option_at = None
+            holder = None if closing else len(out)
+        elif name in ("select", "optgroup", "datalist") and holder is not None:
+            holder = None
         out.append(tag)
     rest = page[position:]
-    out.append(_wrap(rest) if raw is None and option_at is None else rest)
+    out.append(_wrap(rest) if raw is None and holder is None else rest)
     marked = "".join(out)
     return page if marked == page else marked
 

@@ -41,12 +41,21 @@ def test_an_option_is_marked_with_its_own_attribute():
     assert '<option value="2" selected>Bob</option>' in marked
 
 
+def test_a_textarea_holding_chinese_is_marked_with_its_own_attribute():
+    marked = mark_language_parts(
+        page("<textarea name=t>王小明\n<b></textarea><textarea>Bob</textarea>")
+    )
+    assert (
+        '<textarea name=t lang="zh-Hant-TW">王小明\n<b></textarea><textarea>Bob</textarea>'
+        in marked
+    )
+
+
 @pytest.mark.parametrize(
     "raw",
     [
         "<script>var name = '臺南';</script>",
         "<style>/* 臺南 */</style>",
-        "<textarea name=t>王小明</textarea>",
         "<!-- 王小明 -->",
         '<input value="王小明" title="a > b 臺南">',
         '<a href="/x" aria-label="臺南 > 高雄">x</a>',

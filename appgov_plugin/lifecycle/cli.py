@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from ..apps.models import App
-from ..cli import appgov_group
+from ..cli import appgov_group, iso_date
 from ..clock import today
 from ..i18n import _l
 from ..state import get_state
@@ -150,21 +150,12 @@ def sweep(as_of: dt.date | None = None, actor: str = SYSTEM_ACTOR) -> SweepSumma
     return summary
 
 
-def _date(ctx, param, value):
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
-
-
 @appgov_group.command("sweep")
 @click.option(
     "--as-of",
     "as_of",
     default=None,
-    callback=_date,
+    callback=iso_date,
     help="The day to sweep as of (YYYY-MM-DD; default: today in Taipei).",
 )
 @with_appcontext

@@ -6,7 +6,6 @@ retention purge of citizens' contact data (個人資料保護法 §11, :mod:`.pe
 
 from __future__ import annotations
 
-import datetime as dt
 import signal
 import threading
 
@@ -14,7 +13,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..cli import appgov_group
+from ..cli import appgov_group, iso_date
 from .adapters import MailboxError, NotConfiguredError
 from .forwarder import Forwarder, Totals
 from .personal_data import purge
@@ -95,21 +94,12 @@ def sync_command():
     click.echo(str(totals))
 
 
-def _day(ctx, param, value):
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
-
-
 @mailbox_group.command("purge")
 @click.option(
     "--as-of",
     "as_of",
     default=None,
-    callback=_day,
+    callback=iso_date,
     help="The day the retention is counted back from (YYYY-MM-DD; default: today in Taipei).",
 )
 @click.option("--dry-run", is_flag=True, help="Count what would be removed; write nothing.")

@@ -178,6 +178,25 @@ def _username() -> str:
     return getattr(current_user, "username", "") or ""
 
 
+def _found_and_logged(form, visible, action: str, **details):
+    """(the contact, the items naming it) of a valid search or export form, the action
+    logged and committed (who, the contact masked, why, the items)."""
+    contact = personal_data.parse_contact(form.contact.data)
+    found = personal_data.find_feedback(contact, visible)
+    session = get_state().session
+    personal_data.log_action(
+        session,
+        action,
+        _username(),
+        subject=contact.masked,
+        reason=form.reason.data,
+        ids=[feedback.id for feedback, _app in found],
+        **details,
+    )
+    session.commit()
+    return contact, found
+
+
 @blueprint.get("/feedback/personal-data")
 @login_required
 def personal_data_requests():
@@ -192,18 +211,7 @@ def personal_data_search():
     form = SearchForm()
     if not form.validate_on_submit():
         return _page(400, search=form, errors=_errors(form))
-    contact = personal_data.parse_contact(form.contact.data)
-    found = personal_data.find_feedback(contact, visible)
-    session = get_state().session
-    personal_data.log_action(
-        session,
-        "search",
-        _username(),
-        subject=contact.masked,
-        reason=form.reason.data,
-        ids=[feedback.id for feedback, _app in found],
-    )
-    session.commit()
+    contact, found = _found_and_logged(form, visible, "search")
     erase = EraseForm(formdata=None, contact=form.contact.data)
     return _page(search=form, found=_rows(found), searched=contact, erase=erase)
 
@@ -216,19 +224,7 @@ def personal_data_export():
     form = ExportForm()
     if not form.validate_on_submit():
         return _page(400, search=form, errors=_errors(form))
-    contact = personal_data.parse_contact(form.contact.data)
-    found = personal_data.find_feedback(contact, visible)
-    session = get_state().session
-    personal_data.log_action(
-        session,
-        "export",
-        _username(),
-        subject=contact.masked,
-        reason=form.reason.data,
-        ids=[feedback.id for feedback, _app in found],
-        format=form.fmt.data,
-    )
-    session.commit()
+    _contact, found = _found_and_logged(form, visible, "export", format=form.fmt.data)
     response = export_response(citizen_table(found), form.fmt.data, "personal-data")
     response.headers["Cache-Control"] = "private, no-store"
     return response
