@@ -13,6 +13,7 @@ from the host's history (``casehost_case_history``): the last step, a decision
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from flask import abort, current_app, url_for
 from flask_login import current_user, login_required
 
+from .clock import today
 from .host.contract import CaseDocument, CaseStep
 from .i18n import _, _l, format_date, format_datetime, format_number
 from .pdf import FontMissing, font_missing_abort, pdf_response
@@ -116,8 +118,6 @@ def answer_text(form, name: str, value) -> str:
     if isinstance(value, int | float):
         return format_number(value)
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        import datetime as dt
-
         try:
             return format_date(dt.date.fromisoformat(value))
         except ValueError:
@@ -145,8 +145,6 @@ def signature_rows(decided: Decided) -> list[tuple[str, str]]:
 
 
 def issued_line() -> str:
-    from .clock import today
-
     return _("Issued by appgov on %(date)s", date=format_date(today()))
 
 
