@@ -98,6 +98,7 @@ def axe_clean(page, label: str, problems: list[str]) -> None:
 
 def test_a_citizens_feedback_reaches_the_mailbox_and_the_reply_comes_back(host, browser, cron):
     import httpx
+
     base, _ = host
     problems = []
     context = browser.new_context(locale="zh-TW", viewport={"width": 1280, "height": 800})
