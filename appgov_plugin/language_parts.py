@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import re
 
-#: A run of Chinese: Han characters (and the CJK punctuation, full-width forms and
-#: bopomofo a Chinese text holds), with the spaces, digits and ASCII punctuation inside it.
+#: A run of Chinese: from a Chinese character (Han, CJK punctuation, full-width forms,
+#: bopomofo) to the last one, with what a Chinese text holds between them (Latin words such
+#: as App or QRcode, digits, blanks, ASCII punctuation) and the letters and digits attached
+#: to its end (觀光5): 「支援 JPG、GIF、PNG 格式。」 is one part.
 HAN = "\u3000-\u303f\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+IDEOGRAPH = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CHINESE_RUN = re.compile(
-    rf"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff](?:[{HAN}0-9 .,:;()\-/]*[{HAN}])?"
+    rf"[{HAN}]*[{IDEOGRAPH}](?:[{HAN}0-9A-Za-z .,:;()\-/%+×=&]*[{HAN}])?[0-9A-Za-z]*"
 )
 #: A tag, a comment or a doctype (quoted attribute values may hold ``>``).
 TAG = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<(?:[^>\"']|\"[^\"]*\"|'[^']*')*>", re.S)

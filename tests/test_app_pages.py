@@ -119,6 +119,7 @@ def page_text(client, url, **query) -> str:
 
 
 def listed_names(page: str) -> list[str]:
+    page = re.sub(r'<span lang="zh-Hant-TW">([^<]*)</span>', r"\1", page)  # language marks
     return re.findall(r'<a href="/appgov/apps/\d+">([^<]+)</a>', page)
 
 

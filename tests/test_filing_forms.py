@@ -67,7 +67,8 @@ VERSIONS = {
     "training_leave_request": 2,
 }
 #: demo cases per profile (each capability's demo.py; Taipei applies no app-lifecycle rules)
-DEMO_CASES = {"tainan": 9, "kaohsiung": 9, "taipei": 8}  # Taipei: 3 support tickets, a D's review
+DEMO_CASES = {"tainan": 9, "kaohsiung": 10, "taipei": 8}  # Taipei: 3 support tickets, a D's review;
+# Kaohsiung: its accepted yearly KPI report (KH-KPI-6, the PDF reply)
 
 
 def test_every_case_type_of_appgov_is_covered():

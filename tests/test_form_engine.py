@@ -777,7 +777,7 @@ def test_the_browser_script_shows_hides_adds_rows_totals_and_computes(tmp_path):
     from flask import render_template_string, request
     from intranet import make_intranet
     from playwright.sync_api import expect
-    from test_accessibility import _axe, _violations
+    from test_accessibility import _violations
     from test_browser import chromium
     from werkzeug.serving import make_server
 
@@ -807,7 +807,6 @@ def test_the_browser_script_shows_hides_adds_rows_totals_and_computes(tmp_path):
         )
         return response
 
-    axe = _axe()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -827,7 +826,7 @@ def test_the_browser_script_shows_hides_adds_rows_totals_and_computes(tmp_path):
             page.on("pageerror", lambda e: problems.append(str(e)))
             page.goto(base + "/_login/clerk")  # the check endpoint answers logged-in users
             page.goto(base + "/probe/form")
-            assert _violations(axe, page) == []  # WCAG: the row table, notices, outputs
+            assert _violations(page) == []  # WCAG: the row table, notices, outputs
             # shown_when: hidden (and disabled) until iOS is chosen
             assert page.locator("#ios_link").is_hidden()
             assert page.locator("#ios_link").is_disabled()
@@ -873,7 +872,7 @@ def test_the_browser_script_shows_hides_adds_rows_totals_and_computes(tmp_path):
             page.wait_for_selector("#costs-0-amount-error")
             assert page.locator("#costs-0-amount").input_value() == "abc"
             assert page.locator("#costs-0-amount").get_attribute("aria-invalid") == "true"
-            assert _violations(axe, page) == []
+            assert _violations(page) == []
     finally:
         server.shutdown()
         with app.app_context():

@@ -243,7 +243,7 @@ def _fuzz(client, target: Target, failures: list[str], examples: int = EXAMPLES)
     sent = []
 
     @settings(
-        max_examples=examples,
+        max_examples=max(examples, 1),  # run() is not called without examples
         deadline=None,
         derandomize=True,
         database=None,

@@ -16,13 +16,17 @@ def page(body: str, lang: str = "en") -> str:
 
 
 def test_each_chinese_run_of_the_text_is_marked_and_the_english_around_it_is_not():
-    marked = mark_language_parts(
-        page("<p>Agency: 臺南市政府觀光旅遊局 (tainan-tourism); app 府城 好行</p>")
-    )
-    assert (
-        f"<p>Agency: {SPAN}臺南市政府觀光旅遊局</span> (tainan-tourism); "
-        f"app {SPAN}府城 好行</span></p>" in marked
-    )
+    marked = mark_language_parts(page("<p>Agency: 臺南市政府觀光旅遊局 (tainan-tourism)</p>"))
+    assert f"<p>Agency: {SPAN}臺南市政府觀光旅遊局</span> (tainan-tourism)</p>" in marked
+
+
+def test_a_chinese_text_with_latin_words_digits_and_punctuation_is_one_part():
+    text = "請上傳 JPG、GIF、PNG 格式，或掃描 QRcode。"
+    assert f"<td>{SPAN}{text}</span></td>" in mark_language_parts(page(f"<td>{text}</td>"))
+    marked = mark_language_parts(page("<li>Trainee 觀光5 (seat 3)</li>"))
+    assert f"<li>Trainee {SPAN}觀光5</span> (seat 3)</li>" in marked
+    target = "目標 1,986,191×5%=99,309，"  # the Kaohsiung template's worked example
+    assert f"{SPAN}{target}</span>" in mark_language_parts(page(f"<p>{target}</p>"))
 
 
 def test_holiday_names_in_a_table_cell_are_marked():

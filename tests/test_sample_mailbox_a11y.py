@@ -6,7 +6,7 @@ reply form posted empty (the error summary)."""
 from __future__ import annotations
 
 import pytest
-from test_accessibility import WIDTHS, _axe, _layout, _violations, browser  # noqa: F401
+from test_accessibility import WIDTHS, _layout, _violations, browser  # noqa: F401
 from test_browser import log_in, switch_language
 
 # backend-independent: axe on rendered pages
@@ -25,7 +25,6 @@ def _first_request(page, base) -> str:
 @pytest.mark.parametrize("locale", ["zh_Hant_TW", "en"])
 def test_the_officers_pages_pass_axe_and_fit_a_phone(server, browser, locale):  # noqa: F811
     base, _ = server
-    axe = _axe()
     context = browser.new_context(locale="zh-TW" if locale != "en" else "en-US")
     page = context.new_page()
     problems: list[str] = []
@@ -57,7 +56,7 @@ def test_the_officers_pages_pass_axe_and_fit_a_phone(server, browser, locale):  
                         problems.append(f"{where}: the empty reply answered {posted.value.status}")
                     if not page.query_selector(".error-summary"):
                         problems.append(f"{where}: no error summary")
-                problems += [f"{where}: axe {v}" for v in _violations(axe, page)]
+                problems += [f"{where}: axe {v}" for v in _violations(page)]
                 if width < 768:
                     problems += [f"{where}: {p}" for p in _layout(page)]
     finally:

@@ -146,6 +146,9 @@ INLINE = frozenset(
         *("u", "var"),
     }
 )
+#: The mark of a Chinese part on an English page (appgov_plugin/language_parts.py): read as
+#: if it were not there (what the walker checks is the text; the crawl checks the marks).
+MARK_ATTRS = {"lang": "zh-Hant-TW"}
 #: Elements whose text is not language-checked: code, keyboard and sample output.
 CODE = frozenset({"code", "kbd", "samp", "pre"})
 INVISIBLE = frozenset({"script", "style", "template", "noscript", "head"})
@@ -258,6 +261,7 @@ class PageParser(HTMLParser):
         self._textarea: FormField | None = None
         self._in_title = False
         self._title_parts: list[str] = []
+        self._in_mark = False  # inside a language mark (it holds text only)
 
     # the element stack: (tag, attrs, flags, invisible), flags inherited from the parent
     _NO_FLAGS = (False, False, False, False)  # code, other language, small print, in <nav>
@@ -291,6 +295,9 @@ class PageParser(HTMLParser):
 
     def handle_starttag(self, tag, attrs_list):
         attrs = {k: (v if v is not None else "") for k, v in attrs_list}
+        if tag == "span" and attrs == MARK_ATTRS:  # appgov_plugin.language_parts: text only
+            self._in_mark = True
+            return
         if tag == "html":
             self.lang = attrs.get("lang")
         if tag not in INLINE:
@@ -381,6 +388,9 @@ class PageParser(HTMLParser):
         )
 
     def handle_endtag(self, tag):
+        if tag == "span" and self._in_mark:
+            self._in_mark = False
+            return
         if tag not in INLINE:
             self._flush()
         if tag == "title":
