@@ -146,6 +146,8 @@ INLINE = frozenset(
         *("u", "var"),
     }
 )
+#: A citizen's name as the pages mask it (王○明, 張○○, 王＊明): data, in any language.
+_MASKED_NAME = re.compile(r"\S*[○＊]\S*")
 #: The mark of a Chinese part on an English page (appgov_plugin/language_parts.py): read as
 #: if it were not there (what the walker checks is the text; the crawl checks the marks).
 MARK_ATTRS = {"lang": "zh-Hant-TW"}
@@ -673,6 +675,7 @@ class PageChecker:
                         report("english", f"{english.group(0)!r} in {shown!r}", segment)
                 elif not segment.code:
                     text = _OTHER_LANGUAGE_EXAMPLE_EN.sub("e.g.", text)
+                    text = _MASKED_NAME.sub("", text)  # a citizen's name masked: data
                     runs = re.findall(f"{_CJK.pattern}+", text)
                     if runs:
                         report("chinese", f"{' '.join(dict.fromkeys(runs))} in {shown!r}", segment)
